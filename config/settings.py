@@ -1,0 +1,138 @@
+"""The one `Settings` of Dépêche: env vars (DEPECHE_*, nested with __), `.env`, then TOML files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_DIR = Path(__file__).resolve().parent
+# Later files win: the shipped defaults, then an operator's git-ignored overrides.
+TOML_FILES = (CONFIG_DIR / "default.toml", CONFIG_DIR / "local.toml")
+
+
+class ChromaSettings(BaseModel):
+    """Where the vectors live: embedded under the data dir, or a `chroma run` server when host is set."""
+
+    host: str | None = None
+    port: int = 8000
+    ssl: bool = False
+    collection: str = "depeche"
+    timeout: float = 10.0
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-transformers model; empty `model` means the bundled all-MiniLM-L6-v2."""
+
+    model: str = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    batch_size: int = 32
+    device: str = "cpu"
+
+
+class ChunkingSettings(BaseModel):
+    """Sentence-aware chunks sized to fit the model's window (all-MiniLM-L6-v2 stops at 256 tokens)."""
+
+    max_words: int = 100
+    overlap_sentences: int = 1
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval: dense and BM25 depths, fusion and abstention."""
+
+    top_k: int = 5
+    dense_k: int = 40
+    bm25_k: int = 40
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    bm25_weight: float = 1.0
+    min_score: float = 0.0
+
+
+class LLMSettings(BaseModel):
+    """Optional generated answers; `none` keeps answers extractive."""
+
+    provider: Literal["none", "openai", "ollama"] = "none"
+    base_url: str = ""
+    model: str = ""
+    api_key: SecretStr = SecretStr("")
+    timeout: float = 30.0
+    temperature: float = 0.0
+
+
+class TelegramSettings(BaseModel):
+    """The Telegram front end."""
+
+    token: SecretStr = SecretStr("")
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    allowed_chat_ids: list[int] = Field(default_factory=list)
+    admin_user_ids: list[int] = Field(default_factory=list)
+    group_trigger: Literal["mention", "always"] = "mention"
+    questions_per_minute: int = 10
+    history_turns: int = 6
+    poll_timeout: int = 30
+
+    @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `1,2,3` from an env var as well as a JSON or TOML list."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything Dépêche can be told; see the README for each setting and its env var."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DEPECHE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        toml_file=TOML_FILES,
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("data")
+    seeds_dir: Path = Path("seeds")
+    log_level: str = "INFO"
+    max_question_chars: int = 2000
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: arguments, env vars, `.env`, secrets, then the TOML files."""
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            file_secret_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
