@@ -173,6 +173,13 @@ def _decode(raw: bytes, notes: list[tuple[NoticeKind, str]]) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        text = raw.decode("utf-8-sig", errors="replace")
+        bad = text.count("\ufffd")
+        good = sum(1 for c in text if ord(c) > 127) - bad
+        if good and bad * 10 <= good:
+            # Mostly valid UTF-8 with a few corrupt bytes: cp1252 would garble every accent instead.
+            notes.append(("decoded", f"decoded as UTF-8 with {bad} invalid byte sequence(s) replaced by U+FFFD"))
+            return _check_text(text)
         try:
             text = raw.decode("cp1252")
             notes.append(("decoded", "decoded as cp1252 (the file is not valid UTF-8)"))
@@ -245,6 +252,11 @@ _WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?…][»\"”)\]’']*$")
 _SPACES = re.compile(r"[ \t\u00a0\u202f\u2007\u2009\u200a\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+# Words a heading never ends on: a line ending with one was broken mid-sentence.
+_FUNCTION_WORDS = frozenset(
+    "le la les l un une des du de d au aux à a en dans par pour sur sous avec sans entre vers chez et ou "
+    "mais que qui dont où ne ni se sa son ses leur leurs ce cette ces est sont".split()
+)
 _HEADER_LINES = 12  # metadata lines (date, outlet) are only trusted near the top
 
 
@@ -299,7 +311,8 @@ def _parse(text: str, notes: list[tuple[NoticeKind, str]]) -> _Parsed:
     # A short first line standing alone (002) is the headline, not body text.
     if headline is None and lead is None and not credit_header:
         first = next((i for i, line in enumerate(kept) if line), None)
-        if first is not None and _is_title_line(kept, first):
+        rest = any(line for line in kept[first + 1 :]) if first is not None else False
+        if first is not None and rest and _is_title_line(kept, first):
             headline = kept[first]
             kept[first] = ""
 
@@ -495,8 +508,8 @@ def _paragraphs(lines: list[str]) -> list[str]:
             flush()
             continue
         if current and _continues(current, line):
-            joined = "".join(current)
-            current.append(line if line[0] in ",.)]…" or joined.endswith(("(", "[")) else " " + line)
+            glued = line[0] in ",.)]…" or current[-1].endswith(("(", "["))
+            current.append(line if glued else " " + line)
         else:
             flush()
             current.append(line)
@@ -513,8 +526,11 @@ def _continues(current: list[str], line: str) -> bool:
         return False
     if prev.endswith(":"):
         return True
+    last_word = prev.split()[-1].casefold()
+    if prev.endswith((",", ";", "(", "[")) or last_word in _FUNCTION_WORDS or last_word.endswith(("’", "'")):
+        return True
     # A short unpunctuated line followed by a capitalised one is a heading, not a broken sentence.
-    return not (len(current) == 1 and len(prev.split()) <= 8 and line[0].isupper() and not prev.endswith((",", ";")))
+    return not (len(current) == 1 and len(prev.split()) <= 8 and line[0].isupper())
 
 
 def _dedupe(paragraphs: list[str]) -> list[str]:
