@@ -221,6 +221,6 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return False
     if token in _ABBREVIATIONS:
         return True
-    if len(token) == 1 and token.isalpha():
-        return True  # an initial ("J.") or "p." in "p. ex."
+    if len(token) == 1 and token.isupper():
+        return True  # an initial ("J."); a lowercase "a." ("il y en a.") does end sentences
     return bool(_INITIALS.match(token)) and "." in token
