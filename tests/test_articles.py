@@ -189,7 +189,8 @@ def test_binary_files_are_skipped(tmp_path):
 
 def test_cp1252_file_is_decoded_with_a_notice(tmp_path):
     _write(tmp_path, "good.txt", GOOD)
-    path = _write(tmp_path, "latin.txt", "Été à Pékin\n\nLe président a été reçu à Pékin. C’est «historique».\n".encode("cp1252"))
+    text = "Été à Pékin\n\nLe président a été reçu à Pékin. C’est «historique».\n"
+    path = _write(tmp_path, "latin.txt", text.encode("cp1252"))
     result = scan_articles(tmp_path)
     articles, notices = _by_id(result)
     assert sorted(articles) == ["good", "latin"]
@@ -291,7 +292,8 @@ def test_front_matter_without_closing_line_is_ignored_with_a_warning(tmp_path):
 
 
 def test_front_matter_bad_date_is_ignored_with_a_warning(tmp_path):
-    path = _write(tmp_path, "bad.txt", "---\ntitle: Titre donné\ndate: 4 février\nauteur: X\n---\n date 2026-02-04\n\nTexte. Fin.\n")
+    text = "---\ntitle: Titre donné\ndate: 4 février\nauteur: X\n---\n date 2026-02-04\n\nTexte. Fin.\n"
+    path = _write(tmp_path, "bad.txt", text)
     result = scan_articles(tmp_path)
     (article,) = result.articles
     assert article.title == "Titre donné"
@@ -341,3 +343,29 @@ def test_scan_of_copied_seeds_matches(tmp_path):
     shutil.copytree(SEEDS, tmp_path / "seeds")
     result = scan_articles(tmp_path / "seeds")
     assert [a.id for a in result.articles] == sorted(EXPECTED)
+
+
+def test_mostly_utf8_file_with_a_corrupt_byte_keeps_its_accents(tmp_path):
+    raw = "Été à Pékin\n\nLe président a été reçu à Pékin. Fin.\n".encode("utf-8").replace(b"Fin", b"F\xffin")
+    article, notes = read_article(_write(tmp_path, "mixed.txt", raw))
+    assert article.title == "Été à Pékin" and "président a été reçu" in article.body
+    assert notes == ["decoded as UTF-8 with 1 invalid byte sequence(s) replaced by U+FFFD"]
+
+
+def test_single_unpunctuated_line_is_body_not_just_a_title(tmp_path):
+    article, _ = read_article(_write(tmp_path, "one.txt", "Xi Jinping ira en Russie la semaine prochaine\n"))
+    assert article.body == "Xi Jinping ira en Russie la semaine prochaine"
+    assert article.title == "Xi Jinping ira en Russie la semaine prochaine"
+
+
+def test_hard_wrapped_paragraph_is_rejoined(tmp_path):
+    text = (
+        "Titre\n\nLe président russe a déclaré mercredi que la\nChine et la Russie étaient (selon\nlui) proches\n"
+        ", et il a conclu.\nUn second paragraphe.\n"
+    )
+    article, _ = read_article(_write(tmp_path, "wrap.txt", text))
+    assert article.body == (
+        "Le président russe a déclaré mercredi que la Chine et la Russie étaient (selon lui) proches, "
+        "et il a conclu."
+        "\n\nUn second paragraphe."
+    )

@@ -38,7 +38,8 @@ def seed_articles() -> list[Article]:
          ["« Nous sommes prêts. Nous irons. », a déclaré Poutine.", "Fin."]),
         ('"Je vous remercie. Merci", a ajouté le président russe. Fin.',
          ['"Je vous remercie. Merci", a ajouté le président russe.', "Fin."]),
-        ('Il a dit : « Nous sommes prêts. » Puis il est parti.', ["Il a dit : « Nous sommes prêts. »", "Puis il est parti."]),
+        ("Il a dit : « Nous sommes prêts. » Puis il est parti.",
+         ["Il a dit : « Nous sommes prêts. »", "Puis il est parti."]),
         ('Il a dit : "Nous partons." Ensuite il est parti.', ['Il a dit : "Nous partons."', "Ensuite il est parti."]),
         ('un "facteur important". Ensuite.', ['un "facteur important".', "Ensuite."]),
         ("Mme Durand et MM. Dupont et Martin sont là. Dr. House aussi.",
@@ -52,6 +53,9 @@ def seed_articles() -> list[Article]:
         ("Un accord sur l'Ukraine?\n\nXi Jinping parle", ["Un accord sur l'Ukraine?", "Xi Jinping parle"]),
         ("Discussions autour du nucléaire\n\nElle réfute. Elle renvoie.",
          ["Discussions autour du nucléaire", "Elle réfute.", "Elle renvoie."]),
+        ("Il y en a. Puis il part.", ["Il y en a.", "Puis il part."]),
+        ("Des pommes, des poires, etc. Le marché ferme.", ["Des pommes, des poires, etc.", "Le marché ferme."]),
+        ("L'O.N.U. a voté. Fin.", ["L'O.N.U. a voté.", "Fin."]),
         ("Pas de point final", ["Pas de point final"]),
         ("", []),
         ("  \n\n  ", []),
@@ -147,7 +151,10 @@ def test_no_overlap_when_asked():
     body = " ".join(f"Phrase numéro {i} ici." for i in range(30))
     chunks = chunk_article(make_article(body), max_words=10, overlap_sentences=0)
     assert all(nxt.start > prev.end for prev, nxt in zip(chunks, chunks[1:]))
-    assert [c.text for c in chunks][:2] == ["Phrase numéro 0 ici. Phrase numéro 1 ici.", "Phrase numéro 2 ici. Phrase numéro 3 ici."]
+    assert [c.text for c in chunks[:2]] == [
+        "Phrase numéro 0 ici. Phrase numéro 1 ici.",
+        "Phrase numéro 2 ici. Phrase numéro 3 ici.",
+    ]
 
 
 def test_long_sentence_is_cut_at_word_boundaries():
