@@ -54,7 +54,12 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = 60
     dense_weight: float = 0.5
     bm25_weight: float = 1.0
-    min_score: float = 0.0
+    # Abstain when the best passage covers less than `min_coverage` of the question's term weight
+    # and no passage is closer than `min_dense` in cosine similarity (calibrated on the eval set).
+    min_coverage: float = 0.45
+    min_dense: float = 0.6
+    # Weight of the question–sentence cosine when picking the sentences that answer.
+    sentence_dense_weight: float = 0.5
 
 
 class LLMSettings(BaseModel):

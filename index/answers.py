@@ -1,0 +1,180 @@
+"""Extractive answers: the sentences of the retrieved passages that state the fact asked for, cited."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.chunking import split_sentences
+from index.language import Language, phrase
+from index.lexical import tokenize
+from index.models import Answer, Hit, Source
+
+MONTHS_FR = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+MONTHS_EN = "January February March April May June July August September October November December".split()
+
+_DATE = re.compile(
+    r"\b(\d{1,2}(er)?\s+(%s)|(%s)\s+\d{4}|\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|(premier|second|1er|2e)\s+semestre|"
+    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche))\b" % ("|".join(MONTHS_FR), "|".join(MONTHS_FR)),
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<![.!?«\"]\s)(?<!^)\b[A-ZÉÈÀÂ][\w’'-]{2,}")
+
+WHEN = re.compile(r"\b(quand|jusqu|date|quel jour|quel mois|en quelle année|when|until|what date|which day)\b", re.I)
+HOW_MUCH = re.compile(r"\b(combien|quel montant|quel volume|quelle durée|how much|how many|how long|what volume|amount)\b", re.I)
+WHO = re.compile(r"\b(qui|quel dirigeant|quel conseiller|quelle chaîne|who|which channel|whom)\b", re.I)
+WHERE = re.compile(r"\b(où|dans quelle ville|quel pays|where|which city)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, with how well it answers."""
+
+    hit: Hit
+    text: str
+    score: float
+    coverage: float
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How strongly the retrieved passages support any answer (what abstention decides on)."""
+
+    coverage: float  # share of the question's term weight found in the best passage
+    dense: float  # best cosine between the question and a passage
+
+
+def format_date(date: str | None, precision: str, language: Language) -> str:
+    """`2026-02-04` → `4 février 2026` (or `4 February 2026`); undated stays visible."""
+    if not date:
+        return phrase("undated", language)
+    months = MONTHS_FR if language == "fr" else MONTHS_EN
+    parts = date.split("-")
+    if len(parts) == 3:
+        day = int(parts[2])
+        day_text = "1er" if day == 1 and language == "fr" else str(day)
+        return f"{day_text} {months[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{months[int(parts[1]) - 1]} {parts[0]}"
+    return parts[0]
+
+
+class Extractor:
+    """Picks and cites the sentences that answer; `idf` weighs question terms by corpus rarity."""
+
+    def __init__(self, df: dict[str, int], n_docs: int, max_sentences: int = 3) -> None:
+        self.df = df
+        self.n_docs = max(n_docs, 1)
+        self.max_sentences = max_sentences
+
+    def idf(self, term: str) -> float:
+        """BM25's idf; a term the corpus never uses weighs the most."""
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def evidence(self, query: str, hits: list[Hit], dense: float) -> Evidence:
+        """How much of the question the best passage covers."""
+        terms = set(tokenize(query))
+        total = sum(self.idf(t) for t in terms)
+        if not hits or total == 0:
+            return Evidence(0.0, dense)
+        best = max(sum(self.idf(t) for t in terms & set(tokenize(hit.text))) for hit in hits)
+        return Evidence(best / total, dense)
+
+    def candidates(
+        self, query: str, hits: list[Hit], sentence_similarity: np.ndarray | None = None, focus: str = ""
+    ) -> list[Candidate]:
+        """Every sentence of the hits, scored: shared rare terms, the kind of fact asked, passage rank.
+
+        `focus` is the question as asked: in a rewritten follow-up its own words matter most.
+        """
+        terms = set(tokenize(query))
+        total = sum(self.idf(t) for t in terms) or 1.0
+        focus_terms = set(tokenize(focus)) & terms if focus else set()
+        focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
+        wants_date, wants_number = bool(WHEN.search(query)), bool(HOW_MUCH.search(query))
+        wants_name, wants_place = bool(WHO.search(query)), bool(WHERE.search(query))
+        out: list[Candidate] = []
+        i = 0
+        for hit in hits:
+            for start, end in split_sentences(hit.text):
+                text = hit.text[start:end]
+                sentence_terms = frozenset(tokenize(text))
+                matched = terms & sentence_terms
+                coverage = sum(self.idf(t) for t in matched) / total
+                score = coverage
+                if focus_terms and focus_terms != terms:
+                    score += 0.5 * sum(self.idf(t) for t in focus_terms & sentence_terms) / focus_total
+                if wants_date and _DATE.search(text):
+                    score += 0.35
+                if wants_number and _NUMBER.search(text):
+                    score += 0.3
+                if (wants_name or wants_place) and _NAME.search(text):
+                    score += 0.15
+                if sentence_similarity is not None:
+                    score += 0.5 * float(sentence_similarity[i])
+                score += 0.1 / hit.rank
+                if len(text.split()) < 5:
+                    score -= 0.3  # headings and fragments answer nothing
+                out.append(Candidate(hit, text, score, coverage, sentence_terms & terms))
+                i += 1
+        return sorted(out, key=lambda c: -c.score)
+
+    def sentences(self, hits: list[Hit]) -> list[str]:
+        """The sentences `candidates` will score, in the same order (to embed them once)."""
+        return [hit.text[s:e] for hit in hits for s, e in split_sentences(hit.text)]
+
+    def select(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The best sentence, plus up to two more that add terms or another dated article."""
+        if not candidates:
+            return []
+        chosen = [candidates[0]]
+        covered = set(candidates[0].terms)
+        for cand in candidates[1:]:
+            if len(chosen) == self.max_sentences or cand.score < 0.7 * candidates[0].score:
+                break
+            if any(cand.text == c.text for c in chosen):
+                continue
+            other_article = all(cand.hit.article_id != c.hit.article_id for c in chosen)
+            new_terms = bool(cand.terms - covered)
+            if other_article or new_terms:
+                chosen.append(cand)
+                covered |= cand.terms
+        return chosen
+
+
+def compose(question: str, chosen: list[Candidate], language: Language, standalone: str) -> Answer:
+    """Quote the chosen sentences with [n]; show dates when the cited articles differ in date."""
+    sources: list[Source] = []
+    numbers: dict[str, int] = {}
+    for cand in chosen:
+        key = f"{cand.hit.article_id}:{cand.hit.start}"
+        if key not in numbers:
+            numbers[key] = len(sources) + 1
+            hit = cand.hit
+            sources.append(
+                Source(numbers[key], hit.article_id, hit.title, hit.date, hit.outlet, hit.text,
+                       hit.start, hit.end, hit.date_precision)
+            )
+    dates = {(c.hit.date, c.hit.date_precision) for c in chosen}
+    show_dates = len(dates) > 1 or any(d is None for d, _ in dates)
+    lines = []
+    for cand in chosen:
+        n = numbers[f"{cand.hit.article_id}:{cand.hit.start}"]
+        line = f"« {cand.text.strip()} » [{n}]"
+        if show_dates:
+            when = format_date(cand.hit.date, cand.hit.date_precision, language)
+            outlet = cand.hit.outlet or phrase("unknown_outlet", language)
+            line = f"{outlet}, {when} : {line}" if language == "fr" else f"{outlet}, {when}: {line}"
+        lines.append(line)
+    return Answer(question, "\n".join(lines), sources, False, language, standalone)
+
+
+def abstain(question: str, language: Language, standalone: str) -> Answer:
+    """The plain "the articles don't say" answer, citing nothing."""
+    return Answer(question, phrase("abstain", language), [], True, language, standalone)
