@@ -138,7 +138,7 @@ def passage_hit_at_k(
     """Share of queries whose top-k retrieved chunk texts contain one of their gold passages.
 
     gold_passages: query id -> gold passages; retrieved_texts: query id -> chunk texts, best
-    first. Containment ignores case and whitespace runs. The containment test makes each
+    first. Containment ignores case, whitespace runs and quote styles (not accents). It makes each
     retrieved position a judged document, so the mean is ranx's hit_rate@k over positions.
     """
     if k < 1:
