@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+import json
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -83,8 +85,9 @@ class TelegramSettings(BaseModel):
     webhook_secret: SecretStr = SecretStr("")
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    allowed_chat_ids: list[int] = Field(default_factory=list)
-    admin_user_ids: list[int] = Field(default_factory=list)
+    # NoDecode: an env var may say `1,2,3` rather than JSON; the validator below reads both.
+    allowed_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     group_trigger: Literal["mention", "always"] = "mention"
     questions_per_minute: int = 10
     history_turns: int = 6
@@ -94,6 +97,8 @@ class TelegramSettings(BaseModel):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         """Accept `1,2,3` from an env var as well as a JSON or TOML list."""
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
         if isinstance(value, str):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
