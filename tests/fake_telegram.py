@@ -331,19 +331,31 @@ class FakeTelegram:
             return next((c for c in self.calls_of(method, since=since) if c.status and predicate(c)), None)
         return self.wait_until(found, timeout, f"a {method} call")
 
+    async def await_until(self, condition: Callable[[], T | None], timeout: float = 30.0, what: str = "") -> T:
+        """`wait_until` for async tests: polls every 20 ms, so it holds no thread the bot's work may need."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                result = condition()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"fake Telegram: gave up after {timeout} s waiting for {what or condition}")
+            await asyncio.sleep(0.02)
+
     async def await_message(self, chat_id: int, contains: str | None = None, since: int = 0,
                             timeout: float = 30.0) -> Call:
-        """`wait_message` without blocking the event loop the bot runs in."""
-        return await asyncio.to_thread(self.wait_message, chat_id, contains, since, timeout)
+        """`wait_message` for async tests."""
+        return await self.await_until(
+            lambda: next((c for c in self.sent(chat_id, since) if contains is None or contains in c.text), None),
+            timeout, f"a message to {chat_id} containing {contains!r}")
 
     async def await_call(self, method: str, predicate: Callable[[Call], bool] = lambda c: True, since: int = 0,
                          timeout: float = 30.0) -> Call:
-        """`wait_call` without blocking the event loop."""
-        return await asyncio.to_thread(self.wait_call, method, predicate, since, timeout)
-
-    async def await_until(self, condition: Callable[[], T | None], timeout: float = 30.0, what: str = "") -> T:
-        """`wait_until` without blocking the event loop."""
-        return await asyncio.to_thread(self.wait_until, condition, timeout, what)
+        """`wait_call` for async tests."""
+        return await self.await_until(
+            lambda: next((c for c in self.calls_of(method, since=since) if c.status and predicate(c)), None),
+            timeout, f"a {method} call")
 
     # --- the Bot API -----------------------------------------------------------------------------
 
