@@ -1,0 +1,148 @@
+"""The answer engine on the real seeds and the real model: cited facts, dates, follow-ups, abstention, LLM."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from conftest import make_settings
+from fake_llm import FakeLLMServer
+
+from config.settings import LLMSettings
+from index.conversation import Conversation
+from index.engine import Engine
+from index.llm import make_llm
+from index.store import open_client
+
+pytestmark = pytest.mark.slow
+
+VISA = "002_83c3c266e9f4ddcc"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, embedder):
+    """Settings of an index built once over the seeds."""
+    settings = make_settings(tmp_path_factory.mktemp("answers") / "data")
+    engine = Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
+    engine.rebuild()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def engine(built, embedder):
+    return Engine(built, open_client(built.chroma, built.data_dir), embedder)
+
+
+def cited_articles(answer) -> set[str]:
+    return {source.article_id for source in answer.sources}
+
+
+@pytest.mark.parametrize(
+    ("question", "fact", "article"),
+    [
+        ("Jusqu'à quand le régime sans visa chinois est-il valable ?", "14 septembre 2026", VISA),
+        ("Quel est le volume des échanges commerciaux entre la Chine et la Russie ?", "220 milliards", VISA),
+        ("Quelle chaîne a retransmis la vidéoconférence ?", "Rossiya-24", VISA),
+        ("Où se déroulent les pourparlers sur l'Ukraine ?", "Abou Dhabi", "001_144ff868b3a4961c"),
+        ("Quand Xi Jinping effectuera-t-il sa visite d'État en Russie ?", "20 au 22 mars", "004_7c2a5c67d315efc7"),
+    ],
+)
+def test_answers_state_the_fact_and_cite_its_article(engine, question, fact, article):
+    answer = engine.ask(question)
+    assert not answer.abstained
+    assert fact in answer.text
+    assert article in cited_articles(answer)
+    # Every claim carries a citation that names a listed source.
+    for line in answer.text.splitlines():
+        assert "[" in line
+    assert [s.n for s in answer.sources] == list(range(1, len(answer.sources) + 1))
+    for source in answer.sources:
+        assert f"[{source.n}]" in answer.text
+        assert source.passage and source.title
+
+
+def test_claims_from_articles_of_different_dates_show_their_dates(engine):
+    answer = engine.ask("Quand Poutine a-t-il accepté l'invitation de Xi Jinping à se rendre en Chine ?")
+    assert {"000_232c08492062af93", "003_5487023a91da2442"} <= cited_articles(answer)
+    assert "février 2026" in answer.text and "septembre 2023" in answer.text
+    assert "en octobre" in answer.text and "premier semestre" in answer.text
+
+
+def test_english_questions_get_english_phrases(engine):
+    answer = engine.ask("Which TV channel broadcast the video call between Xi and Putin?")
+    assert answer.language == "en"
+    off_topic = engine.ask("What is the best recipe for apple pie?")
+    assert off_topic.abstained and off_topic.sources == []
+    assert off_topic.text == "The indexed articles do not answer this question."
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Quel temps fera-t-il à Paris demain ?", "Qui a gagné la Coupe du monde de football 2018 ?", "Quelle est la recette de la tartiflette ?"],
+)
+def test_off_topic_questions_abstain_in_french(engine, question):
+    answer = engine.ask(question)
+    assert answer.abstained and answer.sources == []
+    assert answer.text.startswith("Les articles indexés ne permettent pas")
+
+
+def test_follow_up_is_rewritten_by_the_rule_and_answered(engine):
+    conversation = Conversation()
+    first = engine.ask("Jusqu'à quand le régime sans visa chinois est-il valable ?", conversation)
+    conversation.add(first)
+    follow = engine.ask("Et pour les citoyens chinois ?", conversation)
+    assert "visa" in follow.standalone_query
+    assert "30 jours" in follow.text
+    assert VISA in cited_articles(follow)
+
+
+# --- optional LLM, against a local server that speaks the OpenAI protocol ---------------------
+
+
+@pytest.fixture
+def llm_server():
+    with FakeLLMServer() as server:
+        yield server
+
+
+def llm_engine(built, embedder, server, timeout=5.0) -> Engine:
+    llm = make_llm(LLMSettings(provider="openai", base_url=server.openai_url, model="fake", api_key="sk-test-SECRET", timeout=timeout))
+    return Engine(built, open_client(built.chroma, built.data_dir), embedder, llm)
+
+
+def test_generated_answer_keeps_only_real_citations(built, embedder, llm_server):
+    llm_server.reply("Le régime est valable jusqu'au 14 septembre 2026 [1]. Une phrase inventée [9]. Sans source.")
+    answer = llm_engine(built, embedder, llm_server).ask("Jusqu'à quand le régime sans visa chinois est-il valable ?")
+    assert answer.generated and not answer.abstained
+    assert answer.text == "Le régime est valable jusqu'au 14 septembre 2026 [1]."
+    assert len(answer.sources) == 1
+    prompt = llm_server.requests[-1].prompt
+    assert "[1]" in prompt and "14 septembre 2026" in prompt
+
+
+def test_llm_failure_falls_back_to_the_extractive_answer(built, embedder, llm_server, caplog):
+    llm_server.status = 500
+    with caplog.at_level(logging.WARNING):
+        answer = llm_engine(built, embedder, llm_server).ask("Jusqu'à quand le régime sans visa chinois est-il valable ?")
+    assert not answer.generated and "14 septembre 2026" in answer.text
+    assert "extractively" in caplog.text
+    assert "sk-test-SECRET" not in caplog.text
+
+
+def test_llm_rewrites_follow_ups(built, embedder, llm_server):
+    llm_server.reply("Quelle est la durée de l'entrée sans visa en Russie pour les citoyens chinois ?", "NO_ANSWER")
+    engine = llm_engine(built, embedder, llm_server)
+    conversation = Conversation()
+    conversation.add(previous_turn())
+    answer = engine.ask("Et pour les Chinois ?", conversation)
+    assert answer.standalone_query.startswith("Quelle est la durée de l'entrée sans visa")
+    # The model had nothing to say (NO_ANSWER): the extractive answer stands.
+    assert "30 jours" in answer.text and not answer.generated
+
+
+def previous_turn():
+    """A remembered first turn (answering it here would use up the fake server's scripted replies)."""
+    from index.models import Answer
+
+    question = "Jusqu'à quand le régime sans visa chinois est-il valable ?"
+    return Answer(question, "…", [], False, "fr", question)
