@@ -195,29 +195,36 @@ def build_application(settings: Settings, engine) -> Application:
     return application
 
 
+def polling_options(settings: Settings) -> dict[str, Any]:
+    """Arguments for `Updater.start_polling` / `Application.run_polling`."""
+    return {"timeout": settings.telegram.poll_timeout, "allowed_updates": ALLOWED_UPDATES, "bootstrap_retries": 3}
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments for `Updater.start_webhook` / `Application.run_webhook`: listen locally, Telegram posts to `webhook_url`."""
+    tg = settings.telegram
+    return {
+        "listen": tg.webhook_listen,
+        "port": tg.webhook_port,
+        "url_path": urlsplit(tg.webhook_url).path.lstrip("/"),
+        "webhook_url": tg.webhook_url,
+        # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; PTB answers 403 without it.
+        "secret_token": tg.webhook_secret.get_secret_value() or None,
+        "allowed_updates": ALLOWED_UPDATES,
+        "bootstrap_retries": 3,
+    }
+
+
 def run(settings: Settings, engine) -> None:
     """Serve until interrupted: long polling, or a webhook when `telegram.webhook_url` is set."""
     application = build_application(settings, engine)
     tg = settings.telegram
     if tg.webhook_url:
-        secret = tg.webhook_secret.get_secret_value() or None
-        if secret is None:
+        if not tg.webhook_secret.get_secret_value():
             logger.warning("Webhook without DEPECHE_TELEGRAM__WEBHOOK_SECRET: anyone who finds the URL can post updates")
         # Never log the webhook URL itself: operators often put the token in its path.
         logger.info("Serving the webhook on %s:%s", tg.webhook_listen, tg.webhook_port)
-        application.run_webhook(
-            listen=tg.webhook_listen,
-            port=tg.webhook_port,
-            url_path=urlsplit(tg.webhook_url).path.lstrip("/"),
-            webhook_url=tg.webhook_url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=3,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         logger.info("Long polling (timeout %s s)", tg.poll_timeout)
-        application.run_polling(
-            timeout=tg.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=3,
-        )
+        application.run_polling(**polling_options(settings))

@@ -25,7 +25,7 @@ from bot import formatting
 from bot.texts import text
 from config.settings import Settings
 from index.conversation import Conversation
-from index.errors import BadQuestion, DepecheError
+from index.errors import BadQuestion, IndexNotBuilt
 from index.language import Language, normalize_language
 
 logger = logging.getLogger(__name__)
@@ -356,12 +356,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("Error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    language = ui_language(update)
-    error = context.error
-    if isinstance(error, DepecheError):  # written for users: worth showing
-        message = text("error_detail", language, detail=escape(str(error)))
-    else:
-        message = text("error", language)
+    # The details (paths, hosts) are for the operator's log, not for the chat.
+    key = "not_indexed" if isinstance(context.error, IndexNotBuilt) else "error"
+    message = text(key, ui_language(update))
     try:
         await reply(update, context, message)
     except TelegramError as exc:

@@ -128,9 +128,9 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Désolé, une erreur s'est produite de mon côté. Réessayez dans un instant.",
         "en": "Sorry, something went wrong on my side. Please try again in a moment.",
     },
-    "error_detail": {
-        "fr": "Désolé, je ne peux pas répondre pour l'instant : {detail}",
-        "en": "Sorry, I cannot answer right now: {detail}",
+    "not_indexed": {
+        "fr": "Désolé, les articles ne sont pas encore indexés : un administrateur peut lancer /reindex.",
+        "en": "Sorry, the articles are not indexed yet: an administrator can run /reindex.",
     },
 }
 

@@ -12,18 +12,20 @@ import json
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 from fake_telegram import Call, FakeTelegram, check_html  # tests/ is on sys.path (no __init__.py)
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application, polling_options, webhook_options
 from config.settings import Settings, TelegramSettings
 from index.engine import Engine
 from index.store import open_client
@@ -57,11 +59,14 @@ def bot_settings(fake: FakeTelegram, data_dir: Path, **telegram: object) -> Sett
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings, engine: Engine) -> AsyncIterator[Application]:
-    """The bot as `run_polling` runs it: initialize, post_init, poll, start; then stop and shut down."""
+    """The bot as `run()` runs it: initialize, post_init, poll (or webhook), start; then stop and shut down."""
     app = build_application(settings, engine)
     async with app:
         await app.post_init(app)
-        await app.updater.start_polling(timeout=POLL, allowed_updates=ALLOWED_UPDATES)
+        if settings.telegram.webhook_url:
+            await app.updater.start_webhook(**webhook_options(settings))
+        else:
+            await app.updater.start_polling(**{**polling_options(settings), "timeout": POLL})
         await app.start()
         try:
             yield app
@@ -204,6 +209,8 @@ async def test_edited_question_is_answered_again(bot, fake):
 async def test_html_in_a_question_is_escaped(bot, fake):
     user, chat = person(fake, 70)
     since = fake.mark()
+    too_long = await ask(fake, chat, user, "<b>&" * 525)  # BadQuestion: its message, no traceback
+    assert "trop longue (2100 caractères, maximum 2000)" in too_long.text
     await ask(fake, chat, user, "<b>& régime sans visa", "[1]")
     passages = await ask(fake, chat, user, "/sources", "Passages cités")
     assert "« &lt;b&gt;&amp; régime sans visa »" in passages.text
@@ -425,3 +432,48 @@ async def test_the_token_never_reaches_logs_or_chats(engine, tmp_path, caplog):
         assert secret not in (record.exc_text or "")
     assert secret not in caplog.text
     assert not any(secret in m for m in messages)
+
+
+async def test_engine_errors_reach_the_log_and_an_apology_the_user(engine, tmp_path, caplog):
+    settings = Settings(data_dir=tmp_path / "empty", seeds_dir=SEEDS)
+    unbuilt = Engine(settings, open_client(settings.chroma, settings.data_dir), engine.embedder)
+    with FakeTelegram(TOKEN) as fake:
+        async with running(bot_settings(fake, tmp_path / "bot"), unbuilt):
+            user, chat = person(fake, 180, "en")
+            sorry = await ask(fake, chat, user, VISA)
+            assert sorry.text == "Sorry, the articles are not indexed yet: an administrator can run /reindex."
+            user, chat = person(fake, 181, "fr")
+            assert "pas encore indexés" in (await ask(fake, chat, user, "/articles")).text
+    [first, *_] = [r for r in caplog.records if r.name == "bot.handlers" and r.levelno == logging.ERROR]
+    assert first.exc_info and type(first.exc_info[1]).__name__ == "IndexNotBuilt"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_webhook_mode_registers_and_checks_the_secret(engine, tmp_path):
+    port = free_port()
+    with FakeTelegram(TOKEN) as fake:
+        settings = bot_settings(fake, tmp_path, webhook_url=f"http://127.0.0.1:{port}/hook", webhook_port=port,
+                                webhook_secret="s3cret_Hook-1")
+        async with running(settings, engine):
+            [registered] = fake.calls_of("setWebhook")
+            assert registered.params["url"] == f"http://127.0.0.1:{port}/hook"
+            assert registered.params["secret_token"] == "s3cret_Hook-1"
+            user, chat = person(fake, 190)
+            update = {"update_id": 1, "message": {"message_id": 1, "date": int(time.time()), "chat": chat,
+                                                  "from": user, "text": "/help",
+                                                  "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
+            async with httpx.AsyncClient(timeout=10) as client:
+                forged = await client.post(f"http://127.0.0.1:{port}/hook", json=update)
+                assert forged.status_code == 403
+                genuine = await client.post(f"http://127.0.0.1:{port}/hook", json=update,
+                                            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret_Hook-1"})
+                assert genuine.status_code == 200
+            answer = await fake.await_message(chat["id"], timeout=WAIT)
+            assert "Comment m&#x27;utiliser" in answer.text or "Comment m'utiliser" in answer.text
+            assert len(fake.sent(chat["id"])) == 1
+            assert not fake.calls_of("getUpdates")

@@ -10,7 +10,9 @@ import pytest
 
 from bot import formatting
 from bot.formatting import MAX_MESSAGE, tg_len
-from bot.handlers import rate_limit_wait, remember_sources
+from telegram import Message
+
+from bot.handlers import addressed, rate_limit_wait, remember_sources
 from index.models import Answer, ArticleInfo, IndexStatus, Source
 from fake_telegram import HTMLError, check_html, utf16_len
 
@@ -249,6 +251,24 @@ def test_mentions_are_detected_and_stripped():
     assert not formatting.mentions("@DepecheBotX quoi ?", "DepecheBot")
     assert formatting.strip_mention("@DepecheBot, jusqu'à quand ?", "DepecheBot") == "jusqu'à quand ?"
     assert formatting.strip_mention("Jusqu'à quand @DepecheBot ?", "DepecheBot") == "Jusqu'à quand ?"
+
+
+def group_message(text: str, reply_to_user: int | None = None) -> Message:
+    data = {"message_id": 5, "date": 0, "chat": {"id": -100, "type": "supergroup", "title": "g"},
+            "from": {"id": 1, "is_bot": False, "first_name": "A"}, "text": text}
+    if reply_to_user is not None:
+        data["reply_to_message"] = {"message_id": 4, "date": 0, "chat": data["chat"], "text": "r",
+                                    "from": {"id": reply_to_user, "is_bot": True, "first_name": "B"}}
+    return Message.de_json(data, None)
+
+
+def test_group_messages_are_for_the_bot_when_addressed():
+    bot_id, name = 99, "DepecheBot"
+    assert not addressed(group_message("Jusqu'à quand ?"), bot_id, name, "mention")
+    assert addressed(group_message("@depechebot Jusqu'à quand ?"), bot_id, name, "mention")
+    assert addressed(group_message("Et pour les Chinois ?", reply_to_user=bot_id), bot_id, name, "mention")
+    assert not addressed(group_message("Et pour les Chinois ?", reply_to_user=7), bot_id, name, "mention")
+    assert addressed(group_message("Jusqu'à quand ?"), bot_id, name, "always")
 
 
 def test_rate_limit_is_a_sliding_window():
