@@ -139,6 +139,8 @@ async def test_question_gets_a_cited_answer_then_a_follow_up(bot, fake):
     typing = fake.calls_of("sendChatAction", chat["id"], since)
     assert typing and typing[0].params["action"] == "typing" and typing[0].time <= answer.time
     assert sources_of(answer)[0]["text"].startswith("[1] AA")
+    cited = bot.chat_data[chat["id"]]["conversation"].last_answer.sources
+    assert cited[0].article_id.startswith("002_") and cited[0].outlet == "AA"
     follow_up = await ask(fake, chat, user, VISA_FOLLOW_UP)
     assert "30 jours" in follow_up.text
     assert len(fake.sent(chat["id"], since)) == 2
