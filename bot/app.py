@@ -97,7 +97,10 @@ class RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the message (and any traceback) with the token masked; never drops a record."""
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's to report, not ours to raise
+            return True
         if self.token in message:
             record.msg, record.args = message.replace(self.token, "<token>"), ()
         if record.exc_info and not record.exc_text:
