@@ -1,0 +1,62 @@
+"""Shared fixtures: one real embedding model per session, settings for a temp data dir, a copy of the seeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.settings import ChromaSettings, EmbeddingSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+# The console script of the venv running pytest, so tests exercise the installed entry point.
+DEPECHE = Path(sys.executable).parent / "depeche"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail a run that selects no test: pytest's exit 5 must never read as success."""
+    if not session.items and not session.testsfailed:  # collection errors already fail the run
+        raise pytest.UsageError("no tests were collected: check the paths, -k and -m you passed")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real model, loaded once per session (~8 s)."""
+    from index.embeddings import Embedder
+
+    return Embedder(EmbeddingSettings())
+
+
+def make_settings(data_dir: Path, seeds_dir: Path = SEEDS, **overrides) -> Settings:
+    """Settings for a temp data dir, embedded Chroma unless `chroma=` says otherwise."""
+    overrides.setdefault("chroma", ChromaSettings())
+    return Settings(data_dir=data_dir, seeds_dir=seeds_dir, **overrides)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of the seed articles."""
+    return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
+
+
+def cli_env(data_dir: Path, seeds_dir: Path = SEEDS, **extra: str) -> dict[str, str]:
+    """The environment for a `depeche` subprocess: no DEPECHE_* leaking in from the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEPECHE_")}
+    env.update(DEPECHE_DATA_DIR=str(data_dir), DEPECHE_SEEDS_DIR=str(seeds_dir), HF_HUB_OFFLINE="1", **extra)
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the real console script to completion; text in, text out.
+
+    It runs beside the data dir, so a developer's `.env` in the repo cannot leak into the test.
+    """
+    return subprocess.run(
+        [str(DEPECHE), *args], env=env, input=stdin, capture_output=True, text=True, timeout=timeout,
+        cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
+    )
