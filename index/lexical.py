@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -13,6 +14,10 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+# Importing bm25s sets its logger to DEBUG, overriding the level the CLI chose before the import:
+# every `index rebuild --json` then wrote "DEBUG bm25s: Building index from tokens" to stderr.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Questions are asked in French and English over French text: both sets of function words go.
