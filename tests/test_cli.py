@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -101,7 +102,7 @@ def test_bad_questions_are_refused_with_a_message(built, env):
     # One process each, run side by side: every one loads the model.
     running = {
         name: subprocess.Popen(
-            [str(DEPECHE), "ask", question], env=env, cwd=env["DEPECHE_DATA_DIR"] + "/..",
+            [str(DEPECHE), "ask", question], env=env, cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for name, (question, _) in cases.items()
