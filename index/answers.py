@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.chunking import split_sentences
-from index.language import Language, phrase
+from index.language import Language, detect_language, phrase
 from index.lexical import tokenize
 from index.models import Answer, Hit, Source
 
@@ -21,7 +21,7 @@ _DATE = re.compile(
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche))\b" % ("|".join(MONTHS_FR), "|".join(MONTHS_FR)),
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+")
 _NAME = re.compile(r"(?<![.!?«\"]\s)(?<!^)\b[A-ZÉÈÀÂ][\w’'-]{2,}")
 
 WHEN = re.compile(r"\b(quand|jusqu|date|quel jour|quel mois|en quelle année|when|until|what date|which day)\b", re.I)
@@ -64,6 +64,11 @@ def format_date(date: str | None, precision: str, language: Language) -> str:
     return parts[0]
 
 
+def _states_new(pattern: re.Pattern, text: str, asked: str) -> bool:
+    """Whether `text` holds a match of `pattern` that the (lower-cased) question does not."""
+    return any(m.group(0).lower() not in asked for m in pattern.finditer(text))
+
+
 class Extractor:
     """Picks and cites the sentences that answer; `idf` weighs question terms by corpus rarity."""
 
@@ -78,8 +83,15 @@ class Extractor:
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
     def evidence(self, query: str, hits: list[Hit], dense: float) -> Evidence:
-        """How much of the question the best passage covers."""
+        """How much of the question the best passage covers.
+
+        An English question's own words never occur in French articles, so counting them would
+        make every English question look off-topic: only the terms the corpus knows (names,
+        numbers, shared words) are weighed, and a question it knows none of covers nothing.
+        """
         terms = set(tokenize(query))
+        if detect_language(query) == "en":
+            terms = {t for t in terms if self.df.get(t, 0) > 0}
         total = sum(self.idf(t) for t in terms)
         if not hits or total == 0:
             return Evidence(0.0, dense)
@@ -99,6 +111,9 @@ class Extractor:
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
         wants_date, wants_number = bool(WHEN.search(query)), bool(HOW_MUCH.search(query))
         wants_name, wants_place = bool(WHO.search(query)), bool(WHERE.search(query))
+        # A date, number or name the question already states is not an answer to it.
+        asked = query.lower()
+        asked_words = set(re.findall(r"\w+", asked))
         out: list[Candidate] = []
         i = 0
         for hit in hits:
@@ -110,11 +125,11 @@ class Extractor:
                 score = coverage
                 if focus_terms and focus_terms != terms:
                     score += 0.5 * sum(self.idf(t) for t in focus_terms & sentence_terms) / focus_total
-                if wants_date and _DATE.search(text):
+                if wants_date and _states_new(_DATE, text, asked):
                     score += 0.35
-                if wants_number and _NUMBER.search(text):
+                if wants_number and any(n not in asked_words for n in _NUMBER.findall(text)):
                     score += 0.3
-                if (wants_name or wants_place) and _NAME.search(text):
+                if (wants_name or wants_place) and any(m.lower() not in asked_words for m in _NAME.findall(text)):
                     score += 0.15
                 if sentence_similarity is not None:
                     score += 0.5 * float(sentence_similarity[i])
@@ -130,21 +145,20 @@ class Extractor:
         return [hit.text[s:e] for hit in hits for s, e in split_sentences(hit.text)]
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The best sentence, plus up to two more that add terms or another dated article."""
+        """The best sentence, plus up to two more that score nearly as well.
+
+        A runner-up is not required to add question terms: the words of an answer are by
+        definition not the question's, so the sentence that holds it often repeats the terms
+        the best one already matched (on tests/eval this finds the facts of two more questions).
+        """
         if not candidates:
             return []
         chosen = [candidates[0]]
-        covered = set(candidates[0].terms)
         for cand in candidates[1:]:
             if len(chosen) == self.max_sentences or cand.score < 0.7 * candidates[0].score:
                 break
-            if any(cand.text == c.text for c in chosen):
-                continue
-            other_article = all(cand.hit.article_id != c.hit.article_id for c in chosen)
-            new_terms = bool(cand.terms - covered)
-            if other_article or new_terms:
+            if all(cand.text != c.text for c in chosen):
                 chosen.append(cand)
-                covered |= cand.terms
         return chosen
 
 
