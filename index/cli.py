@@ -186,8 +186,11 @@ def _questions(question: str) -> Iterable[str]:
 
 def _run_questions(args, settings, one: Callable[[object, str], dict], text: Callable[[object, str], str]) -> int:
     """Shared by `search` and `ask`: one question or JSON Lines from stdin, in one process."""
+    from index.engine import check_question
     from index.errors import BadQuestion
 
+    if args.question != "-":
+        check_question(args.question, settings.max_question_chars)  # refuse before loading the model
     engine = _engine(settings)
     failures = 0
     for question in _questions(args.question):

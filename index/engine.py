@@ -23,7 +23,7 @@ from index.models import Answer, ArticleInfo, Hit, IndexStatus, RebuildReport, S
 from index.rebuild import ProgressFactory, index_fingerprint, rebuild
 from index.retrieval import HybridRetriever, Retrieval, Timings
 from index.snapshot import Snapshot, current_generation, load_snapshot
-from index.store import VectorStore, open_client, reopen_client
+from index.store import VectorStore, describe, open_client, reopen_client
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +143,7 @@ class Engine:
 
     def check_question(self, question: str) -> str:
         """Clean a question, or raise `BadQuestion` with a message for the person who asked."""
-        if not isinstance(question, str):
-            raise BadQuestion(phrase("empty_question", "fr"))
-        cleaned = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
-        cleaned = re.sub(r"\s+", " ", cleaned).strip()
-        language = detect_language(cleaned)
-        if not re.search(r"\w", cleaned):
-            raise BadQuestion(phrase("empty_question", language))
-        limit = self.settings.max_question_chars
-        if len(cleaned) > limit:
-            raise BadQuestion(phrase("long_question", language, length=len(cleaned), limit=limit))
-        return cleaned
+        return check_question(question, self.settings.max_question_chars)
 
     def standalone_query(self, question: str, conversation: Conversation | None) -> str:
         """Rewrite a follow-up into a question that stands alone (LLM if configured, else a rule)."""
@@ -230,7 +220,9 @@ class Engine:
             if self._loaded is not None:
                 # A rebuild elsewhere wrote to Chroma: an embedded client only sees it when reopened.
                 self.client = reopen_client(self.settings.chroma, self.settings.data_dir)
-            store = VectorStore.open(self.client, snapshot.collection)
+            store = VectorStore.open(
+                self.client, snapshot.collection, where=describe(self.settings.chroma, self.settings.data_dir)
+            )
             df, n_docs = document_frequencies(snapshot.bm25)
             self._loaded = _Loaded(
                 snapshot,
@@ -240,6 +232,20 @@ class Engine:
             self._generation = snapshot.generation
             log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
             return self._loaded
+
+
+def check_question(question: object, limit: int) -> str:
+    """Clean a question (control characters, spaces), or raise `BadQuestion` saying what to fix."""
+    if not isinstance(question, str):
+        raise BadQuestion(phrase("empty_question", "fr"))
+    cleaned = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    language = detect_language(cleaned)
+    if not re.search(r"\w", cleaned):
+        raise BadQuestion(phrase("empty_question", language))
+    if len(cleaned) > limit:
+        raise BadQuestion(phrase("long_question", language, length=len(cleaned), limit=limit))
+    return cleaned
 
 
 def carry_terms(question: str, previous: str) -> str:

@@ -21,7 +21,7 @@ from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, RebuildReport
 from index.snapshot import ChunkRecord, Snapshot, load_snapshot, prune_generations, write_snapshot
-from index.store import VectorStore, collection_name
+from index.store import VectorStore, collection_name, describe
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,10 @@ def _rebuild(
         report.reason = "--full: every article is re-embedded"
     report.full = full
     name = collection_name(settings.chroma.collection, fingerprint)
-    store = VectorStore.open(client, name, metadata=_collection_metadata(embedder, settings), create=True)
+    store = VectorStore.open(
+        client, name, _collection_metadata(embedder, settings), create=True,
+        where=describe(settings.chroma, settings.data_dir),
+    )
 
     reusable = previous.articles if previous is not None and not full else {}
     known = previous.articles if previous is not None else {}

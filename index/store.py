@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import chromadb
@@ -49,13 +50,20 @@ def reopen_client(settings: ChromaSettings, data_dir: Path) -> ClientAPI:
     return open_client(settings, data_dir)
 
 
+def describe(settings: ChromaSettings, data_dir: Path) -> str:
+    """Where the vectors live, in words for an error message."""
+    if settings.host:
+        return f"The Chroma server at {settings.host}:{settings.port}"
+    return f"The Chroma store under {data_dir / 'chroma'}"
+
+
 def _unreachable(settings: ChromaSettings, data_dir: Path, exc: Exception) -> str:
     if settings.host:
         return (
-            f"The Chroma server at {settings.host}:{settings.port} cannot be reached "
+            f"{describe(settings, data_dir)} cannot be reached "
             f"({type(exc).__name__}). Start it (`chroma run`) or unset DEPECHE_CHROMA__HOST."
         )
-    return f"The Chroma store under {data_dir / 'chroma'} cannot be opened: {exc}"
+    return f"{describe(settings, data_dir)} cannot be opened: {exc}"
 
 
 def collection_name(base: str, fingerprint: str) -> str:
@@ -64,73 +72,98 @@ def collection_name(base: str, fingerprint: str) -> str:
 
 
 class VectorStore:
-    """One Chroma collection of chunk vectors, created with no embedding function of its own."""
+    """One Chroma collection of chunk vectors, created with no embedding function of its own.
 
-    def __init__(self, collection: Collection) -> None:
+    Every call turns a failure of Chroma (a server that went away, a broken store) into
+    `StoreUnavailable` naming `where`, so callers report it instead of a transport error.
+    """
+
+    def __init__(self, collection: Collection, where: str = "The Chroma store") -> None:
         self.collection = collection
+        self.where = where
 
     @classmethod
     def open(
-        cls, client: ClientAPI, name: str, metadata: dict | None = None, create: bool = False
+        cls,
+        client: ClientAPI,
+        name: str,
+        metadata: dict | None = None,
+        create: bool = False,
+        where: str = "The Chroma store",
     ) -> VectorStore:
         """Open (or create) the collection; `metadata` records the model and chunking."""
         try:
             if create:
                 meta = {"hnsw:space": "cosine", **(metadata or {})}
-                return cls(client.get_or_create_collection(name, metadata=meta, embedding_function=None))
-            return cls(client.get_collection(name, embedding_function=None))
+                collection = client.get_or_create_collection(name, metadata=meta, embedding_function=None)
+            else:
+                collection = client.get_collection(name, embedding_function=None)
         except Exception as exc:
             if exc.__class__.__name__ == "NotFoundError":
                 raise
-            raise StoreUnavailable(f"The Chroma collection {name!r} cannot be opened: {exc}") from exc
+            raise StoreUnavailable(f"{where}: the collection {name!r} cannot be opened ({type(exc).__name__}).") from exc
+        return cls(collection, where)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            raise StoreUnavailable(f"{self.where} failed or cannot be reached ({type(exc).__name__}).") from exc
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         """Which of these ids are already stored (a killed rebuild leaves some behind)."""
-        found: set[str] = set()
-        for batch in _batches(list(ids)):
-            found.update(self.collection.get(ids=batch, include=[])["ids"])
-        return found
+        with self._guard():
+            found: set[str] = set()
+            for batch in _batches(list(ids)):
+                found.update(self.collection.get(ids=batch, include=[])["ids"])
+            return found
 
     def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]) -> None:
         """Store vectors with their text and metadata (upsert, so a retried rebuild is idempotent)."""
-        for start in range(0, len(ids), BATCH):
-            end = start + BATCH
-            self.collection.upsert(
-                ids=list(ids[start:end]),
-                embeddings=vectors[start:end].tolist(),
-                documents=list(texts[start:end]),
-                metadatas=list(metadatas[start:end]),
-            )
+        with self._guard():
+            for start in range(0, len(ids), BATCH):
+                end = start + BATCH
+                self.collection.upsert(
+                    ids=list(ids[start:end]),
+                    embeddings=vectors[start:end].tolist(),
+                    documents=list(texts[start:end]),
+                    metadatas=list(metadatas[start:end]),
+                )
 
     def delete(self, ids: Iterable[str]) -> None:
         """Remove chunks by id."""
-        for batch in _batches(list(ids)):
-            self.collection.delete(ids=batch)
+        with self._guard():
+            for batch in _batches(list(ids)):
+                self.collection.delete(ids=batch)
 
     def all_ids(self) -> set[str]:
         """Every id stored, page by page."""
-        ids: set[str] = set()
-        offset = 0
-        while True:
-            page = self.collection.get(include=[], limit=BATCH * 5, offset=offset)["ids"]
-            ids.update(page)
-            if len(page) < BATCH * 5:
-                return ids
-            offset += len(page)
+        with self._guard():
+            ids: set[str] = set()
+            offset = 0
+            while True:
+                page = self.collection.get(include=[], limit=BATCH * 5, offset=offset)["ids"]
+                ids.update(page)
+                if len(page) < BATCH * 5:
+                    return ids
+                offset += len(page)
 
     def count(self) -> int:
         """Number of stored chunks."""
-        return self.collection.count()
+        with self._guard():
+            return self.collection.count()
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity (1 - cosine distance)."""
-        count = self.collection.count()
-        if count == 0:
-            return []
-        result = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, count), include=["distances"]
-        )
-        return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+        with self._guard():
+            count = self.collection.count()
+            if count == 0:
+                return []
+            result = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=min(k, count), include=["distances"]
+            )
+            return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 
 
 def _batches(items: list[str], size: int = BATCH) -> Iterable[list[str]]:

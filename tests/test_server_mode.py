@@ -108,6 +108,11 @@ def test_rebuild_search_and_status_through_a_chroma_server(chroma_server, tmp_pa
     assert status.articles == 5 and status.chunks == report.chunks_total
     assert (status.date_min, status.date_max) == ("2023-09", "2026-02-04")
 
+    # The server goes away under a running engine (the bot): a clear error, not a transport one.
+    chroma_server.stop()
+    with pytest.raises(StoreUnavailable, match=f"127.0.0.1:{chroma_server.port}"):
+        engine.search("Rossiya-24")
+
 
 def test_a_stopped_server_is_reported_with_a_fix(chroma_server, tmp_path):
     chroma = ChromaSettings(host="127.0.0.1", port=chroma_server.port)
