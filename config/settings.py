@@ -69,6 +69,8 @@ class RetrievalSettings(BaseModel):
     min_dense: float = 0.5
     # Weight of the question–sentence cosine when picking the sentences that answer.
     sentence_dense_weight: float = 0.5
+    # How many of the lexically best sentences get that cosine (each costs an encoder pass).
+    sentence_rerank_depth: int = 10
 
 
 class LLMSettings(BaseModel):

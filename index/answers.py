@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -98,9 +98,7 @@ class Extractor:
         best = max(sum(self.idf(t) for t in terms & set(tokenize(hit.text))) for hit in hits)
         return Evidence(best / total, dense)
 
-    def candidates(
-        self, query: str, hits: list[Hit], sentence_similarity: np.ndarray | None = None, focus: str = ""
-    ) -> list[Candidate]:
+    def candidates(self, query: str, hits: list[Hit], focus: str = "") -> list[Candidate]:
         """Every sentence of the hits, scored: shared rare terms, the kind of fact asked, passage rank.
 
         `focus` is the question as asked: in a rewritten follow-up its own words matter most.
@@ -115,7 +113,6 @@ class Extractor:
         asked = query.lower()
         asked_words = set(re.findall(r"\w+", asked))
         out: list[Candidate] = []
-        i = 0
         for hit in hits:
             for start, end in split_sentences(hit.text):
                 text = hit.text[start:end]
@@ -131,18 +128,17 @@ class Extractor:
                     score += 0.3
                 if (wants_name or wants_place) and any(m.lower() not in asked_words for m in _NAME.findall(text)):
                     score += 0.15
-                if sentence_similarity is not None:
-                    score += 0.5 * float(sentence_similarity[i])
                 score += 0.1 / hit.rank
                 if len(text.split()) < 5:
                     score -= 0.3  # headings and fragments answer nothing
                 out.append(Candidate(hit, text, score, coverage, sentence_terms & terms))
-                i += 1
         return sorted(out, key=lambda c: -c.score)
 
-    def sentences(self, hits: list[Hit]) -> list[str]:
-        """The sentences `candidates` will score, in the same order (to embed them once)."""
-        return [hit.text[s:e] for hit in hits for s, e in split_sentences(hit.text)]
+    @staticmethod
+    def rerank(candidates: list[Candidate], similarity: np.ndarray, weight: float) -> list[Candidate]:
+        """Add `weight` × the question–sentence cosine to the first len(similarity) candidates."""
+        head = [replace(c, score=c.score + weight * float(sim)) for c, sim in zip(candidates, similarity)]
+        return sorted(head, key=lambda c: -c.score) + candidates[len(head):]
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus up to two more that score nearly as well.

@@ -18,6 +18,7 @@ from config.settings import EmbeddingSettings
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+SENTENCE_CACHE_SIZE = 20_000  # ~30 MB of 384-d vectors
 
 
 def default_model_path() -> Path:
@@ -49,6 +50,8 @@ class Embedder:
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
         self._lock = threading.Lock()
+        self._sentence_cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
 
     @property
     def fingerprint(self) -> str:
@@ -75,6 +78,21 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         """The unit vector of one query."""
         return self._encode([self.settings.query_prefix + text])[0]
+
+    def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for answer-candidate sentences, remembered: the same passages come back often."""
+        with self._cache_lock:
+            vectors = {t: self._sentence_cache[t] for t in texts if t in self._sentence_cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
+        if missing:
+            vectors.update(zip(missing, self.encode_passages(missing)))
+            with self._cache_lock:
+                self._sentence_cache.update((t, vectors[t]) for t in missing)
+                while len(self._sentence_cache) > SENTENCE_CACHE_SIZE:
+                    self._sentence_cache.pop(next(iter(self._sentence_cache)))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([vectors[t] for t in texts])
 
     def count_tokens(self, text: str) -> int:
         """How many model tokens a passage takes, prefix included."""

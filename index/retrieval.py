@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
@@ -44,6 +45,7 @@ class Retrieval:
     hits: list[Hit]
     dense_best: float
     timings: Timings
+    query_vector: np.ndarray | None = None  # reused to rank answer sentences
 
 
 class HybridRetriever(BaseRetriever):
@@ -71,22 +73,31 @@ class HybridRetriever(BaseRetriever):
     def retrieve_hits(self, query: str, top_k: int | None = None) -> Retrieval:
         """Hits with what abstention needs (the best dense similarity) and each stage's time."""
         timings = Timings()
-        ranked, dense_best = self.rank_chunks(query, timings)
+        vector = self.embed(query, timings) if self.mode in ("hybrid", "dense") else None
+        ranked, dense_best = self.rank_chunks(query, timings, vector)
         started = time.perf_counter()
         hits = self._merge(ranked, top_k or self.settings.top_k)
         timings.add("merge", time.perf_counter() - started)
-        return Retrieval(hits, dense_best, timings)
+        return Retrieval(hits, dense_best, timings, vector)
 
-    def rank_chunks(self, query: str, timings: Timings | None = None) -> tuple[list[tuple[str, float]], float]:
+    def embed(self, query: str, timings: Timings) -> np.ndarray:
+        """The query's vector, timed."""
+        started = time.perf_counter()
+        vector = self.embedder.encode_query(query)
+        timings.add("embed_query", time.perf_counter() - started)
+        return vector
+
+    def rank_chunks(
+        self, query: str, timings: Timings | None = None, vector: np.ndarray | None = None
+    ) -> tuple[list[tuple[str, float]], float]:
         """Chunk ids of the current generation with fused scores, best first, and the best cosine."""
         timings = timings or Timings()
         live = self.snapshot.chunks
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
-            started = time.perf_counter()
-            vector = self.embedder.encode_query(query)
-            timings.add("embed_query", time.perf_counter() - started)
+            if vector is None:
+                vector = self.embed(query, timings)
             started = time.perf_counter()
             # Vectors of another generation may linger until a rebuild collects them: skip them.
             dense = [(cid, s) for cid, s in self.store.query(vector, self.settings.dense_k) if cid in live]
