@@ -45,7 +45,7 @@ WAIT = 60.0  # generous: the machine may be busy, and each answer takes the engi
 VISA = "Jusqu'à quand le régime sans visa chinois est-il valable ?"
 VISA_FOLLOW_UP = "Et pour les citoyens chinois ?"
 MOSCOW = "Quand Xi Jinping s'est-il rendu à Moscou ?"
-BROAD = "Que s'est-il passé entre Xi Jinping et Vladimir Poutine ?"  # three long sources
+BROAD = "Quand Poutine a-t-il accepté l'invitation de Xi Jinping à se rendre en Chine ?"  # two dated articles, long passages
 OFF_TOPIC = "Quel temps fera-t-il demain à Lyon ?"  # abstains, and fast
 AA_TITLE = "Chine-Russie: Xi Jinping veut un plan bilatéral ambitieux"  # seeds/002, outlet AA
 
