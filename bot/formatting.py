@@ -14,6 +14,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import text
+from index.answers import format_date
 from index.language import Language, phrase
 from index.models import Answer, ArticleInfo, IndexStatus, Source
 
@@ -25,14 +26,6 @@ MAX_QUOTED_QUESTION = 300
 SOURCE_PREFIX = "src"
 ARTICLES_PREFIX = "art"
 
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
-
-
 def tg_len(s: str) -> int:
     """Length as Telegram counts it (UTF-16 code units); tags make this an upper bound of the visible length."""
     return len(s.encode("utf-16-le")) // 2
@@ -42,29 +35,6 @@ def shorten(raw: str, limit: int) -> str:
     """`raw` on one line, cut to at most `limit` characters with an ellipsis."""
     flat = " ".join(raw.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
-def format_date(date: str | None, precision: str, language: Language) -> str:
-    """An ISO date ("2026-02-04", "2023-09", "2023") as words; "non daté"/"undated" when missing."""
-    if not date:
-        return phrase("undated", language)
-    parts = date.split("-")
-    if precision == "unknown":  # infer it from the ISO string
-        precision = {1: "year", 2: "month"}.get(len(parts), "day")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else 0
-        day = int(parts[2][:2]) if len(parts) > 2 else 0
-    except ValueError:
-        return date
-    if precision == "year" or not 1 <= month <= 12:
-        return str(year)
-    month_name = _MONTHS[language][month - 1]
-    if precision == "month" or not day:
-        return f"{month_name} {year}"
-    if language == "fr":
-        return f"{'1er' if day == 1 else day} {month_name} {year}"
-    return f"{day} {month_name} {year}"
 
 
 def text_blocks(raw: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -50,23 +50,26 @@ class Evidence:
 
 
 def format_date(date: str | None, precision: str, language: Language) -> str:
-    """`2026-02-04` → `4 février 2026` (or `4 February 2026`); undated stays visible."""
+    """`2026-02-04` → `4 février 2026` (`4 February 2026`), `2023-09` → `septembre 2023`; undated stays visible."""
     if not date:
         return phrase("undated", language)
-    months = MONTHS_FR if language == "fr" else MONTHS_EN
     parts = date.split("-")
-    if len(parts) == 3:
-        day = int(parts[2])
-        day_text = "1er" if day == 1 and language == "fr" else str(day)
-        return f"{day_text} {months[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{months[int(parts[1]) - 1]} {parts[0]}"
-    return parts[0]
-
-
-def _states_new(pattern: re.Pattern, text: str, asked: str) -> bool:
-    """Whether `text` holds a match of `pattern` that the (lower-cased) question does not."""
-    return any(m.group(0).lower() not in asked for m in pattern.finditer(text))
+    if precision == "unknown":  # infer it from the ISO string
+        precision = {1: "year", 2: "month"}.get(len(parts), "day")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 0
+        day = int(parts[2][:2]) if len(parts) > 2 else 0
+    except ValueError:
+        return date
+    if precision == "year" or not 1 <= month <= 12:
+        return str(year)
+    month_name = (MONTHS_FR if language == "fr" else MONTHS_EN)[month - 1]
+    if precision == "month" or not day:
+        return f"{month_name} {year}"
+    if language == "fr":
+        return f"{'1er' if day == 1 else day} {month_name} {year}"
+    return f"{day} {month_name} {year}"
 
 
 class Extractor:
