@@ -72,6 +72,11 @@ def format_date(date: str | None, precision: str, language: Language) -> str:
     return f"{day} {month_name} {year}"
 
 
+def _states_new(pattern: re.Pattern, text: str, asked: str) -> bool:
+    """Whether `text` holds a match of `pattern` that the (lower-cased) question does not."""
+    return any(m.group(0).lower() not in asked for m in pattern.finditer(text))
+
+
 class Extractor:
     """Picks and cites the sentences that answer; `idf` weighs question terms by corpus rarity."""
 
