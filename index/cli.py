@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # pydantic's ValidationError names the bad setting
         print(f"depeche: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level if args.command in (None, "bot") or args.verbose else "WARNING")
+    runs_bot = args.command == "bot" or (args.command is None and settings.telegram.token.get_secret_value())
+    # The bot is a service and logs what it does; commands and the chat keep the terminal clean.
+    _setup_logging(settings.log_level if runs_bot or args.verbose else "WARNING")
     try:
         return args.handler(args, settings) if args.command else run_main(args, settings)
     except DepecheError as exc:
@@ -235,6 +237,7 @@ def cmd_ask(args, settings) -> int:
 
 def cmd_chat(args, settings, stdin=None, stdout=None) -> int:
     """`depeche chat`: a terminal conversation with follow-ups; /reset, /sources, /quit."""
+    from index.answers import format_date
     from index.conversation import Conversation
     from index.errors import BadQuestion
 
@@ -263,7 +266,8 @@ def cmd_chat(args, settings, stdin=None, stdout=None) -> int:
         if question == "/sources":
             last = conversation.last_answer
             for s in last.sources if last else []:
-                print(f"[{s.n}] {s.outlet or '-'}, {s.date or 'non daté'} — {s.title}\n{s.passage}\n", file=stdout)
+                when = format_date(s.date, s.date_precision, last.language)
+                print(f"[{s.n}] {s.outlet or '-'}, {when} — {s.title}\n{s.passage}\n", file=stdout)
             if not (last and last.sources):
                 print("Aucune source à montrer.", file=stdout)
             continue

@@ -126,6 +126,6 @@ def test_chat_follows_up_shows_sources_and_resets(built, env):
     # The follow-up borrows "régime sans visa" and finds Russia's decree for Chinese citizens.
     follow_up = out.split("> ")[2]
     assert "30 jours" in follow_up and "[1]" in follow_up
-    assert "[1] AA, 2026-02-04 — Chine-Russie: Xi Jinping veut un plan bilatéral ambitieux" in out
+    assert "[1] AA, 4 février 2026 — Chine-Russie: Xi Jinping veut un plan bilatéral ambitieux" in out
     assert "Conversation oubliée." in out
     assert out.count("Aucune source à montrer.") == 1  # the /sources after /reset
