@@ -18,7 +18,7 @@ from index.conversation import Conversation
 from index.embeddings import Embedder
 from index.errors import BadQuestion, IndexNotBuilt
 from index.language import Language, detect_language, phrase
-from index.lexical import _TOKEN, _FOLDED_STOP, document_frequencies, fold
+from index.lexical import content_words, document_frequencies, fold
 from index.models import Answer, ArticleInfo, Hit, IndexStatus, RebuildReport, Source
 from index.rebuild import ProgressFactory, index_fingerprint, rebuild
 from index.retrieval import HybridRetriever, Retrieval, Timings
@@ -249,16 +249,16 @@ def check_question(question: object, limit: int) -> str:
 
 def carry_terms(question: str, previous: str) -> str:
     """The deterministic follow-up rule: short or anaphoric questions borrow the previous key terms."""
-    own = [w for w in _TOKEN.findall(question) if fold(w.lower()) not in _FOLDED_STOP]
+    own = content_words(question)
     names = [w for w in own[1:] if w[:1].isupper()]
     short = len(own) <= 2 and not names
     if not short and not _FOLLOW_UP.search(question):
         return question
     seen = {fold(w.lower()) for w in own}
     carried = []
-    for word in _TOKEN.findall(previous):
+    for word in content_words(previous):
         key = fold(word.lower())
-        if key not in _FOLDED_STOP and key not in seen and len(word) > 1:
+        if key not in seen and len(word) > 1:
             carried.append(word)
             seen.add(key)
     carried = carried[:MAX_CARRIED_TERMS]

@@ -42,6 +42,11 @@ def _stemmer() -> Stemmer.Stemmer:
 _FOLDED_STOP = frozenset(fold(word) for word in _STOP)
 
 
+def content_words(text: str) -> list[str]:
+    """The words of `text` that are not stop words, as written (elisions split off)."""
+    return [w for w in _TOKEN.findall(text.replace("’", "'")) if fold(w.lower()) not in _FOLDED_STOP]
+
+
 def tokenize(text: str) -> list[str]:
     """French analysis: split words and elisions, drop stop words, stem, then fold accents."""
     words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if fold(w) not in _FOLDED_STOP]
