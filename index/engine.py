@@ -115,7 +115,10 @@ class Engine:
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str = "hybrid") -> Retrieval:
         """Hits, the best dense similarity and stage timings for an already checked query."""
-        retriever = self._current().retriever
+        return self._retrieve(self._current(), query, top_k, mode)
+
+    def _retrieve(self, loaded: _Loaded, query: str, top_k: int | None = None, mode: str = "hybrid") -> Retrieval:
+        retriever = loaded.retriever
         if mode != retriever.mode:
             retriever = HybridRetriever(retriever.snapshot, retriever.store, self.embedder, self.settings.retrieval, mode)
         return retriever.retrieve_hits(query, top_k)
@@ -129,8 +132,8 @@ class Engine:
         question = self.check_question(question)
         language = detect_language(question)
         standalone = self.standalone_query(question, conversation)
-        loaded = self._current()
-        result = self.retrieve(standalone)
+        loaded = self._current()  # one generation for the whole question, read once
+        result = self._retrieve(loaded, standalone)
         timings = result.timings
         started = time.perf_counter()
         answer = self._extractive(question, standalone, language, result, loaded)
