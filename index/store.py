@@ -156,13 +156,10 @@ class VectorStore:
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity (1 - cosine distance)."""
+        # No count() first: Chroma 1.x returns fewer results (or none) when asked for more than it
+        # holds, and every call is an HTTP round trip in server mode.
         with self._guard():
-            count = self.collection.count()
-            if count == 0:
-                return []
-            result = self.collection.query(
-                query_embeddings=[vector.tolist()], n_results=min(k, count), include=["distances"]
-            )
+            result = self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
             return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 
 
