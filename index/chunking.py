@@ -138,25 +138,20 @@ def _split_paragraph(text: str, start: int, end: int, *, track_quotes: bool) -> 
             elif ch == '"':
                 straight_open = not straight_open
         quoted = guillemets > 0 or curly > 0 or straight_open
+        stop = None
         if ch in _TERMINATORS and not quoted:
             stop = _sentence_end(text, i, end, track_quotes)
-            if stop is not None:
-                span = _strip_span(text, sent_start, stop)
-                if span:
-                    sentences.append(span)
-                sent_start = stop
-                i = stop
-                continue
         elif track_quotes and ch in "»”\"" and not quoted and _ends_after_quote(text, sent_start, i):
             # A quoted sentence closes the sentence only if what follows starts a new one.
-            stop = _after_closers(text, i, end)
-            if _starts_sentence(text, stop, end):
-                span = _strip_span(text, sent_start, stop)
-                if span:
-                    sentences.append(span)
-                sent_start = stop
-                i = stop
-                continue
+            after = _after_closers(text, i, end)
+            stop = after if _starts_sentence(text, after, end) else None
+        if stop is not None:
+            span = _strip_span(text, sent_start, stop)
+            if span:
+                sentences.append(span)
+            sent_start = stop
+            i = stop
+            continue
         i += 1
     if track_quotes and (guillemets or curly or straight_open):
         return None
