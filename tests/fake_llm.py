@@ -152,13 +152,19 @@ def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._json(status, {"error": message})
 
-        def _openai(self, request: Request) -> None:
+        def _scripted(self, request: Request) -> str | None:
+            """The scripted reply, or None after answering the failure the test asked for."""
             if fake.status != 200:
                 self._error(fake.status, "fake server failure")
-                return
+                return None
             content = fake._content_for(request)
             if content is None:
                 self._error(500, "fake server: no scripted reply")
+            return content
+
+        def _openai(self, request: Request) -> None:
+            content = self._scripted(request)
+            if content is None:
                 return
             model = request.body.get("model", "fake")
             ident = f"chatcmpl-{uuid.uuid4().hex[:12]}"
@@ -199,12 +205,8 @@ def _handler_for(fake: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             self._stream(200, "text/event-stream", lines)
 
         def _ollama(self, request: Request) -> None:
-            if fake.status != 200:
-                self._error(fake.status, "fake server failure")
-                return
-            content = fake._content_for(request)
+            content = self._scripted(request)
             if content is None:
-                self._error(500, "fake server: no scripted reply")
                 return
             model = request.body.get("model", "fake")
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
