@@ -91,7 +91,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def questions(n: int = 30) -> list[str]:
     """About 30 real questions of the eval set, French and English, answerable or not."""
-    from index.metrics import load_cases
+    from index.evals.metrics import load_cases
 
     cases = load_cases(QUESTIONS)
     french = [c.question for c in cases if c.language == "fr"]
@@ -372,7 +372,7 @@ def summary(seconds: list[float]) -> dict:
 def phase_eval(args) -> dict:
     """The eval table (seeds + distractors) from `index.evals.run_eval`, when it exists."""
     try:
-        from index.evals import run_eval
+        from index.evals.runner import run_eval
     except ImportError as exc:
         return {"available": False, "why": str(exc)}
     work = fresh_dir(CACHE / f"run{args.run_tag}" / "eval")

@@ -1,4 +1,5 @@
-"""The Telegram front end of Dépêche: a thin adapter from Bot API updates to the core `Engine`.
+"""Dépêche's front ends, each a thin layer over the core `index.engine.Engine`.
 
-`bot.app.build_application(settings, engine)` wires it; `bot.app.run(settings, engine)` runs it.
+`bot.cli` is the `depeche` console script (operator commands and the terminal chat, `bot.chat`);
+`bot.tgbot` is the Telegram adapter (named so it cannot shadow python-telegram-bot's `telegram`).
 """

@@ -25,7 +25,7 @@ import pytest_asyncio
 from fake_telegram import Call, FakeTelegram, check_html  # tests/ is on sys.path (no __init__.py)
 from telegram.ext import Application
 
-from bot.app import build_application, polling_options, webhook_options
+from bot.tgbot.app import build_application, polling_options, webhook_options
 from config.settings import Settings, TelegramSettings
 from index.engine import Engine
 from index.store import open_client

@@ -8,11 +8,11 @@ from html import unescape
 
 import pytest
 
-from bot import formatting
-from bot.formatting import MAX_MESSAGE, tg_len
+from bot.tgbot import formatting
+from bot.tgbot.formatting import MAX_MESSAGE, tg_len
 from telegram import Message
 
-from bot.handlers import addressed, rate_limit_wait, remember_sources
+from bot.tgbot.handlers import addressed, rate_limit_wait, remember_sources
 from index.models import Answer, ArticleInfo, IndexStatus, Source
 from fake_telegram import HTMLError, check_html, utf16_len
 

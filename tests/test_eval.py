@@ -10,9 +10,12 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, make_settings
 
-from index.evals import DEFAULT_DATASET, DEFAULT_DISTRACTORS, SYSTEMS, EvalReport, abstention_tradeoff, run_eval
+from index.evals.runner import SYSTEMS, EvalReport, abstention_tradeoff, run_eval
 
 pytestmark = pytest.mark.slow
+
+DEFAULT_DATASET = ROOT / "tests" / "eval" / "questions.jsonl"
+DEFAULT_DISTRACTORS = ROOT / "tests" / "eval" / "distractors"
 
 MARGIN = 0.01
 

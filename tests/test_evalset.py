@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.metrics import load_cases, normalise
+from index.evals.metrics import load_cases, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}

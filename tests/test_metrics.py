@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.metrics import (
+from index.evals.metrics import (
     EvalCase,
     GoldPassage,
     abstention_scores,

@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import text
+from bot.tgbot.texts import text
 from index.answers import format_date
 from index.language import Language, phrase
 from index.models import Answer, ArticleInfo, IndexStatus, Source

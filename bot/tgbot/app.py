@@ -24,8 +24,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
-from bot.texts import COMMANDS
+from bot.tgbot import handlers
+from bot.tgbot.texts import COMMANDS
 from config.settings import Settings
 from index.errors import DepecheError
 

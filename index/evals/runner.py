@@ -24,7 +24,8 @@ from pathlib import Path
 from config.settings import Settings
 from index.embeddings import Embedder
 from index.errors import DepecheError
-from index.metrics import (
+from index.evals.baselines import RANK_DEPTH, llamaindex_baselines
+from index.evals.metrics import (
     EvalCase,
     abstention_scores,
     article_metrics,
@@ -35,12 +36,7 @@ from index.metrics import (
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATASET = REPO / "tests" / "eval" / "questions.jsonl"
-DEFAULT_DISTRACTORS = REPO / "tests" / "eval" / "distractors"
-
 SYSTEMS = ("hybrid", "dense", "bm25", "llamaindex-vector", "llamaindex-fusion")
-RANK_DEPTH = 10  # articles are ranked from this many retrieved passages (MRR@10, nDCG@10)
 PASSAGE_K = 5  # a gold passage must be in the first five, what an answer is built from
 ARTICLE_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
 # Languages first, then the case categories of the eval set.
@@ -168,7 +164,7 @@ def run_eval(
     report = engine.rebuild(seeds_dir=articles_dir)
     log.info("eval index: %d chunks embedded, %d in all", report.chunks_embedded, report.chunks_total)
     loaded = engine._current()
-    baselines = _llamaindex_baselines(engine, loaded)
+    baselines = llamaindex_baselines(engine, loaded)
 
     results = [_run_case(case, engine, loaded, baselines) for case in cases]
     systems, categories, counts = _score(cases, results)
@@ -201,35 +197,6 @@ def _sync_articles(sources: list[Path], target: Path) -> None:
         copy = target / name
         if not copy.exists() or copy.read_bytes() != path.read_bytes():
             shutil.copyfile(path, copy)
-
-
-def _llamaindex_baselines(engine, loaded) -> dict[str, Callable[[str], list]]:
-    """LlamaIndex's stock retrievers over the same Chroma collection and the same chunk texts."""
-    from llama_index.core import VectorStoreIndex
-    from llama_index.core.llms import MockLLM
-    from llama_index.core.retrievers import QueryFusionRetriever
-    from llama_index.retrievers.bm25 import BM25Retriever
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    from index.embeddings import LlamaIndexEmbedding
-
-    store = ChromaVectorStore(chroma_collection=loaded.retriever.store.collection)
-    index = VectorStoreIndex.from_vector_store(store, embed_model=LlamaIndexEmbedding(engine.embedder))
-    vector = index.as_retriever(similarity_top_k=RANK_DEPTH)
-    # The nodes as the vector store returns them, so fusion sees one node (one hash) per chunk.
-    nodes = [node for node in store.get_nodes(None) if node.node_id in loaded.snapshot.chunks]
-    bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=RANK_DEPTH)
-    # num_queries=1 generates no extra query, so the LLM is never called; MockLLM keeps the
-    # retriever from resolving the global Settings.llm (OpenAI) at construction.
-    fusion = QueryFusionRetriever(
-        [vector, bm25],
-        llm=MockLLM(),
-        mode="reciprocal_rerank",
-        num_queries=1,
-        similarity_top_k=RANK_DEPTH,
-        use_async=False,
-    )
-    return {"llamaindex-vector": vector.retrieve, "llamaindex-fusion": fusion.retrieve}
 
 
 def _groups(case: EvalCase) -> tuple[str, ...]:
@@ -325,10 +292,8 @@ def abstention_tradeoff(
     return rows
 
 
-def run_cli(settings: Settings, dataset: Path | None, distractors: Path | None, as_json: bool) -> int:
-    """`depeche eval`: print the table (or JSON) for the bundled or a given question set."""
-    dataset = dataset or DEFAULT_DATASET
-    distractors = distractors or (DEFAULT_DISTRACTORS if DEFAULT_DISTRACTORS.is_dir() else None)
+def run_cli(settings: Settings, dataset: Path, distractors: Path | None, as_json: bool) -> int:
+    """`depeche eval`: print the table (or JSON) for a question set, with optional distractor articles."""
     if not dataset.is_file():
         print(f"depeche: no question set at {dataset}", file=sys.stderr)
         return 2

@@ -21,8 +21,8 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import formatting
-from bot.texts import text
+from bot.tgbot import formatting
+from bot.tgbot.texts import text
 from config.settings import Settings
 from index.conversation import Conversation
 from index.errors import BadQuestion, IndexNotBuilt

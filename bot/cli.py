@@ -13,6 +13,8 @@ from pathlib import Path
 from index.errors import DepecheError
 
 log = logging.getLogger("depeche")
+# The labelled question set and its distractor articles, in a checkout of the repository.
+EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "eval"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,9 +284,11 @@ def cmd_chat(args, settings, stdin=None, stdout=None) -> int:
 
 def cmd_eval(args, settings) -> int:
     """`depeche eval`."""
-    from index.evals import run_cli
+    from index.evals.runner import run_cli
 
-    return run_cli(settings, args.dataset, args.distractors, args.json)
+    dataset = args.dataset or EVAL_DIR / "questions.jsonl"
+    distractors = args.distractors or (EVAL_DIR / "distractors" if (EVAL_DIR / "distractors").is_dir() else None)
+    return run_cli(settings, dataset, distractors, args.json)
 
 
 def cmd_bot(args, settings) -> int:
@@ -292,7 +296,7 @@ def cmd_bot(args, settings) -> int:
     if not settings.telegram.token.get_secret_value():
         print("depeche: no bot token: set DEPECHE_TELEGRAM__TOKEN (see README).", file=sys.stderr)
         return 2
-    from bot.app import run
+    from bot.tgbot.app import run
 
     run(settings, _engine(settings))
     return 0
