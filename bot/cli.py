@@ -167,15 +167,13 @@ def answer_json(answer) -> dict:
 
 def format_answer(answer) -> str:
     """An answer and its sources as plain text for the terminal."""
-    from index.answers import format_date
     from index.language import phrase
+    from index.present import source_line
 
     lines = [answer.text]
     if answer.sources:
         lines += ["", f"{phrase('sources', answer.language)} :" if answer.language == "fr" else "Sources:"]
-        for s in answer.sources:
-            outlet = s.outlet or phrase("unknown_outlet", answer.language)
-            lines.append(f"  [{s.n}] {outlet}, {format_date(s.date, s.date_precision, answer.language)} — {s.title} ({s.article_id})")
+        lines += [f"  {source_line(s, answer.language)}" for s in answer.sources]
     return "\n".join(lines)
 
 
@@ -190,8 +188,8 @@ def _questions(question: str) -> Iterable[str]:
 
 def _run_questions(args, settings, one: Callable[[object, str], dict], text: Callable[[object, str], str]) -> int:
     """Shared by `search` and `ask`: one question or JSON Lines from stdin, in one process."""
-    from index.engine import check_question
     from index.errors import BadQuestion
+    from index.questions import check_question
 
     if args.question != "-":
         check_question(args.question, settings.max_question_chars)  # refuse before loading the model
@@ -219,9 +217,14 @@ def cmd_search(args, settings) -> int:
         return {"question": question, "results": [hit_json(h) for h in engine.search(question, args.top_k)]}
 
     def text(engine, question):
+        from index.language import detect_language
+        from index.present import byline
+
+        language = detect_language(question)
         hits = engine.search(question, args.top_k)
         return "\n\n".join(
-            f"{h.rank}. [{h.score:.4f}] {h.outlet or '-'}, {h.date or 'undated'} — {h.title} ({h.article_id})\n   {h.text}"
+            f"{h.rank}. [{h.score:.4f}] {byline(h.outlet, h.date, h.date_precision, language)} — {h.title} "
+            f"({h.article_id})\n   {h.text}"
             for h in hits
         ) or "(no passage found)"
 
@@ -237,58 +240,25 @@ def cmd_ask(args, settings) -> int:
     )
 
 
-def cmd_chat(args, settings, stdin=None, stdout=None) -> int:
-    """`depeche chat`: a terminal conversation with follow-ups; /reset, /sources, /quit."""
-    from index.answers import format_date
-    from index.conversation import Conversation
-    from index.errors import BadQuestion
-
-    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    print("Dépêche — chargement du modèle et de l'index…", file=stdout, flush=True)
-    engine = _engine(settings)
-    status = engine.status()
-    print(
-        f"{status.articles} articles ({status.date_min or '?'} → {status.date_max or '?'}). "
-        "Posez une question ; /reset pour oublier la conversation, /sources pour les passages cités, /quit pour sortir.",
-        file=stdout, flush=True,
-    )
-    conversation = Conversation(max_turns=settings.telegram.history_turns)
-    while True:
-        print("\n> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            return 0
-        question = line.strip()
-        if question in ("/quit", "/exit", "/q"):
-            return 0
-        if question == "/reset":
-            conversation.reset()
-            print("Conversation oubliée.", file=stdout)
-            continue
-        if question == "/sources":
-            last = conversation.last_answer
-            for s in last.sources if last else []:
-                when = format_date(s.date, s.date_precision, last.language)
-                print(f"[{s.n}] {s.outlet or '-'}, {when} — {s.title}\n{s.passage}\n", file=stdout)
-            if not (last and last.sources):
-                print("Aucune source à montrer.", file=stdout)
-            continue
-        try:
-            answer = engine.ask(question, conversation)
-        except BadQuestion as exc:
-            print(str(exc), file=stdout)
-            continue
-        conversation.add(answer)
-        print(format_answer(answer), file=stdout, flush=True)
-
-
 def cmd_eval(args, settings) -> int:
     """`depeche eval`."""
-    from index.evals.runner import run_cli
+    from index.embeddings import Embedder
+    from index.evals.metrics import load_cases
+    from index.evals.runner import run_eval
 
     dataset = args.dataset or EVAL_DIR / "questions.jsonl"
     distractors = args.distractors or (EVAL_DIR / "distractors" if (EVAL_DIR / "distractors").is_dir() else None)
-    return run_cli(settings, dataset, distractors, args.json)
+    if not dataset.is_file():
+        print(f"depeche: no question set at {dataset}", file=sys.stderr)
+        return 2
+    try:
+        load_cases(dataset)
+    except ValueError as exc:
+        print(f"depeche: {exc}", file=sys.stderr)
+        return 2
+    report = run_eval(settings, Embedder(settings.embedding), dataset, distractors, settings.data_dir / "eval")
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
+    return 0
 
 
 def cmd_bot(args, settings) -> int:
@@ -300,6 +270,13 @@ def cmd_bot(args, settings) -> int:
 
     run(settings, _engine(settings))
     return 0
+
+
+def cmd_chat(args, settings) -> int:
+    """`depeche chat`."""
+    from bot.chat import chat
+
+    return chat(settings, _engine)
 
 
 def run_main(args, settings) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import json
+import os
+import warnings
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -16,8 +18,18 @@ from pydantic_settings import (
 )
 
 CONFIG_DIR = Path(__file__).resolve().parent
-# Later files win: the shipped defaults, then an operator's git-ignored overrides.
+# Later files win: the shipped file, then an operator's git-ignored overrides. DEPECHE_LOCAL_CONFIG
+# names another overrides file, or none when empty (the tests do that, so a developer's own
+# config/local.toml never changes what they measure).
 TOML_FILES = (CONFIG_DIR / "default.toml", CONFIG_DIR / "local.toml")
+
+
+def toml_files() -> tuple[Path, ...]:
+    """The TOML files settings are read from, lowest precedence first."""
+    local = os.environ.get("DEPECHE_LOCAL_CONFIG")
+    if local is None:
+        return TOML_FILES
+    return (TOML_FILES[0], Path(local)) if local else TOML_FILES[:1]
 
 
 class ChromaSettings(BaseModel):
@@ -84,6 +96,12 @@ class LLMSettings(BaseModel):
     temperature: float = 0.0
 
 
+class ConversationSettings(BaseModel):
+    """What every front end (the terminal chat, the bot) remembers of a conversation."""
+
+    history_turns: int = 6  # turns kept for follow-up questions; 0 keeps none
+
+
 class TelegramSettings(BaseModel):
     """The Telegram front end."""
 
@@ -99,7 +117,6 @@ class TelegramSettings(BaseModel):
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     group_trigger: Literal["mention", "always"] = "mention"
     questions_per_minute: int = 10
-    history_turns: int = 6
     poll_timeout: int = 30
 
     @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")
@@ -123,7 +140,6 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
-        toml_file=TOML_FILES,
         extra="ignore",
     )
 
@@ -136,7 +152,28 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _history_turns_alias(cls, data: object) -> object:
+        """`telegram.history_turns` (DEPECHE_TELEGRAM__HISTORY_TURNS) was the old home of `conversation.history_turns`."""
+        if not isinstance(data, dict) or not isinstance(data.get("telegram"), dict):
+            return data
+        if "history_turns" not in data["telegram"]:
+            return data
+        telegram = dict(data["telegram"])
+        old = telegram.pop("history_turns")
+        warnings.warn(
+            "DEPECHE_TELEGRAM__HISTORY_TURNS (telegram.history_turns) is deprecated: "
+            "use DEPECHE_CONVERSATION__HISTORY_TURNS (conversation.history_turns).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        conversation = dict(data.get("conversation") or {})
+        conversation.setdefault("history_turns", old)
+        return {**data, "telegram": telegram, "conversation": conversation}
 
     @classmethod
     def settings_customise_sources(
@@ -153,5 +190,5 @@ class Settings(BaseSettings):
             env_settings,
             dotenv_settings,
             file_secret_settings,
-            TomlConfigSettingsSource(settings_cls),
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_files()),
         )

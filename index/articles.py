@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from index.chunking import split_sentences
 from index.errors import ArticleUnreadable
 from index.models import Article, DatePrecision
+from index.text import MONTH_NUMBERS, WEEKDAYS_FR, split_sentences
 
 __all__ = ["Notice", "ScanResult", "read_article", "scan_articles"]
 
@@ -202,11 +202,8 @@ def _check_text(text: str) -> str:
 
 # --- parsing --------------------------------------------------------------------------------------
 
-_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-_MONTHS = {
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
-}  # fmt: skip
+_WEEKDAYS = "|".join(WEEKDAYS_FR)
+_MONTHS = MONTH_NUMBERS
 _AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
     "dpa": "DPA", "efe": "EFE", "belga": "Belga", "ats": "ATS", "xinhua": "Xinhua", "tass": "TASS",

@@ -35,7 +35,6 @@ PHRASES: dict[str, dict[Language, str]] = {
         "fr": "La question est trop longue ({length} caractères, maximum {limit}) : raccourcissez-la.",
         "en": "The question is too long ({length} characters, at most {limit}): please shorten it.",
     },
-    "dated": {"fr": "article du {date}", "en": "article of {date}"},
 }
 
 

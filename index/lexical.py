@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,8 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+from index.text import fold, split_elisions
 
 # Importing bm25s sets its logger to DEBUG, overriding the level the CLI chose before the import:
 # every `index rebuild --json` then wrote "DEBUG bm25s: Building index from tokens" to stderr.
@@ -28,12 +29,6 @@ _STOP = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_EN) | {
 }
 
 
-def fold(text: str) -> str:
-    """Lower-case and strip accents, so `Pékin` and `pekin` meet."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe")
-
-
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("french")
@@ -44,12 +39,12 @@ _FOLDED_STOP = frozenset(fold(word) for word in _STOP)
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that are not stop words, as written (elisions split off)."""
-    return [w for w in _TOKEN.findall(text.replace("’", "'")) if fold(w.lower()) not in _FOLDED_STOP]
+    return [w for w in _TOKEN.findall(split_elisions(text)) if fold(w.lower()) not in _FOLDED_STOP]
 
 
 def tokenize(text: str) -> list[str]:
     """French analysis: split words and elisions, drop stop words, stem, then fold accents."""
-    words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if fold(w) not in _FOLDED_STOP]
+    words = [w for w in _TOKEN.findall(split_elisions(text.lower())) if fold(w) not in _FOLDED_STOP]
     return [fold(stem) for stem in _stemmer().stemWords(words)]
 
 

@@ -1,4 +1,5 @@
-"""Optional generated answers: build the LLM client, write cited answers, make follow-ups standalone.
+"""The optional last stage of a question's route: an LLM writes the answer from the numbered
+passages; also builds the client and makes follow-ups standalone.
 
 Everything here fails with `LLMFailed`, whose message is safe to log or show (it never holds the
 API key); the engine then falls back to the extractive answer.
@@ -10,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -18,7 +20,8 @@ from llama_index.core.llms import LLM
 from config.settings import LLMSettings
 from index.errors import DepecheError
 from index.language import Language, detect_language, phrase
-from index.models import Source
+from index.models import Answer, Hit, Source
+from index.present import byline
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +121,7 @@ def format_passages(sources: Sequence[Source], language: Language) -> str:
     """The numbered passages as the model sees them: `[n] outlet, date — title` then the text."""
     blocks = []
     for source in sources:
-        outlet = source.outlet or phrase("unknown_outlet", language)
-        date = source.date or phrase("undated", language)
-        head = f"[{source.n}] {outlet}, {date}"
+        head = f"[{source.n}] {byline(source.outlet, source.date, source.date_precision, language)}"
         if source.title:
             head += f" — {source.title}"
         text = " ".join(source.passage.split())[:MAX_PASSAGE_CHARS]
@@ -138,6 +139,33 @@ def answer_messages(question: str, sources: Sequence[Source], language: Language
         ChatMessage(role=MessageRole.SYSTEM, content=system),
         ChatMessage(role=MessageRole.USER, content=user),
     ]
+
+
+def generate(llm: LLM, question: str, standalone: str, language: Language, hits: list[Hit]) -> Answer | None:
+    """The LLM's answer from the retrieved passages, sources renumbered in citation order; None on failure."""
+    sources = [
+        Source(i, h.article_id, h.title, h.date, h.outlet, h.text, h.start, h.end, h.date_precision)
+        for i, h in enumerate(hits, start=1)
+    ]
+    try:
+        text = generate_answer(llm, standalone, sources, language)
+    except LLMFailed as exc:
+        logger.warning("generated answer unavailable (%s); answering extractively", exc)
+        return None
+    text, kept = renumber(text, sources)
+    return Answer(question, text, kept, False, language, standalone, generated=True)
+
+
+def renumber(text: str, sources: list[Source]) -> tuple[str, list[Source]]:
+    """Keep only the cited sources, numbered 1..n in order of first citation."""
+    order: dict[int, int] = {}
+    for match in re.finditer(r"\[(\d+)\]", text):
+        n = int(match.group(1))
+        if 1 <= n <= len(sources) and n not in order:
+            order[n] = len(order) + 1
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else "", text)
+    kept = [replace(sources[old - 1], n=new) for old, new in order.items()]
+    return text, kept
 
 
 def generate_answer(

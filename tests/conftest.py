@@ -18,6 +18,21 @@ SEEDS = ROOT / "seeds"
 DEPECHE = Path(sys.executable).parent / "depeche"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_from_the_caller(tmp_path_factory):
+    """Tests measure the shipped defaults: no DEPECHE_* variable, `.env` or config/local.toml of whoever runs them."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("DEPECHE_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ["DEPECHE_LOCAL_CONFIG"] = ""
+    cwd = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))  # a `.env` is read from the working directory
+    yield
+    os.chdir(cwd)
+    del os.environ["DEPECHE_LOCAL_CONFIG"]
+    os.environ.update(saved)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Fail a run that selects no test: pytest's exit 5 must never read as success."""
     if not session.items and not session.testsfailed:  # collection errors already fail the run
@@ -35,7 +50,7 @@ def embedder():
 def make_settings(data_dir: Path, seeds_dir: Path = SEEDS, **overrides) -> Settings:
     """Settings for a temp data dir, embedded Chroma unless `chroma=` says otherwise."""
     overrides.setdefault("chroma", ChromaSettings())
-    return Settings(data_dir=data_dir, seeds_dir=seeds_dir, **overrides)
+    return Settings(_env_file=None, data_dir=data_dir, seeds_dir=seeds_dir, **overrides)
 
 
 @pytest.fixture
@@ -47,7 +62,10 @@ def seeds_copy(tmp_path: Path) -> Path:
 def cli_env(data_dir: Path, seeds_dir: Path = SEEDS, **extra: str) -> dict[str, str]:
     """The environment for a `depeche` subprocess: no DEPECHE_* leaking in from the caller."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEPECHE_")}
-    env.update(DEPECHE_DATA_DIR=str(data_dir), DEPECHE_SEEDS_DIR=str(seeds_dir), HF_HUB_OFFLINE="1", **extra)
+    env.update(
+        DEPECHE_DATA_DIR=str(data_dir), DEPECHE_SEEDS_DIR=str(seeds_dir), DEPECHE_LOCAL_CONFIG="",
+        HF_HUB_OFFLINE="1", **extra,
+    )
     return env
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from conftest import cli_env
 from fake_telegram import Call, FakeTelegram, check_html  # tests/ is on sys.path (no __init__.py)
 from telegram.ext import Application
 
@@ -405,10 +406,10 @@ async def test_a_rebuild_by_another_process_is_picked_up(engine, tmp_path):
             before = await ask(fake, chat, user, RARE_EARTHS)
             assert "4,2 milliards" not in before.text
             (seeds / "005_terres_rares.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-            env = {**os.environ, "DEPECHE_DATA_DIR": str(settings.data_dir), "DEPECHE_SEEDS_DIR": str(seeds)}
+            env = cli_env(settings.data_dir, seeds, PYTHONPATH=str(ROOT))
             script = ("import json; from config.settings import Settings; from index.engine import Engine; "
                       "print(json.dumps(Engine.open(Settings()).rebuild().to_dict()))")
-            done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
+            done = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True,
                                   text=True, timeout=300)
             assert done.returncode == 0, done.stderr[-2000:]
             assert json.loads(done.stdout.strip().splitlines()[-1])["added"] == 1

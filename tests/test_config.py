@@ -14,10 +14,11 @@ def _clean_env(monkeypatch, tmp_path):
     for key in list(__import__("os").environ):
         if key.startswith("DEPECHE_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("DEPECHE_LOCAL_CONFIG", "")  # nor a developer's config/local.toml
     monkeypatch.chdir(tmp_path)
 
 
-def test_defaults_come_from_the_shipped_toml():
+def test_defaults_come_from_the_settings_models():
     settings = Settings()
     assert TOML_FILES[0].name == "default.toml" and TOML_FILES[0].exists()
     assert settings.data_dir == Path("data")
@@ -54,3 +55,26 @@ def test_secrets_never_show_in_repr(monkeypatch):
     assert settings.telegram.token.get_secret_value() == "123456:SECRET-token"
     shown = repr(settings) + str(settings.model_dump())
     assert "SECRET" not in shown
+
+
+def test_the_old_history_turns_variable_still_works_with_a_warning(monkeypatch):
+    monkeypatch.setenv("DEPECHE_TELEGRAM__HISTORY_TURNS", "3")
+    with pytest.warns(FutureWarning, match="DEPECHE_CONVERSATION__HISTORY_TURNS"):
+        settings = Settings()
+    assert settings.conversation.history_turns == 3
+
+
+def test_the_new_history_turns_variable_wins_over_the_old_one(monkeypatch):
+    monkeypatch.setenv("DEPECHE_TELEGRAM__HISTORY_TURNS", "3")
+    monkeypatch.setenv("DEPECHE_CONVERSATION__HISTORY_TURNS", "4")
+    with pytest.warns(FutureWarning):
+        assert Settings().conversation.history_turns == 4
+
+
+def test_a_local_config_file_overrides_and_can_be_switched_off(monkeypatch, tmp_path):
+    local = tmp_path / "mine.toml"
+    local.write_text("[retrieval]\ntop_k = 9\n", encoding="utf-8")
+    monkeypatch.setenv("DEPECHE_LOCAL_CONFIG", str(local))
+    assert Settings().retrieval.top_k == 9
+    monkeypatch.setenv("DEPECHE_LOCAL_CONFIG", "")
+    assert Settings().retrieval.top_k == 5

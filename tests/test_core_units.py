@@ -1,18 +1,17 @@
 """Unit tests of the core's pure pieces: analysis, fusion, merging, follow-ups, citations, dates."""
 
-from types import SimpleNamespace
-
 import pytest
 
-from config import Settings
-from index.answers import format_date
-from index.engine import Engine, carry_terms, renumber
 from index.errors import BadQuestion
 from index.language import detect_language, normalize_language
-from index.lexical import BM25Index, fold, tokenize
+from index.lexical import BM25Index, tokenize
+from index.llm import renumber
 from index.models import Source
+from index.present import format_date
+from index.questions import carry_terms, check_question
 from index.retrieval import _extend, weighted_rrf
 from index.snapshot import ChunkRecord
+from index.text import fold
 
 
 def test_french_analysis_stems_folds_and_drops_stop_words():
@@ -84,18 +83,13 @@ def test_language_detection():
     assert normalize_language("en-GB") == "en" and normalize_language(None) == "fr"
 
 
-def _bare_engine() -> Engine:
-    return Engine(Settings(max_question_chars=100), client=SimpleNamespace(), embedder=SimpleNamespace())
-
-
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x02", "?!", None])
 def test_empty_questions_are_refused_with_a_message(question):
     with pytest.raises(BadQuestion, match="vide|empty"):
-        _bare_engine().check_question(question)
+        check_question(question, 100)
 
 
 def test_long_questions_are_refused_and_control_characters_cleaned():
-    engine = _bare_engine()
     with pytest.raises(BadQuestion, match="10000"):
-        engine.check_question("a" * 10_000)
-    assert engine.check_question("Qui\x00 est\u200b\tOuchakov ?\n") == "Qui est Ouchakov ?"
+        check_question("a" * 10_000, 100)
+    assert check_question("Qui\x00 est\u200b\tOuchakov ?\n", 100) == "Qui est Ouchakov ?"

@@ -104,9 +104,9 @@ def test_prompt_numbers_the_passages_with_outlet_and_date(server):
     assert request.body["temperature"] == 0.2
     assert not request.body.get("stream")
     prompt = request.prompt
-    assert "[1] Le Monde, 2024-03-05 — Macron à Alger" in prompt
+    assert "[1] Le Monde, 5 mars 2024 — Macron à Alger" in prompt
     assert "[2] El Watan, non daté" in prompt
-    assert "[3] source non précisée, 2023-09" in prompt
+    assert "[3] source non précisée, septembre 2023" in prompt
     assert SOURCES[2].passage in prompt
     assert "NO_ANSWER" in prompt and "Quand Macron est-il arrivé ?" in prompt
     assert prompt.index("[1]") < prompt.index("[2]") < prompt.index("[3]")
@@ -119,7 +119,7 @@ def test_english_question_gets_an_english_prompt(server):
     assert text == "Macron arrived on Tuesday [1]."
     prompt = server.requests[0].prompt
     assert "Answer in English" in prompt and "[2] El Watan, undated" in prompt
-    assert "[3] outlet not stated, 2023-09" in prompt
+    assert "[3] outlet not stated, September 2023" in prompt
 
 
 @pytest.mark.slow

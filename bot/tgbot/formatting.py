@@ -14,9 +14,9 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.tgbot.texts import text
-from index.answers import format_date
 from index.language import Language, phrase
 from index.models import Answer, ArticleInfo, IndexStatus, Source
+from index.present import byline, format_date, outlet_name
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 MAX_TITLE = 200
@@ -109,8 +109,7 @@ def pack(blocks: Iterable[str], limit: int = MAX_MESSAGE, sep: str = "\n\n") -> 
 
 def source_label(source: Source, language: Language) -> str:
     """Escaped "outlet, date" of a source."""
-    outlet = source.outlet or phrase("unknown_outlet", language)
-    return f"{escape(outlet)}, {escape(format_date(source.date, source.date_precision, language))}"
+    return escape(byline(source.outlet, source.date, source.date_precision, language))
 
 
 def source_line(source: Source, language: Language) -> str:
@@ -136,8 +135,7 @@ def source_keyboard(answer: Answer, key: str) -> InlineKeyboardMarkup | None:
         return None
     buttons = []
     for source in answer.sources:
-        outlet = source.outlet or phrase("unknown_outlet", answer.language)
-        label = shorten(f"[{source.n}] {outlet} — {source.title}", MAX_BUTTON)
+        label = shorten(f"[{source.n}] {outlet_name(source.outlet, answer.language)} — {source.title}", MAX_BUTTON)
         buttons.append([InlineKeyboardButton(label, callback_data=f"{SOURCE_PREFIX}:{key}:{source.n}")])
     return InlineKeyboardMarkup(buttons)
 
@@ -187,7 +185,7 @@ def articles_page(
     first = page * per_page
     lines = [text("articles_header", language, total=len(articles), page=page + 1, pages=pages)]
     for number, info in enumerate(articles[first : first + per_page], start=first + 1):
-        outlet = escape(info.outlet or phrase("unknown_outlet", language))
+        outlet = escape(outlet_name(info.outlet, language))
         date = escape(format_date(info.date, info.date_precision, language))
         title = escape(shorten(info.title or info.id, MAX_TITLE))
         lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}")

@@ -61,7 +61,7 @@ def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
     settings: Settings = context.bot_data["settings"]
     conversation = context.chat_data.get("conversation")
     if conversation is None:
-        conversation = context.chat_data["conversation"] = Conversation(max_turns=settings.telegram.history_turns)
+        conversation = context.chat_data["conversation"] = Conversation(max_turns=settings.conversation.history_turns)
     return conversation
 
 

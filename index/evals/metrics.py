@@ -9,6 +9,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.text import TYPOGRAPHY, strip_accents
+
 CATEGORIES = frozenset(
     {"fact", "date", "number", "name", "paraphrase", "multi", "date-sensitive", "unanswerable"}
 )
@@ -22,28 +24,6 @@ _ARTICLE_METRICS = {
     "mrr@10": "mrr@10",
     "ndcg@10": "ndcg@10",
 }
-
-# Typographic marks that French press copy mixes freely with their ASCII forms.
-_TYPOGRAPHY = str.maketrans(
-    {
-        "\u2019": "'",  # ’
-        "\u2018": "'",  # ‘
-        "\u02bc": "'",  # ʼ
-        "\u00b4": "'",  # ´
-        "`": "'",
-        "\u201c": '"',  # “
-        "\u201d": '"',  # ”
-        "\u201e": '"',  # „
-        "\u00ab": '"',  # «
-        "\u00bb": '"',  # »
-        "\u2013": "-",  # –
-        "\u2014": "-",  # —
-        "\u2011": "-",  # non-breaking hyphen
-        "\u0153": "oe",  # œ: "vœux" and "voeux" are both in the seeds
-        "\u0152": "OE",
-    }
-)
-
 
 @dataclass(frozen=True)
 class GoldPassage:
@@ -73,15 +53,13 @@ class EvalCase:
 
 def normalise(text: str) -> str:
     """Fold case, accents, typographic quotes/apostrophes/dashes and runs of whitespace, for lenient matching."""
-    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = strip_accents(unicodedata.normalize("NFKC", text).translate(TYPOGRAPHY))
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def _normalise_spacing(text: str) -> str:
     """Case-fold and collapse whitespace only: gold passages must match the retrieved text's accents."""
-    text = unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY)
+    text = unicodedata.normalize("NFC", text).translate(TYPOGRAPHY)
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 

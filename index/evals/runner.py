@@ -12,16 +12,15 @@ so the eval never touches the live index. Every system ranks the same chunks:
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from config.settings import Settings
+from config.settings import RetrievalSettings, Settings
+from index.answers import Evidence, should_abstain
 from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.evals.baselines import RANK_DEPTH, llamaindex_baselines
@@ -163,7 +162,7 @@ def run_eval(
     engine = Engine(eval_settings, open_client(eval_settings.chroma, work_dir), embedder)
     report = engine.rebuild(seeds_dir=articles_dir)
     log.info("eval index: %d chunks embedded, %d in all", report.chunks_embedded, report.chunks_total)
-    loaded = engine._current()
+    loaded = engine.loaded()
     baselines = llamaindex_baselines(engine, loaded)
 
     results = [_run_case(case, engine, loaded, baselines) for case in cases]
@@ -218,10 +217,9 @@ def _run_case(case: EvalCase, engine, loaded, baselines: dict[str, Callable[[str
         rankings[name] = _first_appearance(articles)
         passages[name] = [n.node.get_content() for n in nodes[:PASSAGE_K]]
 
-    answer = engine.ask(case.question)
-    # The evidence abstention weighed, recorded so thresholds can be studied without rerunning.
-    result = engine.retrieve(query)
-    evidence = loaded.extractor.evidence(query, result.hits, result.dense_best)
+    # The evidence abstention weighed is recorded, so thresholds can be studied without rerunning.
+    traced = engine.ask_traced(case.question)
+    answer, evidence = traced.answer, traced.evidence
     return CaseResult(
         id=case.id,
         question=case.question,
@@ -283,29 +281,11 @@ def abstention_tradeoff(
 ) -> list[dict[str, float]]:
     """What each (min_coverage, min_dense) pair would have done on the recorded evidence.
 
-    The rule is the engine's: abstain when coverage < min_coverage and dense < min_dense.
+    The rule is the engine's own (`index.answers.should_abstain`), replayed on the recorded evidence.
     """
     rows = []
     for min_coverage, min_dense in thresholds:
-        pairs = [(r.answerable, r.coverage < min_coverage and r.dense < min_dense) for r in results]
+        rule = RetrievalSettings(min_coverage=min_coverage, min_dense=min_dense)
+        pairs = [(r.answerable, should_abstain(Evidence(r.coverage, r.dense), rule)) for r in results]
         rows.append({"min_coverage": min_coverage, "min_dense": min_dense, **abstention_scores(pairs)})
     return rows
-
-
-def run_cli(settings: Settings, dataset: Path, distractors: Path | None, as_json: bool) -> int:
-    """`depeche eval`: print the table (or JSON) for a question set, with optional distractor articles."""
-    if not dataset.is_file():
-        print(f"depeche: no question set at {dataset}", file=sys.stderr)
-        return 2
-    try:
-        load_cases(dataset)
-    except ValueError as exc:
-        print(f"depeche: {exc}", file=sys.stderr)
-        return 2
-    embedder = Embedder(settings.embedding)
-    report = run_eval(settings, embedder, dataset, distractors, settings.data_dir / "eval")
-    if as_json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        print(report.table())
-    return 0
