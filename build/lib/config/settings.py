@@ -1,0 +1,194 @@
+"""The one `Settings` of Dépêche: env vars (DEPECHE_*, nested with __), `.env`, then TOML files."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_DIR = Path(__file__).resolve().parent
+# Later files win: the shipped file, then an operator's git-ignored overrides. DEPECHE_LOCAL_CONFIG
+# names another overrides file, or none when empty (the tests do that, so a developer's own
+# config/local.toml never changes what they measure).
+TOML_FILES = (CONFIG_DIR / "default.toml", CONFIG_DIR / "local.toml")
+
+
+def toml_files() -> tuple[Path, ...]:
+    """The TOML files settings are read from, lowest precedence first."""
+    local = os.environ.get("DEPECHE_LOCAL_CONFIG")
+    if local is None:
+        return TOML_FILES
+    return (TOML_FILES[0], Path(local)) if local else TOML_FILES[:1]
+
+
+class ChromaSettings(BaseModel):
+    """Where the vectors live: embedded under the data dir, or a `chroma run` server when host is set."""
+
+    host: str | None = None
+    port: int = 8000
+    ssl: bool = False
+    collection: str = "depeche"
+    timeout: float = 10.0
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-transformers model; empty `model` means the bundled all-MiniLM-L6-v2."""
+
+    model: str = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    batch_size: int = 32
+    device: str = "cpu"
+
+
+class ChunkingSettings(BaseModel):
+    """Sentence-aware chunks sized to fit the model's window (all-MiniLM-L6-v2 stops at 256 tokens)."""
+
+    max_words: int = 100
+    overlap_sentences: int = 1
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval: dense and BM25 depths, fusion and abstention."""
+
+    top_k: int = 5
+    # Tuned on tests/eval (seeds + distractors, `depeche eval`). all-MiniLM-L6-v2 is English-only:
+    # on French questions its ranking is far weaker than French BM25 (MRR@10 0.58 vs 0.74), so it
+    # only breaks BM25's near-ties: a small weight, its top 20 only (deeper hits are noise), and a
+    # small rrf_k so first ranks count. Any weight 0.2-0.4 with rrf_k 5-20 scores within 0.01.
+    dense_k: int = 20
+    bm25_k: int = 40
+    rrf_k: int = 10
+    dense_weight: float = 0.3
+    bm25_weight: float = 1.0
+    # Abstain when the best passage covers less than `min_coverage` of the question's term weight
+    # and no passage is closer than `min_dense` in cosine similarity. Calibrated on tests/eval:
+    # off-topic questions sit below 0.25 / 0.5, answerable ones above 0.23 / 0.5; anywhere in
+    # 0.25-0.45 / 0.45-0.5 abstains on the same cases. Near-miss questions (on topic, detail not
+    # in the articles) cover as much as answerable ones: this rule cannot catch those.
+    min_coverage: float = 0.3
+    min_dense: float = 0.5
+    # Weight of the question–sentence cosine when picking the sentences that answer.
+    sentence_dense_weight: float = 0.5
+    # How many of the lexically best sentences get that cosine (each costs an encoder pass).
+    sentence_rerank_depth: int = 10
+
+
+class LLMSettings(BaseModel):
+    """Optional generated answers; `none` keeps answers extractive."""
+
+    provider: Literal["none", "openai", "ollama"] = "none"
+    base_url: str = ""
+    model: str = ""
+    api_key: SecretStr = SecretStr("")
+    timeout: float = 30.0
+    temperature: float = 0.0
+
+
+class ConversationSettings(BaseModel):
+    """What every front end (the terminal chat, the bot) remembers of a conversation."""
+
+    history_turns: int = 6  # turns kept for follow-up questions; 0 keeps none
+
+
+class TelegramSettings(BaseModel):
+    """The Telegram front end."""
+
+    token: SecretStr = SecretStr("")
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    # NoDecode: an env var may say `1,2,3` rather than JSON; the validator below reads both.
+    allowed_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    group_trigger: Literal["mention", "always"] = "mention"
+    questions_per_minute: int = 10
+    poll_timeout: int = 30
+
+    @field_validator("allowed_chat_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `1,2,3` from an env var as well as a JSON or TOML list."""
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything Dépêche can be told; see the README for each setting and its env var."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DEPECHE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("data")
+    seeds_dir: Path = Path("seeds")
+    log_level: str = "INFO"
+    max_question_chars: int = 2000
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _history_turns_alias(cls, data: object) -> object:
+        """`telegram.history_turns` (DEPECHE_TELEGRAM__HISTORY_TURNS) was the old home of `conversation.history_turns`."""
+        if not isinstance(data, dict) or not isinstance(data.get("telegram"), dict):
+            return data
+        if "history_turns" not in data["telegram"]:
+            return data
+        telegram = dict(data["telegram"])
+        old = telegram.pop("history_turns")
+        warnings.warn(
+            "DEPECHE_TELEGRAM__HISTORY_TURNS (telegram.history_turns) is deprecated: "
+            "use DEPECHE_CONVERSATION__HISTORY_TURNS (conversation.history_turns).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        conversation = dict(data.get("conversation") or {})
+        conversation.setdefault("history_turns", old)
+        return {**data, "telegram": telegram, "conversation": conversation}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: arguments, env vars, `.env`, secrets, then the TOML files."""
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            file_secret_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_files()),
+        )

@@ -1,0 +1,161 @@
+"""The one entry to the core: search, ask, status, rebuild. The CLI, the bot and the evals call this.
+
+The engine wires the stages of a question's route, each in its own module, called once, in order:
+`questions` (checks, language, follow-ups) → `retrieval` → `answers` (sentence selection and
+abstention) → `llm` (optional generation). The loaded generation and the Chroma client belong to
+an `IndexHandle`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from chromadb.api import ClientAPI
+
+from config.settings import Settings
+from index.answers import Evidence
+from index.conversation import Conversation
+from index.handle import IndexHandle, LoadedIndex
+from index.models import Answer, ArticleInfo, Hit, IndexStatus, RebuildReport
+from index.questions import check_question, prepare
+from index.rebuild import ProgressFactory, index_fingerprint, rebuild
+from index.retrieval import HybridRetriever, Retrieval, Timings
+from index.snapshot import current_generation
+from index.store import open_client
+
+log = logging.getLogger(__name__)
+
+
+class Traced(NamedTuple):
+    """An answer with what produced it: seconds per stage and the evidence abstention weighed."""
+
+    answer: Answer
+    timings: Timings
+    evidence: Evidence
+
+
+class Engine:
+    """Answers questions from the current index generation; reloads by itself after a rebuild."""
+
+    def __init__(self, settings: Settings, client: ClientAPI, embedder, llm: object | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.llm = llm
+        self.handle = IndexHandle(settings, client, embedder, index_fingerprint(embedder, settings))
+
+    @classmethod
+    def open(cls, settings: Settings, build_if_missing: bool = False) -> Engine:
+        """Load the model, connect to Chroma and, if asked, build the index when there is none."""
+        from index.embeddings import Embedder
+
+        llm = None
+        if settings.llm.provider != "none":
+            from index.llm import make_llm
+
+            llm = make_llm(settings.llm)
+        embedder = Embedder(settings.embedding)
+        engine = cls(settings, open_client(settings.chroma, settings.data_dir), embedder, llm)
+        if build_if_missing and current_generation(settings.data_dir) is None:
+            log.info("no index yet: building it from %s", settings.seeds_dir)
+            engine.rebuild()
+        return engine
+
+    @property
+    def client(self) -> ClientAPI:
+        """The Chroma client in use (replaced when another process's rebuild is picked up)."""
+        return self.handle.client
+
+    def close(self) -> None:
+        """Release the Chroma client."""
+        self.handle.close()
+
+    # --- the index -----------------------------------------------------------------------
+
+    def rebuild(
+        self, seeds_dir: Path | None = None, full: bool = False, progress: ProgressFactory | None = None
+    ) -> RebuildReport:
+        """Incremental rebuild from the seeds dir (see `index.rebuild`)."""
+        with self.handle.writing() as client:
+            report = rebuild(self.settings, client, self.embedder, seeds_dir, full, progress)
+            self.handle.written(current_generation(self.settings.data_dir))
+        self.handle.current()  # pick up the new generation now rather than on the next question
+        return report
+
+    def status(self) -> IndexStatus:
+        """What the current generation holds."""
+        snapshot = self.handle.current().snapshot
+        articles = snapshot.articles
+        dates = sorted(a["date"] for a in articles.values() if a["date"])
+        return IndexStatus(
+            articles=len(articles),
+            chunks=len(snapshot.chunks),
+            date_min=dates[0] if dates else None,
+            date_max=dates[-1] if dates else None,
+            undated=sum(1 for a in articles.values() if not a["date"]),
+            model=snapshot.manifest["model"],
+            collection=snapshot.collection,
+            last_rebuilt=snapshot.manifest["created"],
+            generation=snapshot.generation,
+        )
+
+    def articles(self) -> list[ArticleInfo]:
+        """Indexed articles, newest first, undated last."""
+        infos = [
+            ArticleInfo(aid, a["title"], a["date"], a["date_precision"], a["outlet"], len(a["chunk_ids"]))
+            for aid, a in self.handle.current().snapshot.articles.items()
+        ]
+        return sorted(infos, key=lambda info: (info.date is not None, info.date or "", info.id), reverse=True)
+
+    def loaded(self) -> LoadedIndex:
+        """The generation questions are answered from now (the eval's baselines read its store and chunks)."""
+        return self.handle.current()
+
+    # --- questions -----------------------------------------------------------------------
+
+    def check_question(self, question: str) -> str:
+        """Clean a question, or raise `BadQuestion` with a message for the person who asked."""
+        return check_question(question, self.settings.max_question_chars)
+
+    def search(self, question: str, top_k: int | None = None) -> list[Hit]:
+        """The best passages for a question."""
+        return self.retrieve(self.check_question(question), top_k).hits
+
+    def retrieve(self, query: str, top_k: int | None = None, mode: str = "hybrid") -> Retrieval:
+        """Hits, the best dense similarity and stage timings for an already checked query.
+
+        `mode` "dense" or "bm25" runs one half of the hybrid alone (the eval's baselines).
+        """
+        with self.handle.using() as loaded:
+            retriever = loaded.retriever
+            if mode != retriever.mode:
+                retriever = HybridRetriever(loaded.snapshot, loaded.store, self.embedder, self.settings.retrieval, mode)
+            return retriever.retrieve_hits(query, top_k)
+
+    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """Answer with cited sentences, or abstain; `conversation` makes follow-ups standalone."""
+        return self.ask_traced(question, conversation).answer
+
+    def ask_timed(self, question: str, conversation: Conversation | None = None) -> tuple[Answer, Timings]:
+        """`ask`, with the seconds spent in each stage."""
+        traced = self.ask_traced(question, conversation)
+        return traced.answer, traced.timings
+
+    def ask_traced(self, question: str, conversation: Conversation | None = None) -> Traced:
+        """`ask`, with each stage's seconds and the evidence abstention decided on."""
+        asked = prepare(question, conversation, self.settings.max_question_chars, self.llm)
+        with self.handle.using() as loaded:  # one generation for the whole question
+            result = loaded.retriever.retrieve_hits(asked.standalone)
+            timings = result.timings
+            started = time.perf_counter()
+            answer, evidence = loaded.extractor.answer(asked, result)
+            timings.add("answer", time.perf_counter() - started)
+        if self.llm is not None and not answer.abstained:
+            from index.llm import generate
+
+            started = time.perf_counter()
+            answer = generate(self.llm, asked.text, asked.standalone, asked.language, result.hits) or answer
+            timings.add("llm", time.perf_counter() - started)
+        return Traced(answer, timings, evidence)

@@ -1,0 +1,21 @@
+"""Errors whose messages are written for the person who will read them."""
+
+
+class DepecheError(Exception):
+    """Base of every error Dépêche reports to a user."""
+
+
+class IndexNotBuilt(DepecheError):
+    """There is no index yet, or it was built with another embedding model."""
+
+
+class ArticleUnreadable(DepecheError):
+    """An article file cannot be used (empty, binary, too large)."""
+
+
+class StoreUnavailable(DepecheError):
+    """The Chroma store cannot be reached."""
+
+
+class BadQuestion(DepecheError):
+    """The question is empty, too long or not text."""

@@ -1,0 +1,144 @@
+"""The index a process answers from: the current generation, its Chroma client, and their reloads.
+
+Another process's rebuild swaps `CURRENT`; the next question picks the new generation up. An
+embedded Chroma client only sees another process's writes through a new client, so the old one is
+closed first — after the questions still using it are done — or every pickup would leak a whole
+Chroma system (chromadb counts clients per path and stops a system when its last client closes).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from chromadb.api import ClientAPI
+
+from config.settings import Settings
+from index.answers import Extractor
+from index.errors import IndexNotBuilt
+from index.lexical import document_frequencies
+from index.retrieval import HybridRetriever
+from index.snapshot import Snapshot, current_generation, load_snapshot
+from index.store import VectorStore, describe, open_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """Everything bound to one index generation: what it holds, its retriever and its extractor."""
+
+    snapshot: Snapshot
+    store: VectorStore
+    retriever: HybridRetriever
+    extractor: Extractor
+
+
+class IndexHandle:
+    """Owns the Chroma client and the loaded generation; reloads one at a time, never under a reader."""
+
+    def __init__(self, settings: Settings, client: ClientAPI, embedder, fingerprint: str) -> None:
+        self.settings = settings
+        self.client = client
+        self.embedder = embedder
+        self.fingerprint = fingerprint
+        self._reload_lock = threading.Lock()
+        self._users = 0  # threads inside `using()`: a reload waits for them before closing the client
+        self._idle = threading.Condition()
+        self._loaded: LoadedIndex | None = None
+        self._generation: str | None = None
+        self._own_generation: str | None = None  # written through this very client: no reopen needed
+
+    @contextmanager
+    def using(self) -> Iterator[LoadedIndex]:
+        """The current generation, reloaded first if another process swapped in a new one.
+
+        The client stays open until the block ends, even if a reload is waiting.
+        """
+        loaded = self.current()
+        with self._idle:
+            self._users += 1
+        try:
+            yield loaded
+        finally:
+            with self._idle:
+                self._users -= 1
+                self._idle.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[ClientAPI]:
+        """The client, held open for a rebuild in this process."""
+        with self._reload_lock, self._idle:
+            self._users += 1
+        try:
+            yield self.client
+        finally:
+            with self._idle:
+                self._users -= 1
+                self._idle.notify_all()
+
+    def written(self, generation: str | None) -> None:
+        """Record that this process wrote `generation` through its own client (no reopen to see it)."""
+        self._own_generation = generation
+
+    def current(self) -> LoadedIndex:
+        """The loaded generation, reloaded when `CURRENT` names another one."""
+        with self._reload_lock:
+            generation = current_generation(self.settings.data_dir)
+            if self._loaded is not None and generation == self._generation:
+                return self._loaded
+            snapshot = load_snapshot(self.settings.data_dir)
+            if snapshot is None:
+                raise IndexNotBuilt(
+                    f"There is no index in {self.settings.data_dir} yet: run `depeche index rebuild`."
+                )
+            if snapshot.manifest.get("fingerprint") != self.fingerprint:
+                raise IndexNotBuilt(
+                    f"The index was built with {snapshot.manifest.get('model')} and other chunking or "
+                    f"model settings than this process uses ({self.embedder.name}): run `depeche index rebuild`."
+                )
+            if self._loaded is not None:
+                self._wait_idle()  # nobody may be using the old generation's client from here on
+                if snapshot.generation != self._own_generation:
+                    self._reopen()
+            store = VectorStore.open(
+                self.client, snapshot.collection, where=describe(self.settings.chroma, self.settings.data_dir)
+            )
+            df, n_docs = document_frequencies(snapshot.bm25)
+            self._loaded = LoadedIndex(
+                snapshot,
+                store,
+                HybridRetriever(snapshot, store, self.embedder, self.settings.retrieval),
+                Extractor(df, n_docs, self.embedder, self.settings.retrieval),
+            )
+            self._generation = snapshot.generation
+            log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
+            return self._loaded
+
+    def close(self) -> None:
+        """Release the Chroma client (waits for the questions still using it)."""
+        with self._reload_lock:
+            self._wait_idle()
+            _close(self.client)
+            self._loaded = None
+
+    def _reopen(self) -> None:
+        """A new client that reads what other processes wrote; the old one is closed, not leaked."""
+        if self.settings.chroma.host:
+            return  # a server client always sees the server's current state
+        _close(self.client)
+        self.client = open_client(self.settings.chroma, self.settings.data_dir)
+
+    def _wait_idle(self) -> None:
+        with self._idle:
+            while self._users:
+                self._idle.wait()
+
+
+def _close(client: ClientAPI) -> None:
+    close = getattr(client, "close", None)  # chromadb >= 1.5.2
+    if close is not None:
+        close()

@@ -1,0 +1,145 @@
+"""The plain nouns every caller shares: articles, chunks, search hits, answers and their sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DatePrecision = Literal["day", "month", "year", "unknown"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One parsed article file. `id` is the file stem; `body` is the clean text chunks point into."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None  # ISO: "2026-02-04" (day), "2023-09" (month), "2023" (year); None when unknown
+    date_precision: DatePrecision
+    outlet: str | None
+    url: str | None
+    path: str
+    content_hash: str  # sha256 of the file's bytes: what incremental rebuilds compare
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one article; `start`/`end` are offsets into `Article.body`."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage, with the article metadata a citation needs."""
+
+    rank: int
+    article_id: str
+    title: str
+    date: str | None
+    date_precision: DatePrecision
+    outlet: str | None
+    text: str
+    score: float
+    start: int
+    end: int
+    chunk_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered citation: `[n]` in the answer text points here."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str | None
+    outlet: str | None
+    passage: str
+    start: int = 0
+    end: int = 0
+    date_precision: DatePrecision = "unknown"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every front end shows: text with [n] citations, its sources, or a plain abstention."""
+
+    question: str
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    abstained: bool = False
+    language: Literal["fr", "en"] = "fr"
+    standalone_query: str = ""
+    generated: bool = False  # True when an LLM wrote the text
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article as listed to users (`/articles`, `index status`)."""
+
+    id: str
+    title: str
+    date: str | None
+    date_precision: DatePrecision
+    outlet: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the index holds right now."""
+
+    articles: int
+    chunks: int
+    date_min: str | None
+    date_max: str | None
+    undated: int
+    model: str
+    collection: str
+    last_rebuilt: str | None  # ISO 8601 UTC
+    generation: str | None
+
+
+@dataclass
+class RebuildReport:
+    """What a rebuild did; `to_dict()` is the `--json` contract."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one clear line per skipped/odd file
+    notices: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    full: bool = False
+    reason: str = ""  # why everything was re-embedded, when it was
+
+    def to_dict(self) -> dict:
+        """The summary as one JSON-ready object."""
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "removed": len(self.removed),
+            "unchanged": len(self.unchanged),
+            "skipped": len(self.skipped),
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_total": self.chunks_total,
+            "seconds": round(self.seconds, 3),
+            "full": self.full,
+            "reason": self.reason,
+            "articles": {
+                "added": self.added,
+                "updated": self.updated,
+                "removed": self.removed,
+                "unchanged": self.unchanged,
+            },
+            "notices": self.notices,
+        }

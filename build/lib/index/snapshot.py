@@ -1,0 +1,136 @@
+"""Index generations on disk: a manifest, the chunk texts and the BM25 index, swapped atomically.
+
+A rebuild writes a complete new generation next to the current one, then points `CURRENT` at it
+with one `os.replace`. A reader therefore always loads a whole generation, old or new; and a
+rebuild killed at any moment leaves `CURRENT` naming a generation whose vectors are all stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index.lexical import BM25Index
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk: its id in Chroma, its text and where it sits in its article's body."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Snapshot:
+    """One loaded generation: what the index holds and the BM25 index over it."""
+
+    generation: str
+    manifest: dict
+    chunks: dict[str, ChunkRecord]
+    bm25: BM25Index
+
+    @property
+    def articles(self) -> dict[str, dict]:
+        """Article metadata by id (no body)."""
+        return self.manifest["articles"]
+
+    @property
+    def collection(self) -> str:
+        """The Chroma collection holding this generation's vectors."""
+        return self.manifest["collection"]
+
+
+def index_dir(data_dir: Path) -> Path:
+    """Where generations live under the data dir."""
+    return data_dir / "index"
+
+
+def current_generation(data_dir: Path) -> str | None:
+    """The name of the generation readers should use, or None before the first rebuild."""
+    try:
+        return (index_dir(data_dir) / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def load_snapshot(data_dir: Path) -> Snapshot | None:
+    """Load the current generation, or None when there is none."""
+    for _ in range(3):  # a rebuild may prune a generation between reading CURRENT and opening it
+        name = current_generation(data_dir)
+        if name is None:
+            return None
+        folder = index_dir(data_dir) / "generations" / name
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
+                chunks = {rec.id: rec for rec in (ChunkRecord(**json.loads(line)) for line in lines)}
+            return Snapshot(name, manifest, chunks, BM25Index.load(folder / "bm25"))
+        except FileNotFoundError:
+            time.sleep(0.05)
+    return None
+
+
+def write_snapshot(data_dir: Path, manifest: dict, chunks: list[ChunkRecord]) -> str:
+    """Write a complete generation, then make it current in one atomic step; returns its name."""
+    root = index_dir(data_dir) / "generations"
+    root.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    staging = root / f".{name}.tmp"
+    staging.mkdir()
+    manifest = {**manifest, "version": MANIFEST_VERSION, "generation": name}
+    _write_durably(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    _write_durably(
+        staging / "chunks.jsonl",
+        "".join(json.dumps(asdict(rec), ensure_ascii=False) + "\n" for rec in chunks),
+    )
+    BM25Index.build([rec.id for rec in chunks], [rec.text for rec in chunks]).save(staging / "bm25")
+    for file in (staging / "bm25").iterdir():
+        _fsync(file)
+    _fsync(staging / "bm25")
+    _fsync(staging)
+    os.rename(staging, root / name)
+    _fsync(root)
+    pointer = index_dir(data_dir) / "CURRENT"
+    _write_durably(pointer.with_suffix(".tmp"), name)
+    os.replace(pointer.with_suffix(".tmp"), pointer)
+    _fsync(index_dir(data_dir))
+    return name
+
+
+def prune_generations(data_dir: Path, keep: int = 2) -> None:
+    """Delete all but the newest `keep` generations (the previous one stays for slow readers)."""
+    root = index_dir(data_dir) / "generations"
+    if not root.exists():
+        return
+    current = current_generation(data_dir)
+    names = sorted(p.name for p in root.iterdir() if p.is_dir())
+    for stale in [n for n in names if n.startswith(".")] + [n for n in names if not n.startswith(".")][:-keep]:
+        if stale != current:
+            shutil.rmtree(root / stale, ignore_errors=True)
+
+
+def _write_durably(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
