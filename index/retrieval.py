@@ -7,8 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from config.settings import RetrievalSettings
 from index.embeddings import Embedder
@@ -48,8 +46,12 @@ class Retrieval:
     query_vector: np.ndarray | None = None  # reused to rank answer sentences
 
 
-class HybridRetriever(BaseRetriever):
-    """Dense + BM25 over one index generation, behind LlamaIndex's retriever interface."""
+class HybridRetriever:
+    """Dense + BM25 over one index generation.
+
+    A plain class, not a LlamaIndex `BaseRetriever`: importing llama_index.core costs about a
+    second, which every one-shot command paid; the eval's LlamaIndex baselines import it there.
+    """
 
     def __init__(
         self,
@@ -59,7 +61,6 @@ class HybridRetriever(BaseRetriever):
         settings: RetrievalSettings,
         mode: str = "hybrid",
     ) -> None:
-        super().__init__()
         self.snapshot = snapshot
         self.store = store
         self.embedder = embedder
@@ -157,20 +158,6 @@ class HybridRetriever(BaseRetriever):
                 )
             )
         return hits
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [
-            NodeWithScore(
-                node=TextNode(
-                    id_=hit.chunk_ids[0],
-                    text=hit.text,
-                    metadata={"article_id": hit.article_id, "title": hit.title, "date": hit.date or "",
-                              "outlet": hit.outlet or "", "start": hit.start, "end": hit.end},
-                ),
-                score=hit.score,
-            )
-            for hit in self.search(query_bundle.query_str)
-        ]
 
 
 def _extend(span: dict, rec) -> None:
