@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from index.lexical import fold
 
-__all__ = ["Speaker", "attribute_quotes", "resolve_speaker", "speaker_key"]
+__all__ = ["Speaker", "attribute_quotes", "reports_speech", "resolve_speaker", "speaker_key"]
 
 
 @dataclass(frozen=True)
@@ -573,3 +573,18 @@ def resolve_speaker(mention: str, speakers: Iterable[Speaker | None]) -> str | N
         if len(matches) == 1:
             return matches.pop()
     return None
+
+
+_QUOTATION = re.compile(r"[«“\"]\s*([^«»“”\"]+?)\s*[»”\"]")
+
+
+def reports_speech(sentence: str) -> bool:
+    """True when a sentence quotes words (three or more between quotation marks) or reports speech."""
+    if any(len(m.group(1).split()) >= 3 for m in _QUOTATION.finditer(sentence)):
+        return True
+    return bool(
+        _INVERTED_PRONOUN.search(sentence)
+        or _INVERTED.search(sentence)
+        or _SUBJECT_VERB.search(sentence)
+        or re.search(r"\bselon\s+(?!un\s+communiqué|les\s+chiffres|des\s+données)", sentence, re.IGNORECASE)
+    )
