@@ -278,6 +278,7 @@ _Q_PERSON = re.compile(
 _SPEAKER = r"(?P<who>[^?,;:]+?)"
 _WHO_END = (
     r"(?=\s+(?:sur|à\s+propos|au\s+sujet|concernant|quant|à|au|aux|de|du|des|d['’]|lors|en|dans|pendant|"
+    r"après|avant|depuis|devant|face|contre|pour|lorsque|quand|alors|au\s+cours|"
     r"about|on|of|regarding|concerning|to|during|at|in|after|before|when|le|la|les)\b|\s*[?,;:]|\s*$)"
 )
 _Q_QUOTE = [
@@ -330,12 +331,19 @@ _Q_SAID = re.compile(
 )
 
 
+# "le ministère chinois des Affaires étrangères", "le porte-parole du Kremlin": a title's complement.
+_TITLE_COMPLEMENT = re.compile(r"(?:\s+(?:de\s+la|de\s+l['’]|du|des|de|d['’])\s*[A-ZÀ-Ý][\w'’-]*(?:\s+[a-zà-ÿ][\w-]*(?=\s*(?:[?,;:]|$)))?)+")
+
+
 def _question_speaker(question: str) -> str | None:
     for pattern in _Q_QUOTE:
         m = pattern.search(question)
         if not m:
             continue
-        who = m.group("who").strip(" \"'«»“”")
+        who = m.group("who")
+        if re.match(r"(?:le|la|les|l['’]|the)\s*\w", who, _FLAGS) and (c := _TITLE_COMPLEMENT.match(question, m.end("who"))):
+            who += c.group()
+        who = who.strip(" \"'«»“”")
         who = re.sub(r"^(?:il|elle)\s+", "", who, flags=re.IGNORECASE)
         if not who or _NOT_SPEAKERS.match(who) or len(who.split()) > 8:
             continue

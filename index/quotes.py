@@ -11,13 +11,14 @@ name from a question ("Putin", "le président chinois") onto those keys.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from index.lexical import fold
 
-__all__ = ["Speaker", "attribute_quotes", "reports_speech", "resolve_speaker", "speaker_key"]
+__all__ = ["Speaker", "attribute_quotes", "reports_speech", "resolve_speaker", "speaker_key", "speaker_titles"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,10 @@ _PRONOUNS = frozenset({"il", "elle", "lui"})
 
 _UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ"
 _NAME_TOKEN = rf"[{_UPPER}][\w'’-]*"
-# A run of capitalised words, with the lower-case particles of some names ("Lula da Silva", "ben Farhane").
+# A run of capitalised words, with the lower-case particles of some names ("Lula da Silva", "ben Farhane");
+# not "de", which joins titles to names far more often than it sits inside one ("Fédération de Russie").
 # Words of a name are joined by spaces on one line, never by a line break.
-_NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:[ \u00a0]+(?:(?:da|de|di|do|dos|del|ben|bin|al|van|von|der|la)[ \u00a0]+)*{_NAME_TOKEN})*")
+_NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:[ \u00a0]+(?:(?:da|di|do|dos|del|ben|bin|al|van|von|der)[ \u00a0]+)*{_NAME_TOKEN})*")
 # Capitalised words that start sentences or name things, never people.
 _NOT_NAMES = frozenset(
     fold(w)
@@ -113,8 +115,8 @@ _TITLE_HEADS = frozenset(
     for w in """
     président présidente dirigeant dirigeante conseiller conseillère ministre porte-parole chef cheffe
     secrétaire homologue émissaire envoyé ambassadeur ambassadrice patron patronne diplomate vice-ministre
-    vice-président premier première négociateur numéro responsable maire gouverneur commandant directeur
-    directrice
+    vice-président premier première négociateur numéro responsable maire gouverneur gouverneure
+    vice-gouverneur commandant directeur directrice adjoint adjointe vice-premier
     """.split()
 )
 # Heads of phrases that may speak without being people ("le Kremlin", "le ministère", "la diplomatie iranienne").
@@ -207,17 +209,29 @@ class _Cast:
 
     full_names: list[tuple[int, str, str]]  # (offset, key, name) of every name of two words or more
     titles: dict[str, str]  # title key ("president russe") -> person key
+    # word -> offsets and keys of the full names holding it, in body order: a long body names
+    # hundreds of people, and a scan of every name for every mention would be quadratic.
+    by_word: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for pos, key, _ in self.full_names:
+            for word in set(key.split()):
+                self.by_word.setdefault(word, []).append((pos, key))
 
     def name_key(self, name: str, at: int) -> str:
         """The key of a name mention: the full name it abbreviates ("Poutine" -> "vladimir poutine")."""
         key = speaker_key(name)
-        tokens = set(key.split())
-        matches = [(pos, full) for pos, full, _ in self.full_names if tokens <= set(full.split())]
-        if not matches:
+        tokens = key.split()
+        if not tokens:
             return key
-        before = [m for m in matches if m[0] <= at]
+        wanted = set(tokens)
+        names = self.by_word.get(min(tokens, key=lambda t: len(self.by_word.get(t, ()))), [])
         # The most recent full name before the mention, else the first one after it.
-        return (before[-1] if before else matches[0])[1]
+        i = bisect.bisect_right(names, (at, "\uffff"))
+        for j in [*range(i - 1, -1, -1), *range(i, len(names))]:
+            if wanted <= set(names[j][1].split()):
+                return names[j][1]
+        return key
 
     def title_key(self, title: str) -> str:
         """The person an article's title phrase stands for, or the title itself (institutions)."""
@@ -290,7 +304,7 @@ def _cast(body: str) -> _Cast:
         for d in reversed(list(_TITLE_OPENER.finditer(before))):
             title = speaker_key(before[d.end() :].rstrip(" ,"))
             words = title.split()
-            if re.search(r"[.;:!?«»\"“”()]", before[d.end() :]) or re.search(r"\b(?:a|et|que|qui|ont|est)\b", title):
+            if re.search(r"[.;:!?«»\"“”()]", before[d.end() :]) or re.search(r"\b(?:a|et|que|qui|ont|est)\b", before[d.end() :], re.IGNORECASE):
                 break
             if words and words[0] in _TITLE_HEADS:
                 titles.setdefault(title, key)
@@ -489,8 +503,17 @@ def attribute_quotes(body: str, spans: Sequence[tuple[int, int]]) -> list[Speake
     `index.chunking.split_sentences(body)` returns them. A pronoun ("a-t-il ajouté", "Il a
     précisé") stands for the last named speaker; the sentences of a quotation that runs over several
     sentences share the speaker its attribution names; a quotation with no attribution that directly
-    follows another quotation continues it.
+    follows another quotation continues it. Raises ValueError when the spans are not ordered offsets
+    into `body`.
     """
+    previous = 0
+    for start, end in spans:
+        if not (previous <= start <= end <= len(body)):
+            raise ValueError(
+                f"sentence span ({start}, {end}) is out of order or outside the {len(body)}-character body; "
+                "pass the spans split_sentences(body) returns"
+            )
+        previous = end
     cast = _cast(body)
     found = [list(_attributions(cast, body, start, end)) for start, end in spans]
 
@@ -539,13 +562,30 @@ def _choose(candidates: list[tuple[str, str]], last: Speaker | None, cast: _Cast
     return None
 
 
-def resolve_speaker(mention: str, speakers: Iterable[Speaker | None]) -> str | None:
+def speaker_titles(body: str) -> dict[str, tuple[str, ...]]:
+    """The titles an article introduces each person with: person key -> title keys.
+
+    "Le porte-parole du Kremlin, Dmitri Peskov" gives {"dmitri peskov": ("porte-parole du kremlin",)}.
+    Store it with the article's speakers so that `resolve_speaker` can match a question's title.
+    """
+    titles: dict[str, list[str]] = {}
+    for title, key in _cast(body).titles.items():
+        titles.setdefault(key, []).append(title)
+    return {key: tuple(found) for key, found in titles.items()}
+
+
+def resolve_speaker(
+    mention: str,
+    speakers: Iterable[Speaker | None],
+    titles: Mapping[str, Sequence[str]] | None = None,
+) -> str | None:
     """The key of the article speaker a question names ("Putin", "le président chinois"), or None.
 
     mention: a name or title as a question writes it, French or English; speakers: the article's
-    `attribute_quotes` result (Nones are skipped). English spellings and a few well-known offices are
-    translated first; a surname matches the full name it belongs to. None when no speaker, or more than
-    one, matches.
+    `attribute_quotes` result (Nones are skipped); titles: the article's `speaker_titles`, to match a
+    title the question uses ("the Kremlin spokesman", "le vice-gouverneur"). English spellings and a
+    few well-known offices are translated first; a surname matches the full name it belongs to. None
+    when no speaker, or more than one, matches.
     """
     people = [s for s in speakers if s is not None]
     if not people:
@@ -572,7 +612,54 @@ def resolve_speaker(mention: str, speakers: Iterable[Speaker | None]) -> str | N
         matches = {k for k in keys if tokens <= set(k.split())}
         if len(matches) == 1:
             return matches.pop()
-    return None
+    return _resolve_title(mention, keys, titles or {})
+
+
+# English words of titles, as the French stems (`_title_stem`) they may stand for.
+_ENGLISH_TITLE_WORDS = {
+    "spokesman": {"porte-parol"}, "spokeswoman": {"porte-parol"}, "spokesperson": {"porte-parol"},
+    "deputy": {"adjoint", "vice"}, "vice": {"vice"}, "mayor": {"mair"}, "governor": {"gouverneur"},
+    "vice-governor": {"vice-gouverneur"}, "deputy-governor": {"vice-gouverneur"},
+    "head": {"chef", "cheff", "directeur", "directric", "patron", "president"}, "chief": {"chef", "cheff"},
+    "boss": {"patron", "chef"}, "director": {"directeur", "directric"}, "adviser": {"conseiller", "conseiller"},
+    "advisor": {"conseiller"}, "aide": {"conseiller"}, "minister": {"ministr"}, "ministry": {"minister"},
+    "foreign": {"etranger"}, "affairs": {"affair"}, "president": {"president", "presidenc"},
+    "leader": {"dirigeant", "chef"}, "envoy": {"emissair", "envoy"}, "ambassador": {"ambassadeur", "ambassadric"},
+    "diplomat": {"diplomat"}, "secretary": {"secretair"}, "agency": {"agenc"}, "space": {"spatial"},
+    "reserve": {"reserv"}, "park": {"parc"}, "national": {"national"}, "region": {"region"},
+    "chinese": {"chinoi"}, "russian": {"russ"}, "american": {"americain"}, "ukrainian": {"ukrainien"},
+    "kremlin": {"kremlin"}, "diplomacy": {"diplomati"},
+}  # fmt: skip
+_TITLE_STOP_WORDS = frozenset("de du des la le les l d the of a an s 's".split())
+
+
+def _title_stem(word: str) -> str:
+    """A crude stem that makes French genders and plurals meet ("chinoise", "chinois" -> "chinoi")."""
+    word = fold(word).strip("'’.,")
+    while len(word) > 4 and word[-1] in "es":
+        word = word[:-1]
+    return word
+
+
+def _title_tokens(text: str) -> list[str]:
+    words = re.findall(r"[\w-]+", fold(text).replace("’", "'"))
+    return [w for w in words if w not in _TITLE_STOP_WORDS]
+
+
+def _resolve_title(mention: str, keys: set[str], titles: Mapping[str, Sequence[str]]) -> str | None:
+    """The speaker whose article titles hold every word of the mention (English words translated)."""
+    wanted = _title_tokens(mention)
+    if not wanted:
+        return None
+    matches = set()
+    for key, found in titles.items():
+        if key not in keys:
+            continue
+        for title in found:
+            stems = {_title_stem(w) for w in _title_tokens(title)}
+            if all(_title_stem(w) in stems or _ENGLISH_TITLE_WORDS.get(w, set()) & stems for w in wanted):
+                matches.add(key)
+    return matches.pop() if len(matches) == 1 else None
 
 
 _QUOTATION = re.compile(r"[«“\"]\s*([^«»“”\"]+?)\s*[»”\"]")

@@ -77,6 +77,9 @@ def test_asked_kinds(question, kinds):
         ("How did Putin describe the alliance?", "Putin"),
         ("According to Ushakov, what will the main topic be?", "Ushakov"),
         ("What is the main topic, according to the Kremlin adviser?", "the Kremlin adviser"),
+        ("Qu'a dit Viktor Sokolov après l'arrivée du tigre ?", "Viktor Sokolov"),
+        ("Qu'a dit le vice-gouverneur de l'Amour lors de l'ouverture du pont ?", "le vice-gouverneur de l'Amour"),
+        ("Que dit le porte-parole du Kremlin des négociations ?", "le porte-parole du Kremlin"),
     ],
 )
 def test_who_said_what_names_the_speaker(question, speaker):

@@ -8,7 +8,9 @@ import pytest
 
 from index.articles import read_article
 from index.chunking import split_sentences
-from index.quotes import Speaker, attribute_quotes, resolve_speaker, speaker_key
+from index.evals.metrics import load_cases, normalise
+from index.facts import asked_fact
+from index.quotes import Speaker, attribute_quotes, resolve_speaker, speaker_key, speaker_titles
 
 ROOT = Path(__file__).resolve().parents[1]
 POUTINE, XI = "vladimir poutine", "xi jinping"
@@ -261,3 +263,63 @@ def test_speaker_key_folds_accents_and_determiners():
     assert speaker_key("Le ministère chinois des Affaires étrangères") == "ministere chinois des affaires etrangeres"
     assert speaker_key("Sergueï Lavrov") == "serguei lavrov"
     assert speaker_key("l’ambassadeur russe") == "ambassadeur russe"
+
+
+def test_spans_outside_the_body_are_refused_with_a_message():
+    with pytest.raises(ValueError, match="outside the 5-character body"):
+        attribute_quotes("Court", [(0, 40)])
+    with pytest.raises(ValueError, match="out of order"):
+        attribute_quotes("Une. Deux.", [(5, 10), (0, 4)])
+
+
+# --- titles a question may use --------------------------------------------------------------------
+
+
+def test_speaker_titles_lists_how_the_article_introduces_people():
+    article, _ = read_article(next((ROOT / "tests" / "eval" / "distractors").glob("d13_*.txt")))
+    titles = speaker_titles(article.body)
+    assert "porte-parole du kremlin" in titles["dmitri peskov"]
+    assert "porte-parole de la diplomatie chinoise" in titles["lin jian"]
+
+
+@pytest.mark.parametrize(
+    ("stem", "mention", "key"),
+    [
+        ("d13", "the Kremlin spokesman", "dmitri peskov"),
+        ("d13", "le porte-parole du Kremlin", "dmitri peskov"),
+        ("d13", "the Chinese diplomacy spokesman", "lin jian"),
+        ("d07", "la porte-parole de la diplomatie chinoise", "mao ning"),
+        ("d08", "the Russian ambassador", "denis alipov"),
+    ],
+)
+def test_resolve_a_title_through_the_article_titles(stem, mention, key):
+    article, _ = read_article(next((ROOT / "tests" / "eval" / "distractors").glob(f"{stem}_*.txt")))
+    speakers = attribute_quotes(article.body, split_sentences(article.body))
+    assert resolve_speaker(mention, speakers, speaker_titles(article.body)) == key
+
+
+def test_a_title_two_people_share_is_none():
+    speakers = [Speaker("Lin Jian", "lin jian"), Speaker("Mao Ning", "mao ning")]
+    titles = {"lin jian": ("porte-parole de la diplomatie chinoise",), "mao ning": ("porte-parole de la diplomatie chinoise",)}
+    assert resolve_speaker("the Chinese spokesman", speakers, titles) is None
+
+
+# --- the eval's who-said-what cases ---------------------------------------------------------------
+
+EVAL_CASES = [c for c in load_cases(ROOT / "tests" / "eval" / "questions.jsonl") if "quote" in c.categories]
+
+
+@pytest.mark.parametrize("case", EVAL_CASES, ids=lambda c: c.id)
+def test_eval_quote_sentence_is_attributed_to_the_speaker_the_question_names(case):
+    """The chain the answer pipeline will use: question -> speaker named -> key -> the gold quote's sentence."""
+    stem = case.gold[0].article_id
+    path = next(p for d in ("seeds", "tests/eval/articles") for p in (ROOT / d).glob(f"{stem}.txt"))
+    article, _ = read_article(path)
+    spans = split_sentences(article.body)
+    speakers = attribute_quotes(article.body, spans)
+    named = asked_fact(case.question).speaker
+    assert named is not None, case.question
+    key = resolve_speaker(named, speakers, speaker_titles(article.body))
+    assert key is not None and key == resolve_speaker(case.speaker, speakers)
+    quoted = [s for (a, b), s in zip(spans, speakers) if normalise(case.quote) in normalise(article.body[a:b])]
+    assert quoted and all(s is not None and s.key == key for s in quoted)
