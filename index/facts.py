@@ -99,6 +99,12 @@ _MONEY = re.compile(
 )
 _PERCENT = re.compile(rf"{_SCALED}\s*(?:%|pour\s*cent|points?\s+de\s+pourcentage)", re.IGNORECASE)
 _COUNT = re.compile(rf"{_SCALED}\s+(?:de\s+|d['’])?[a-zà-ÿ][\w'’-]+", re.IGNORECASE)
+# Shares stated in words: "la plupart des questions", "la moitié de la population".
+_SHARE = re.compile(
+    r"\b(?:la\s+plupart|la\s+majorité|la\s+moitié|un\s+tiers|deux\s+tiers|un\s+quart|trois\s+quarts|l['’]essentiel"
+    r"|une\s+grande\s+partie|la\s+totalité|une\s+minorité)\s+(?:de\s+|des\s+|du\s+|d['’])\s*[\w'’-]+",
+    re.IGNORECASE,
+)
 _ORDINAL = re.compile(r"\b\d+(?:e|ème|er|re)\b", re.IGNORECASE)
 _DATE = re.compile(
     rf"\b(?:\d{{1,2}}|1er)(?:\s+(?:au|et)\s+\d{{1,2}})?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
@@ -141,6 +147,14 @@ _NOT_PEOPLE = frozenset(
     + _MONTHS.split("|")
     + _WEEKDAYS.split("|")
 )
+_DEMONYMS = frozenset(
+    fold(w)
+    for w in """
+    Occidentaux Occidental Occidentale Occidentales Russes Russe Chinois Chinoise Chinoises Ukrainiens Ukrainien
+    Ukrainienne Européens Européen Européenne Américains Américain Américaine Iraniens Indiens Japonais Coréens
+    Mongols Kazakhs Saoudiens Turcs Français Allemands Britanniques Brésiliens Africains Asiatiques Vingt-Sept
+    """.split()
+)
 _MONTH_WORDS = frozenset(fold(w) for w in _MONTHS.split("|"))
 _QUOTE_SPAN = re.compile(r"[«“\"]\s*([^«»“”\"]+?)\s*[»”\"]")
 
@@ -168,6 +182,8 @@ def stated_facts(sentence: str) -> StatedFacts:
         if re.fullmatch(r"(?:plusieurs|quelques)\s+\S+", m.group(), re.IGNORECASE):
             continue  # "plusieurs reprises" states no quantity
         add("quantity", m.start(), m.end())
+    for m in _SHARE.finditer(sentence):
+        add("quantity", m.start(), m.end())
     for m in _ORDINAL.finditer(sentence):
         add("quantity", m.start(), m.end())
     for m in _PLACE.finditer(sentence):
@@ -175,6 +191,8 @@ def stated_facts(sentence: str) -> StatedFacts:
         first = fold(words[0])
         if first in _FUNCTION_CAPS or first in _MONTH_WORDS:
             continue
+        if first in _DEMONYMS:
+            continue  # "aux Occidentaux", "aux Européens": people, not a place
         if len(words) >= 2 and first not in _PLACE_STARTS and not _is_institution(words):
             continue  # "à Vladimir Poutine" is a person
         add("place", m.start(1), m.end(1))
@@ -248,7 +266,11 @@ _Q_QUANTITY = re.compile(
     _FLAGS,
 )
 _Q_DATE = re.compile(
-    r"\bquand\b|\bjusqu['’]\s*(?:à\s+)?quand\b|\bdepuis\s+quand\b|\bà\s+quelles?\s+dates?\b|\bquelles?\s+dates?\b"
+    # "quand" asks a date at the start, after a preposition or with an inverted subject; "Que répond
+    # Pékin quand on lui reproche…" is a conjunction.
+    r"^\W*(?:et\s+|mais\s+)?quand\b|(?:^|[\s,;:])(?:c['’]est|était-ce)\s+quand\b|\bquand\b[^?,;]*-t-(?:il|elle|ils|elles|on)\b"
+    r"|\bquand\s+(?:est-ce|a|ont|aura|auront|sera|seront|était|doit|doivent|va|vont)\b"
+    r"|\bjusqu['’]\s*(?:à\s+)?quand\b|\bdepuis\s+quand\b|\bdès\s+quand\b|\bd['’]ici\s+quand\b|\bpour\s+quand\b|\bà\s+quelles?\s+dates?\b|\bquelles?\s+dates?\b"
     r"|\bquel\s+jour\b|\ben\s+quel(?:le)?\s+(?:année|mois|an)\b|\bquel(?:le)?\s+(?:année|mois)\b"
     r"|\bà\s+quel\s+moment\b|\bà\s+quelle\s+période\b|\bquelles?\s+périodes?\b|\bdepuis\s+quelle\s+date\b"
     r"|\bwhen\b|\buntil\s+when\b|\bsince\s+when\b|\bwhat\s+(?:date|day|year|month|time)\b"
@@ -256,7 +278,10 @@ _Q_DATE = re.compile(
     _FLAGS,
 )
 _Q_PLACE = re.compile(
-    r"(?:^|[\s,;:(])où\b|\bd['’]où\b|\bdans\s+quel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b"
+    # "où" asks a place at the start or with an inverted subject; "les forums où coopèrent…" is relative.
+    r"^\W*(?:et\s+|mais\s+)?où\b|(?:^|[\s,;:])(?:c['’]est|était-ce)\s+où\b|\boù\b[^?,;]*-t-(?:il|elle|ils|elles|on)\b"
+    r"|\boù\s+(?:est-ce|se\s+trouve|se\s+trouvent|se\s+tien\w*|se\s+dérouler\w*|se\s+déroul\w*|est|sont|a|ont|aura|sera|était|ira|iront|va|vont)\b"
+    r"|\bd['’]où\b|\bpar\s+où\b|\bdans\s+quel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b"
     r"|\bquel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b|\bà\s+quel\s+endroit\b"
     r"|\bwhere\b|\bin\s+which\s+(?:city|country|place|region|capital)\b|\bwhich\s+(?:city|country|place|region|capital)\b"
     r"|\bwhat\s+(?:city|country|place|region|capital)\b",
@@ -268,7 +293,7 @@ _PERSON_NOUNS = (
     r"spokesman|spokeswoman|spokesperson|president|diplomat|ambassador|envoy|man|woman|person|negotiator|aide)"
 )
 _Q_PERSON = re.compile(
-    rf"^\s*(?:qui|who|whom)\b|(?:^|[\s,;:(])(?:à|avec|par|de|pour|contre|sans|auprès\s+de)\s+qui\b|\bqui\s+(?:a|avait|est|sont|ont|était|sera|va)\b"
+    rf"^\s*(?:qui|who|whom)\b|[,;:]\s*(?:qui|who)\b|(?:^|[\s,;:(])(?:à|avec|par|de|pour|contre|sans|auprès\s+de)\s+qui\b|\bqui\s+(?:a|avait|est|sont|ont|était|sera|va)\b"
     rf"|\bquel(?:le)?s?\s+{_PERSON_NOUNS}\b|\bwhich\s+(?:[\w-]+\s+){{0,3}}{_PERSON_NOUNS}s?\b|\bwhat\s+{_PERSON_NOUNS}\b"
     r"|\bwhom\b|\bwith\s+whom\b|\bwho\s+did\b",
     _FLAGS,
@@ -361,6 +386,8 @@ def asked_fact(question: str) -> AskedFact:
         kinds.add("duration")
     if _Q_AMOUNT.search(q):
         kinds.add("amount")
+    if re.search(r"\banniversaire\b|\banniversary\b", q, _FLAGS) and _Q_QUANTITY.search(q):
+        kinds.update(("quantity", "duration"))  # "le 30e anniversaire", "les 80 ans de…"
     if not kinds and _Q_QUANTITY.search(q):
         kinds.update(("quantity", "amount", "duration") if re.search(r"\bcombien\b|\bhow\s+much\b", q, _FLAGS) else ("quantity",))
         if re.search(r"\bcombien\s+de\s+[a-zà-ÿ]|\bhow\s+many\b|\bquel\s+nombre\b", q, _FLAGS):
@@ -388,8 +415,15 @@ def states_asked_fact(asked: AskedFact, stated: StatedFacts) -> bool:
     """True when a sentence states a fact of a kind the question asks for (any sentence, for open questions).
 
     For a who-said-what question the quotation is what is asked; the other kinds it names narrow it.
+    Place and person questions accept any proper name (see `_SATISFIED_BY`).
     """
     if not asked.kinds:
         return True
     kinds = asked.kinds - {"quote"} if asked.kinds != {"quote"} else asked.kinds
-    return bool(kinds & stated.kinds)
+    accepted = set().union(*(_SATISFIED_BY.get(k, {k}) for k in kinds))
+    return bool(accepted & stated.kinds)
+
+
+# A place or a person is often named without the preposition or first name that tells the detector
+# which it is ("avec la Russie et la Mongolie", "Poutine"): any proper name may answer either.
+_SATISFIED_BY: dict[str, set[str]] = {"place": {"place", "name"}, "person": {"person", "name"}}

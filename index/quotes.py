@@ -665,12 +665,26 @@ def _resolve_title(mention: str, keys: set[str], titles: Mapping[str, Sequence[s
 _QUOTATION = re.compile(r"[«“\"]\s*([^«»“”\"]+?)\s*[»”\"]")
 
 
+# "…, affirmant qu'elle n'est pas partie au conflit"; "Pour le président russe, les relations…".
+_SPEECH_PARTICIPLE = re.compile(
+    r"\b(?:affirmant|estimant|ajoutant|assurant|soulignant|répétant|jugeant|déclarant|expliquant|précisant|"
+    r"rappelant|dénonçant|martelant|insistant|avertissant|prévenant|promettant)\b",
+    re.IGNORECASE,
+)
+_OPINION_OF = re.compile(
+    rf"^\s*(?:Pour|Selon|D['’]après)\s+(?:le|la|l['’])\s*(?:{'|'.join(sorted(_TITLE_HEADS, key=len, reverse=True))})\b[^,]{{0,80}},",
+    re.IGNORECASE,
+)
+
+
 def reports_speech(sentence: str) -> bool:
     """True when a sentence quotes words (three or more between quotation marks) or reports speech."""
     if any(len(m.group(1).split()) >= 3 for m in _QUOTATION.finditer(sentence)):
         return True
     return bool(
-        _INVERTED_PRONOUN.search(sentence)
+        _SPEECH_PARTICIPLE.search(sentence)
+        or _OPINION_OF.match(fold(sentence))  # the title heads are folded
+        or _INVERTED_PRONOUN.search(sentence)
         or _INVERTED.search(sentence)
         or _SUBJECT_VERB.search(sentence)
         or re.search(r"\bselon\s+(?!un\s+communiqué|les\s+chiffres|des\s+données)", sentence, re.IGNORECASE)
