@@ -86,11 +86,14 @@ _DIGITS = r"\d+(?:[  ,.]\d+)*"
 _NUMBER = rf"(?:{_DIGITS}|\b(?:{_NUMBER_WORDS})\b)"
 # A number, possibly scaled ("19 milliards", "deux cents", "plus de vingt").
 _SCALED = rf"(?:(?:plus|moins)\s+d[e'’]\s*|environ\s+|près\s+d[e'’]\s*|quelque\s+)?{_NUMBER}(?:\s+(?:{_NUMBER_WORDS}))*"
-_TIME_UNITS = r"(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|secondes?|décennies?|siècles?|nuits?|trimestres?|semestres?)"
+_TIME_UNITS = (
+    r"(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|secondes?|décennies?|siècles?|nuits?|trimestres?|semestres?)"
+)
 _CURRENCIES = r"(?:dollars?|euros?|roubles?|yuans?|yens?|livres?|francs?|roupies?|dinars?|\$|€|USD|EUR|RUB|CNY)"
 
 _DURATION = re.compile(
-    rf"(?:{_SCALED}|\b(?:un|une)\b)\s+{_TIME_UNITS}\b(?!\s+(?:{_MONTHS}))|\bdurée\s+(?:maximale\s+|minimale\s+|totale\s+)?de\s+(?!\d)(?!(?:{_NUMBER_WORDS})\b)\S+",
+    rf"(?:{_SCALED}|\b(?:un|une)\b)\s+{_TIME_UNITS}\b(?!\s+(?:{_MONTHS}))|\bdurée\s+(?:maximale\s+|minimale\s+"
+    rf"|totale\s+)?de\s+(?!\d)(?!(?:{_NUMBER_WORDS})\b)\S+",
     re.IGNORECASE,
 )
 _MONEY = re.compile(
@@ -116,7 +119,8 @@ _DATE = re.compile(
     r"|\b(?:19|20)\d{2}\b"
     r"|\b(?:l['’]an\s+(?:dernier|prochain|passé)|l['’]année\s+(?:dernière|prochaine|passée)|cette\s+année"
     r"|la\s+semaine\s+(?:dernière|prochaine)|le\s+mois\s+(?:dernier|prochain)|(?:premier|second)\s+semestre"
-    r"|la\s+veille|le\s+lendemain|hier|demain|aujourd['’]hui|(?:à\s+la\s+)?(?:fin|mi-|début)\s*(?:de\s+)?l['’](?:été|hiver|automne)"
+    r"|la\s+veille|le\s+lendemain|hier|demain|aujourd['’]hui|(?:à\s+la\s+)?(?:fin|mi-|début)\s*(?:de\s+)?l['’](?:été"
+    r"|hiver|automne)"
     r"|au\s+printemps|cet\s+(?:été|hiver|automne)|ce\s+printemps|(?:en|à\s+l['’])\s*(?:été|hiver|automne))\b"
     rf"|\b(?:{_MONTHS})\b",
     re.IGNORECASE,
@@ -126,11 +130,13 @@ _PROPER = rf"[{_UPPER}][\w'’-]*"
 _PROPER_RUN = re.compile(rf"{_PROPER}(?:[ \u00a0]+(?:(?:da|ben|bin|al|van|von|der|bin)[ \u00a0]+)*{_PROPER})*")
 # Prepositions that put a place after them; "en Chine", "à Pékin", "au Brésil", "dans l'Extrême-Orient".
 _PLACE = re.compile(
-    rf"\b(?:à|en|au|aux|dans|depuis|vers|jusqu['’]à|via|près\s+de|sur)\s+(?:(?:la|le|les|l['’])\s*)?({_PROPER_RUN.pattern})"
+    rf"\b(?:à|en|au|aux|dans|depuis|vers|jusqu['’]à|via|près\s+de|sur)\s+(?:(?:la|le|les"
+    rf"|l['’])\s*)?({_PROPER_RUN.pattern})"
 )
 # Multi-word places a name run could be mistaken for a person ("à Abou Dhabi", "à New Delhi").
 _PLACE_STARTS = frozenset(
-    fold(w) for w in "Abou Saint Sainte New Rio Hong Oulan Los San Buenos Kuala Phnom Tel Addis Port Sri Nijni Le La".split()
+    fold(w)
+    for w in "Abou Saint Sainte New Rio Hong Oulan Los San Buenos Kuala Phnom Tel Addis Port Sri Nijni Le La".split()
 )
 # Capitalised words that start sentences, name months, days or institutions: never a person.
 _NOT_PEOPLE = frozenset(
@@ -268,9 +274,11 @@ _Q_QUANTITY = re.compile(
 _Q_DATE = re.compile(
     # "quand" asks a date at the start, after a preposition or with an inverted subject; "Que répond
     # Pékin quand on lui reproche…" is a conjunction.
-    r"^\W*(?:et\s+|mais\s+)?quand\b|(?:^|[\s,;:])(?:c['’]est|était-ce)\s+quand\b|\bquand\b[^?,;]*-t-(?:il|elle|ils|elles|on)\b"
+    r"^\W*(?:et\s+|mais\s+)?quand\b|(?:^|[\s,;:])(?:c['’]est|était-ce)\s+quand\b|\bquand\b[^?,;]*-t-(?:il|elle|ils"
+    r"|elles|on)\b"
     r"|\bquand\s+(?:est-ce|a|ont|aura|auront|sera|seront|était|doit|doivent|va|vont)\b"
-    r"|\bjusqu['’]\s*(?:à\s+)?quand\b|\bdepuis\s+quand\b|\bdès\s+quand\b|\bd['’]ici\s+quand\b|\bpour\s+quand\b|\bà\s+quelles?\s+dates?\b|\bquelles?\s+dates?\b"
+    r"|\bjusqu['’]\s*(?:à\s+)?quand\b|\bdepuis\s+quand\b|\bdès\s+quand\b|\bd['’]ici\s+quand\b|\bpour\s+quand\b"
+    r"|\bà\s+quelles?\s+dates?\b|\bquelles?\s+dates?\b"
     r"|\bquel\s+jour\b|\ben\s+quel(?:le)?\s+(?:année|mois|an)\b|\bquel(?:le)?\s+(?:année|mois)\b"
     r"|\bà\s+quel\s+moment\b|\bà\s+quelle\s+période\b|\bquelles?\s+périodes?\b|\bdepuis\s+quelle\s+date\b"
     r"|\bwhen\b|\buntil\s+when\b|\bsince\s+when\b|\bwhat\s+(?:date|day|year|month|time)\b"
@@ -280,10 +288,12 @@ _Q_DATE = re.compile(
 _Q_PLACE = re.compile(
     # "où" asks a place at the start or with an inverted subject; "les forums où coopèrent…" is relative.
     r"^\W*(?:et\s+|mais\s+)?où\b|(?:^|[\s,;:])(?:c['’]est|était-ce)\s+où\b|\boù\b[^?,;]*-t-(?:il|elle|ils|elles|on)\b"
-    r"|\boù\s+(?:est-ce|se\s+trouve|se\s+trouvent|se\s+tien\w*|se\s+dérouler\w*|se\s+déroul\w*|est|sont|a|ont|aura|sera|était|ira|iront|va|vont)\b"
+    r"|\boù\s+(?:est-ce|se\s+trouve|se\s+trouvent|se\s+tien\w*|se\s+dérouler\w*|se\s+déroul\w*|est|sont|a|ont|aura"
+    r"|sera|était|ira|iront|va|vont)\b"
     r"|\bd['’]où\b|\bpar\s+où\b|\bdans\s+quel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b"
     r"|\bquel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b|\bà\s+quel\s+endroit\b"
-    r"|\bwhere\b|\bin\s+which\s+(?:city|country|place|region|capital)\b|\bwhich\s+(?:city|country|place|region|capital)\b"
+    r"|\bwhere\b|\bin\s+which\s+(?:city|country|place|region|capital)\b|\bwhich\s+(?:city|country|place|region"
+    r"|capital)\b"
     r"|\bwhat\s+(?:city|country|place|region|capital)\b",
     _FLAGS,
 )
@@ -293,8 +303,10 @@ _PERSON_NOUNS = (
     r"spokesman|spokeswoman|spokesperson|president|diplomat|ambassador|envoy|man|woman|person|negotiator|aide)"
 )
 _Q_PERSON = re.compile(
-    rf"^\s*(?:qui|who|whom)\b|[,;:]\s*(?:qui|who)\b|(?:^|[\s,;:(])(?:à|avec|par|de|pour|contre|sans|auprès\s+de)\s+qui\b|\bqui\s+(?:a|avait|est|sont|ont|était|sera|va)\b"
-    rf"|\bquel(?:le)?s?\s+{_PERSON_NOUNS}\b|\bwhich\s+(?:[\w-]+\s+){{0,3}}{_PERSON_NOUNS}s?\b|\bwhat\s+{_PERSON_NOUNS}\b"
+    rf"^\s*(?:qui|who|whom)\b|[,;:]\s*(?:qui|who)\b|(?:^|[\s,;:(])(?:à|avec|par|de|pour|contre|sans"
+    rf"|auprès\s+de)\s+qui\b|\bqui\s+(?:a|avait|est|sont|ont|était|sera|va)\b"
+    rf"|\bquel(?:le)?s?\s+{_PERSON_NOUNS}\b|\bwhich\s+(?:[\w-]+\s+){{0,3}}{_PERSON_NOUNS}s?\b"
+    rf"|\bwhat\s+{_PERSON_NOUNS}\b"
     r"|\bwhom\b|\bwith\s+whom\b|\bwho\s+did\b",
     _FLAGS,
 )
@@ -310,11 +322,14 @@ _Q_QUOTE = [
     # "Qu'a dit Poutine sur…", "Qu'a déclaré le président chinois…", "Qu'a répondu X ?"
     re.compile(
         rf"\bqu['’]\s*(?:a|ont|avait|aurait)[\s-]+(?:t-(?:il|elle)\s+)?(?:dit|déclaré|affirmé|répondu|annoncé|estimé|"
-        rf"souligné|expliqué|assuré|ajouté|indiqué|précisé|promis|proposé|demandé|écrit|confié|rappelé|lancé|martelé)\s+{_SPEAKER}{_WHO_END}",
+        rf"souligné|expliqué|assuré|ajouté|indiqué|précisé|promis|proposé|demandé|écrit|confié|rappelé|lancé"
+        rf"|martelé)\s+{_SPEAKER}{_WHO_END}",
         _FLAGS,
     ),
     # "Que pense Xi de…", "Que dit X…", "Que déclare X"
-    re.compile(rf"\bque\s+(?:pense|pensait|dit|disait|déclare|répond|estime|affirme|écrit)\s+{_SPEAKER}{_WHO_END}", _FLAGS),
+    re.compile(
+        rf"\bque\s+(?:pense|pensait|dit|disait|déclare|répond|estime|affirme|écrit)\s+{_SPEAKER}{_WHO_END}", _FLAGS
+    ),
     # "Qu'est-ce que Poutine a dit…", "Qu'est-ce qu'Ouchakov a déclaré"
     re.compile(
         rf"\bqu['’]est-ce\s+qu(?:e\s+|['’])\s*{_SPEAKER}\s+(?:a|avait|pense|dit)\b",
@@ -322,7 +337,8 @@ _Q_QUOTE = [
     ),
     # "Comment Poutine a-t-il qualifié…", "Que Poutine a-t-il dit", "De quoi X a-t-il parlé"
     re.compile(
-        rf"^\s*(?:comment|que|qu['’]|de\s+quoi|à\s+quoi|sur\s+quoi|pourquoi)\s*{_SPEAKER}\s+(?:a|avait|aurait)-t-(?:il|elle)\s+"
+        rf"^\s*(?:comment|que|qu['’]|de\s+quoi|à\s+quoi|sur\s+quoi|pourquoi)\s*{_SPEAKER}\s+(?:a|avait"
+        rf"|aurait)-t-(?:il|elle)\s+"
         r"(?:dit|déclaré|qualifié|décrit|jugé|estimé|répondu|affirmé|souligné|présenté|parlé|appelé|insisté|remercié|"
         r"salué|averti|dénoncé|évoqué|expliqué|justifié|insisté|rappelé|assuré|précisé|annoncé|promis|vanté)\b",
         _FLAGS,
@@ -334,7 +350,8 @@ _Q_QUOTE = [
     # "What did Putin say…", "What does Xi think of…", "How did Putin describe…"
     re.compile(
         rf"\b(?:what|how)\s+(?:did|does|do|has|had|will)\s+{_SPEAKER}\s+(?:say|said|tell|told|think|declare|describe|"
-        r"call|characteri[sz]e|announce|claim|state|argue|stress|insist|reply|respond|answer|mean|propose|promise|warn|praise|thank)\b",
+        r"call|characteri[sz]e|announce|claim|state|argue|stress|insist|reply|respond|answer|mean|propose|promise"
+        r"|warn|praise|thank)\b",
         _FLAGS,
     ),
     # "According to X, …" / "…, according to X?"
@@ -350,14 +367,17 @@ _NOT_SPEAKERS = re.compile(
 )
 # Who-said-what answers: the question also asks for words, whichever speaker it names.
 _Q_SAID = re.compile(
-    r"\bqu['’]\s*(?:a|ont)[\s-]+(?:t-(?:il|elle)\s+)?(?:dit|déclaré)\b|\bque\s+(?:pense|dit)\b|\bwhat\s+did\s+.+\s+say\b"
+    r"\bqu['’]\s*(?:a|ont)[\s-]+(?:t-(?:il|elle)\s+)?(?:dit|déclaré)\b|\bque\s+(?:pense|dit)\b"
+    r"|\bwhat\s+did\s+.+\s+say\b"
     r"|\bwho\s+said\b|\bqui\s+a\s+(?:dit|déclaré|affirmé)\b",
     _FLAGS,
 )
 
 
 # "le ministère chinois des Affaires étrangères", "le porte-parole du Kremlin": a title's complement.
-_TITLE_COMPLEMENT = re.compile(r"(?:\s+(?:de\s+la|de\s+l['’]|du|des|de|d['’])\s*[A-ZÀ-Ý][\w'’-]*(?:\s+[a-zà-ÿ][\w-]*(?=\s*(?:[?,;:]|$)))?)+")
+_TITLE_COMPLEMENT = re.compile(
+    r"(?:\s+(?:de\s+la|de\s+l['’]|du|des|de|d['’])\s*[A-ZÀ-Ý][\w'’-]*(?:\s+[a-zà-ÿ][\w-]*(?=\s*(?:[?,;:]|$)))?)+"
+)
 
 
 def _question_speaker(question: str) -> str | None:
@@ -366,8 +386,9 @@ def _question_speaker(question: str) -> str | None:
         if not m:
             continue
         who = m.group("who")
-        if re.match(r"(?:le|la|les|l['’]|the)\s*\w", who, _FLAGS) and (c := _TITLE_COMPLEMENT.match(question, m.end("who"))):
-            who += c.group()
+        titled = re.match(r"(?:le|la|les|l['’]|the)\s*\w", who, _FLAGS)
+        if titled and (complement := _TITLE_COMPLEMENT.match(question, m.end("who"))):
+            who += complement.group()
         who = who.strip(" \"'«»“”")
         who = re.sub(r"^(?:il|elle)\s+", "", who, flags=re.IGNORECASE)
         if not who or _NOT_SPEAKERS.match(who) or len(who.split()) > 8:
@@ -389,7 +410,8 @@ def asked_fact(question: str) -> AskedFact:
     if re.search(r"\banniversaire\b|\banniversary\b", q, _FLAGS) and _Q_QUANTITY.search(q):
         kinds.update(("quantity", "duration"))  # "le 30e anniversaire", "les 80 ans de…"
     if not kinds and _Q_QUANTITY.search(q):
-        kinds.update(("quantity", "amount", "duration") if re.search(r"\bcombien\b|\bhow\s+much\b", q, _FLAGS) else ("quantity",))
+        vague = re.search(r"\bcombien\b|\bhow\s+much\b", q, _FLAGS)
+        kinds.update(("quantity", "amount", "duration") if vague else ("quantity",))
         if re.search(r"\bcombien\s+de\s+[a-zà-ÿ]|\bhow\s+many\b|\bquel\s+nombre\b", q, _FLAGS):
             kinds.discard("amount")
             kinds.discard("duration")

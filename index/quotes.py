@@ -89,7 +89,9 @@ _NAME_TOKEN = rf"[{_UPPER}][\w'’-]*"
 # A run of capitalised words, with the lower-case particles of some names ("Lula da Silva", "ben Farhane");
 # not "de", which joins titles to names far more often than it sits inside one ("Fédération de Russie").
 # Words of a name are joined by spaces on one line, never by a line break.
-_NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:[ \u00a0]+(?:(?:da|di|do|dos|del|ben|bin|al|van|von|der)[ \u00a0]+)*{_NAME_TOKEN})*")
+_NAME_RUN = re.compile(
+    rf"{_NAME_TOKEN}(?:[ \u00a0]+(?:(?:da|di|do|dos|del|ben|bin|al|van|von|der)[ \u00a0]+)*{_NAME_TOKEN})*"
+)
 # Capitalised words that start sentences or name things, never people.
 _NOT_NAMES = frozenset(
     fold(w)
@@ -304,7 +306,8 @@ def _cast(body: str) -> _Cast:
         for d in reversed(list(_TITLE_OPENER.finditer(before))):
             title = speaker_key(before[d.end() :].rstrip(" ,"))
             words = title.split()
-            if re.search(r"[.;:!?«»\"“”()]", before[d.end() :]) or re.search(r"\b(?:a|et|que|qui|ont|est)\b", before[d.end() :], re.IGNORECASE):
+            between = before[d.end() :]
+            if re.search(r"[.;:!?«»\"“”()]", between) or re.search(r"\b(?:a|et|que|qui|ont|est)\b", between, re.IGNORECASE):
                 break
             if words and words[0] in _TITLE_HEADS:
                 titles.setdefault(title, key)
@@ -672,7 +675,8 @@ _SPEECH_PARTICIPLE = re.compile(
     re.IGNORECASE,
 )
 _OPINION_OF = re.compile(
-    rf"^\s*(?:Pour|Selon|D['’]après)\s+(?:le|la|l['’])\s*(?:{'|'.join(sorted(_TITLE_HEADS, key=len, reverse=True))})\b[^,]{{0,80}},",
+    rf"^\s*(?:Pour|Selon|D['’]après)\s+(?:le|la"
+    rf"|l['’])\s*(?:{'|'.join(sorted(_TITLE_HEADS, key=len, reverse=True))})\b[^,]{{0,80}},",
     re.IGNORECASE,
 )
 

@@ -159,12 +159,18 @@ def test_load_cases_reads_quote_fields(tmp_path: Path):
     case = _quote_case(tmp_path)
     assert case.speaker == "Vladimir Poutine"
     assert case.quote.startswith("l'alliance")
-    assert case.other_quotes == ("Je suis prêt à échanger avec vous", "Il est important de saisir cette opportunité historique")
+    assert case.other_quotes == (
+        "Je suis prêt à échanger avec vous",
+        "Il est important de saisir cette opportunité historique",
+    )
 
 
 def test_quote_correct_needs_the_gold_words_and_no_one_elses(tmp_path: Path):
     case = _quote_case(tmp_path)
-    right = "Poutine (AFP, 4 février 2026) : « Dans le contexte de turbulences croissantes, l’alliance entre Moscou et Pekin reste un important facteur  stabilisant » [1]"
+    right = (
+        "Poutine (AFP, 4 février 2026) : « Dans le contexte de turbulences croissantes, "
+        "l’alliance entre Moscou et Pekin reste un important facteur  stabilisant » [1]"
+    )
     assert quote_correct(right, case)  # typographic apostrophe, missing accent, doubled space
     mixed = right + " « Je suis prêt à échanger avec vous sur les grandes questions stratégiques » [2]"
     assert not quote_correct(mixed, case)
