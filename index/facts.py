@@ -87,7 +87,8 @@ _NUMBER = rf"(?:{_DIGITS}|\b(?:{_NUMBER_WORDS})\b)"
 # A number, possibly scaled ("19 milliards", "deux cents", "plus de vingt").
 _SCALED = rf"(?:(?:plus|moins)\s+d[e'’]\s*|environ\s+|près\s+d[e'’]\s*|quelque\s+)?{_NUMBER}(?:\s+(?:{_NUMBER_WORDS}))*"
 _TIME_UNITS = (
-    r"(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|secondes?|décennies?|siècles?|nuits?|trimestres?|semestres?)"
+    r"(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|secondes?|décennies?|siècles?|nuits?"
+    r"|trimestres?|semestres?)"
 )
 _CURRENCIES = r"(?:dollars?|euros?|roubles?|yuans?|yens?|livres?|francs?|roupies?|dinars?|\$|€|USD|EUR|RUB|CNY)"
 
