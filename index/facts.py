@@ -139,6 +139,16 @@ _PLACE_STARTS = frozenset(
     fold(w)
     for w in "Abou Saint Sainte New Rio Hong Oulan Los San Buenos Kuala Phnom Tel Addis Port Sri Nijni Le La".split()
 )
+# Capitalised function words that open sentences and phrases.
+_FUNCTION_CAPS = frozenset(
+    fold(w)
+    for w in """
+    Le La Les L Un Une Des Du De D Au Aux À A En Et Ou Mais Si Ce Cette Ces Son Sa Ses Leur Leurs Il Elle Ils
+    Elles Nous Vous Je J On Selon Pour Pendant Depuis Après Avant Dans Sur Sous Par Avec Sans Lors Côté Quelques
+    Plus Cet Interrogé Interrogée Arrivé Arrivée Accueilli Ancien Ancienne Partenaire Aucune Aucun Une
+    """.split()
+    + _WEEKDAYS.split("|")
+)
 # Capitalised words that start sentences, name months, days or institutions: never a person.
 _NOT_PEOPLE = frozenset(
     fold(w)
@@ -161,6 +171,18 @@ _DEMONYMS = frozenset(
     Ukrainienne Européens Européen Européenne Américains Américain Américaine Iraniens Indiens Japonais Coréens
     Mongols Kazakhs Saoudiens Turcs Français Allemands Britanniques Brésiliens Africains Asiatiques Vingt-Sept
     """.split()
+)
+# Single names a sentence may open with: places, institutions and peoples the corpus speaks of.
+_KNOWN_NAMES = (
+    (_NOT_PEOPLE - _FUNCTION_CAPS)
+    | _DEMONYMS
+    | frozenset(
+        fold(w)
+        for w in """
+        Washington Bruxelles Téhéran Pyongyang Tokyo Paris Londres Berlin Ankara Riyad Mascate Oman Israël Iran
+        Inde Japon Mongolie Ouzbékistan Kazakhstan Turquie Corée Brésil Harbin Kazan Astana Tianjin Vladivostok
+        """.split()
+    )
 )
 _MONTH_WORDS = frozenset(fold(w) for w in _MONTHS.split("|"))
 _QUOTE_SPAN = re.compile(r"[«“\"]\s*([^«»“”\"]+?)\s*[»”\"]")
@@ -203,10 +225,13 @@ def stated_facts(sentence: str) -> StatedFacts:
         if len(words) >= 2 and first not in _PLACE_STARTS and not _is_institution(words):
             continue  # "à Vladimir Poutine" is a person
         add("place", m.start(1), m.end(1))
+    opening = len(sentence) - len(sentence.lstrip(" «“\"'—–-"))
     for m in _PROPER_RUN.finditer(sentence):
         start, end, words = _trim_proper(sentence, m)
         if not words:
             continue
+        if start == opening and len(words) == 1 and fold(words[0]) not in _KNOWN_NAMES:
+            continue  # "Désormais, …": any first word is capitalised; only a known name counts there
         if len(words) >= 2 and not any(fold(w) in _NOT_PEOPLE for w in words):
             add("person", start, end)
         else:
@@ -236,17 +261,6 @@ def _trim_proper(sentence: str, m: re.Match[str]) -> tuple[int, int, list[str]]:
             start += 1
         words = words[1:]
     return start, m.end(), words
-
-
-_FUNCTION_CAPS = frozenset(
-    fold(w)
-    for w in """
-    Le La Les L Un Une Des Du De D Au Aux À A En Et Ou Mais Si Ce Cette Ces Son Sa Ses Leur Leurs Il Elle Ils
-    Elles Nous Vous Je J On Selon Pour Pendant Depuis Après Avant Dans Sur Sous Par Avec Sans Lors Côté Quelques
-    Plus Cet Interrogé Interrogée Arrivé Arrivée Accueilli Ancien Ancienne Partenaire Aucune Aucun Une
-    """.split()
-    + _WEEKDAYS.split("|")
-)
 
 
 # --- questions ------------------------------------------------------------------------------------

@@ -175,6 +175,12 @@ def test_shares_in_words_and_demonyms():
     assert ("name", "Occidentaux") in found and not any(kind == "place" for kind, _ in found)
 
 
+def test_a_capitalised_first_word_is_not_a_name():
+    assert mentions("Désormais, 630 camions pourront passer.") == [("quantity", "630 camions")]
+    assert ("name", "Washington") in mentions("Washington a averti les banques.")
+    assert ("name", "Moscou") in mentions("Pékin considère Moscou comme un partenaire prioritaire.")
+
+
 def test_a_sentence_without_facts():
     assert stated_facts("Pour rappel, les dirigeants s’affichent neutres dans le conflit.").kinds == frozenset()
     assert stated_facts("").mentions == ()
