@@ -107,7 +107,7 @@ _TITLE_STOP = re.compile(
     r"vendredi|samedi|dimanche|qui|que|dont|cité|citée|interrogé|interrogée)\b|[,;:.!?«»\"“”()]",
     re.IGNORECASE,
 )
-_DETERMINER = re.compile(r"^(?:(?:le|la|les|un|une|son|sa|leur|ce|cette)\s+|l['’]\s*)", re.IGNORECASE)
+_DETERMINER = re.compile(r"^(?:(?:le|la|les|des|un|une|son|sa|leur|ce|cette)\s+|l['’]\s*)", re.IGNORECASE)
 _PREPOSITION_BEFORE = re.compile(r"(?:\b(?:de|du|des|à|au|aux|en|la|d['’]|l['’])\s*)$", re.IGNORECASE)
 _TITLE_OPENER = re.compile(r"(?:^|(?<=[\s(]))(?:(?:le|la|son|sa|un|une|au|du|à\s+son)\s+|l['’]\s*)", re.IGNORECASE)
 
@@ -360,7 +360,10 @@ def _who(cast: _Cast, text: str, offset: int) -> tuple[str, str] | None:
             return None
         key = cast.title_key(title)
         head = speaker_key(title).split()[:1]
-        if not head or (head[0] not in _SPEAKER_HEADS and key == speaker_key(title)):
+        # "des diplomates", "les porte-parole": plural heads speak too.
+        if not head or (
+            head[0] not in _SPEAKER_HEADS and head[0].rstrip("s") not in _SPEAKER_HEADS and key == speaker_key(title)
+        ):
             return None
         if key == speaker_key(title):
             cast.titles.setdefault(key, key)  # an institution: "le ministère" later refers back to it

@@ -140,6 +140,13 @@ def test_an_apposition_is_not_an_inverted_attribution():
     assert speaker_of(distractor("d02"), "Le porte-parole du Kremlin, Dmitri Peskov").key == "dmitri peskov"
 
 
+def test_selon_an_anonymous_group_beats_the_subject():
+    # "Pékin observe …, selon des diplomates": the diplomats report Beijing's view.
+    assert speaker_of(distractor("d22"), "Pékin observe avec une certaine prudence") == Speaker(
+        "des diplomates", "diplomates"
+    )
+
+
 def test_the_addressee_is_not_the_speaker():
     assert speaker_of(distractor("d25"), "Narendra Modi a déclaré à Vladimir Poutine").key == "narendra modi"
 
