@@ -37,7 +37,7 @@ _PARTICIPLES = (
     "jugé rappelé répondu répété réitéré confié martelé lancé poursuivi conclu noté observé prévenu plaidé "
     "dénoncé qualifié appelé salué vanté promis reconnu admis écrit commenté remercié proposé demandé "
     "exhorté réaffirmé regretté déploré relevé signalé prédit tempéré exprimé accusé raconté confirmé "
-    "démenti nié argué avancé protesté souhaité évoqué"
+    "démenti nié argué avancé protesté souhaité évoqué invoqué présenté"
 ).split()
 # Present-tense forms used the same way ("…, estime Iouri Ouchakov", "Le ministère écrit : …").
 _PRESENT = (
@@ -69,8 +69,11 @@ _INVERTED_PRONOUN = re.compile(
     re.IGNORECASE,
 )
 # "X a déclaré", "X avait indiqué la veille", "Le ministère écrit" (the subject is found by looking back).
+# An object pronoun may sit before the verb ("Lavrov lui a assuré"); "s'est dit" speaks too.
+_CLITIC = r"(?:(?:lui|leur|nous|vous|me|te)\s+|l['’]\s*)?"
 _SUBJECT_VERB = re.compile(
-    rf"(?<![,\w])\s*\b(?:{_SINGULAR_AUX}\s+{_ADVERBS}(?:{_PARTICIPLE})|(?:{_PRESENT_VERB}))\b",
+    rf"(?<![,\w])\s*\b{_CLITIC}(?:{_SINGULAR_AUX}\s+{_ADVERBS}(?:{_PARTICIPLE})|(?:{_PRESENT_VERB})"
+    rf"|s['’]est\s+{_ADVERBS}(?:dit|dite|déclaré|déclarée|montré|montrée))\b",
     re.IGNORECASE,
 )
 _SELON = re.compile(r"\bselon\s+(?P<who>[^,.;:!?«»\"“”()]+(?:,\s*[A-ZÀ-Ý][^,.;:!?«»\"“”()]*)?)", re.IGNORECASE)
@@ -79,7 +82,7 @@ _POUR = re.compile(r"^\s*Pour\s+(?P<who>[^,]{2,80}),")
 _DOCUMENTS = frozenset(
     "communiqué communiqués vidéo vidéos chiffres données document documents texte presse source sources "
     "médias sondage sondages estimations estimation rapport étude études calculs images bilan décompte "
-    "agence agences informations".split()
+    "informations".split()
 )
 _FOLDED_DOCUMENTS = frozenset(fold(d) for d in _DOCUMENTS)
 _PRONOUNS = frozenset({"il", "elle", "lui"})
@@ -123,7 +126,9 @@ _TITLE_HEADS = frozenset(
 )
 # Heads of phrases that may speak without being people ("le Kremlin", "le ministère", "la diplomatie iranienne").
 _SPEAKER_HEADS = _TITLE_HEADS | frozenset(
-    fold(w) for w in "ministère kremlin gouvernement présidence diplomatie porte-parole maison".split()
+    fold(w)
+    for w in "ministère kremlin gouvernement présidence diplomatie porte-parole maison partie délégation "
+    "administration agence commission autorité armée".split()
 )
 _NATIONALITIES = frozenset(
     fold(w)

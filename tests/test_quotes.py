@@ -147,6 +147,15 @@ def test_selon_an_anonymous_group_beats_the_subject():
     )
 
 
+def test_object_pronouns_reflexive_speech_and_institutions():
+    assert speaker_of(distractor("d20"), "Sergueï Lavrov lui a assuré").key == "serguei lavrov"
+    assert speaker_of(distractor("d12"), "Pékin s'est dit favorable") == Speaker("Pékin", "pekin")
+    assert speaker_of(distractor("d13"), "La partie ukrainienne a dénoncé").key == "partie ukrainienne"
+    assert speaker_of(distractor("d18"), "Téhéran enrichit actuellement").key == "agence internationale de l'energie atomique"
+    # "Le chef de la diplomatie chinoise" after "Le ministre chinois des Affaires étrangères Wang Yi".
+    assert speaker_of(distractor("d23"), "Le chef de la diplomatie chinoise a présenté").key == "wang yi"
+
+
 def test_the_addressee_is_not_the_speaker():
     assert speaker_of(distractor("d25"), "Narendra Modi a déclaré à Vladimir Poutine").key == "narendra modi"
 
