@@ -34,7 +34,7 @@ class Speaker:
 # Past participles of verbs that introduce or attribute speech ("a déclaré", "a-t-il ajouté").
 _PARTICIPLES = (
     "déclaré dit affirmé assuré ajouté estimé insisté souligné indiqué précisé expliqué annoncé averti "
-    "jugé rappelé répondu répété réitéré confié martelé lancé poursuivi conclu noté observé prévenu plaidé "
+    "jugé rappelé répondu répété réitéré confié martelé noté observé prévenu plaidé "
     "dénoncé qualifié appelé salué vanté promis reconnu admis écrit commenté remercié proposé demandé "
     "exhorté réaffirmé regretté déploré relevé signalé prédit tempéré exprimé accusé raconté confirmé "
     "démenti nié argué avancé protesté souhaité évoqué invoqué présenté"
@@ -42,11 +42,16 @@ _PARTICIPLES = (
 # Present-tense forms used the same way ("…, estime Iouri Ouchakov", "Le ministère écrit : …").
 _PRESENT = (
     "déclare dit affirme assure ajoute estime insiste souligne indique précise explique annonce écrit "
-    "juge rappelle répond confie martèle prévient plaide dénonce avertit poursuit conclut note observe "
-    "insiste tranche"
+    "juge rappelle répond confie martèle prévient plaide dénonce avertit note observe insiste tranche"
 ).split()
+# Verbs that attribute speech only after the quotation ("…, a poursuivi X"): "Moscou avait conclu des
+# accords" and "a lancé des exercices" are deeds.
+_INVERTED_ONLY = "poursuivi conclu lancé enchaîné renchéri glissé résumé".split()
+_INVERTED_ONLY_PRESENT = "poursuit conclut lance enchaîne renchérit glisse résume".split()
 _PARTICIPLE = "|".join(sorted(_PARTICIPLES, key=len, reverse=True))
 _PRESENT_VERB = "|".join(sorted(_PRESENT, key=len, reverse=True))
+_INVERTED_PARTICIPLE = "|".join(sorted(_PARTICIPLES + _INVERTED_ONLY, key=len, reverse=True))
+_INVERTED_PRESENT = "|".join(sorted(_PRESENT + _INVERTED_ONLY_PRESENT, key=len, reverse=True))
 
 # Words that may sit between the auxiliary, the verb and the speaker without changing who speaks.
 _ADVERB = (
@@ -60,12 +65,14 @@ _SINGULAR_AUX = r"(?:a|avait|aurait|a\s+ensuite)"
 
 # ", a déclaré X" / ", avait estimé mercredi le président chinois" / ", estime X".
 _INVERTED = re.compile(
-    rf",\s*(?:{_SINGULAR_AUX}\s+{_ADVERBS}(?:{_PARTICIPLE})|(?:{_PRESENT_VERB}))\s+{_ADVERBS}(?P<who>[^\s,.;:!?].*)",
+    rf",\s*(?:{_SINGULAR_AUX}\s+{_ADVERBS}(?:{_INVERTED_PARTICIPLE})|(?:{_INVERTED_PRESENT}))\s+{_ADVERBS}"
+    r"(?P<who>[^\s,.;:!?].*)",
     re.IGNORECASE | re.DOTALL,
 )
 # ", a-t-il ajouté", ", a-t-elle même déclaré", ", estime-t-il", ", dit-il".
 _INVERTED_PRONOUN = re.compile(
-    rf",\s*(?:(?:a|avait)-t-(?:il|elle)\s+{_ADVERBS}(?:{_PARTICIPLE})|(?:{_PRESENT_VERB})-(?:t-)?(?:il|elle))\b",
+    rf",\s*(?:(?:a|avait)-t-(?:il|elle)\s+{_ADVERBS}(?:{_INVERTED_PARTICIPLE})"
+    rf"|(?:{_INVERTED_PRESENT})-(?:t-)?(?:il|elle))\b",
     re.IGNORECASE,
 )
 # "X a déclaré", "X avait indiqué la veille", "Le ministère écrit" (the subject is found by looking back).

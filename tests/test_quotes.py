@@ -156,6 +156,12 @@ def test_object_pronouns_reflexive_speech_and_institutions():
     assert speaker_of(distractor("d23"), "Le chef de la diplomatie chinoise a présenté").key == "wang yi"
 
 
+def test_deeds_are_not_speech():
+    # "conclu" attributes speech after a quotation ("…, a conclu X"), not as a deed.
+    assert speaker_of(distractor("d09"), "Moscou avait déjà conclu des accords") is None
+    assert speaker_of(distractor("d27"), "Les marines chinoise et russe ont lancé") is None
+
+
 def test_the_addressee_is_not_the_speaker():
     assert speaker_of(distractor("d25"), "Narendra Modi a déclaré à Vladimir Poutine").key == "narendra modi"
 
