@@ -16,6 +16,7 @@ from index.evals.metrics import (
     fact_coverage,
     load_cases,
     passage_hit_at_k,
+    quote_correct,
 )
 
 
@@ -123,6 +124,12 @@ def test_load_cases_reads_dataclasses(tmp_path: Path):
         json.dumps(_case(categories=["multi"])),  # multi needs two articles
         json.dumps({k: v for k, v in _case().items() if k != "facts"}),
         json.dumps(_case(id="c0")),  # duplicate of line 1 after the fix below
+        json.dumps(_case(categories=["quote"])),  # a quote case without speaker, quote, other_quotes
+        json.dumps(_case(speaker="Poutine", quote="a b c", other_quotes=[])),  # quote fields off a quote case
+        json.dumps(_case(categories=["quote"], speaker="", quote="a b c", other_quotes=[])),
+        json.dumps(_case(categories=["quote"], speaker="X", quote="a b c", other_quotes="d e f")),
+        # Another speaker's words inside the gold quote: no answer could be right.
+        json.dumps(_case(categories=["quote"], speaker="X", quote="nous sommes prêts", other_quotes=["prêts"])),
     ],
 )
 def test_load_cases_names_the_bad_line(tmp_path: Path, bad_line: str):
@@ -131,3 +138,47 @@ def test_load_cases_names_the_bad_line(tmp_path: Path, bad_line: str):
     path.write_text(json.dumps(first) + "\n" + bad_line + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"q\.jsonl:2:"):
         load_cases(path)
+
+
+# --- who said what --------------------------------------------------------------------------------
+
+
+def _quote_case(tmp_path: Path) -> EvalCase:
+    path = tmp_path / "q.jsonl"
+    case = _case(
+        categories=["quote"],
+        speaker="Vladimir Poutine",
+        quote="l'alliance entre Moscou et Pékin reste un important facteur stabilisant",
+        other_quotes=["Je suis prêt à échanger avec vous", "Il est important de saisir cette opportunité historique"],
+    )
+    path.write_text(json.dumps(case, ensure_ascii=False) + "\n", encoding="utf-8")
+    return load_cases(path)[0]
+
+
+def test_load_cases_reads_quote_fields(tmp_path: Path):
+    case = _quote_case(tmp_path)
+    assert case.speaker == "Vladimir Poutine"
+    assert case.quote.startswith("l'alliance")
+    assert case.other_quotes == (
+        "Je suis prêt à échanger avec vous",
+        "Il est important de saisir cette opportunité historique",
+    )
+
+
+def test_quote_correct_needs_the_gold_words_and_no_one_elses(tmp_path: Path):
+    case = _quote_case(tmp_path)
+    right = (
+        "Poutine (AFP, 4 février 2026) : « Dans le contexte de turbulences croissantes, "
+        "l’alliance entre Moscou et Pekin reste un important facteur  stabilisant » [1]"
+    )
+    assert quote_correct(right, case)  # typographic apostrophe, missing accent, doubled space
+    mixed = right + " « Je suis prêt à échanger avec vous sur les grandes questions stratégiques » [2]"
+    assert not quote_correct(mixed, case)
+    assert not quote_correct("« Il est important de saisir cette opportunité historique », a insisté Xi.", case)
+    assert not quote_correct("Les articles ne disent pas ce qu'a dit Poutine.", case)
+
+
+def test_quote_correct_refuses_a_case_without_a_quote():
+    case = EvalCase("c1", "Q ?", "fr", ("date",), True, (GoldPassage("a", "un passage de cinq mots"),), ("cinq",))
+    with pytest.raises(ValueError, match="no gold quote"):
+        quote_correct("anything", case)

@@ -1,0 +1,244 @@
+"""Fact kinds: what questions ask for (French and English) and what French sentences state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.articles import read_article
+from index.chunking import split_sentences
+from index.evals.metrics import load_cases, normalise
+from index.facts import FACT_KINDS, AskedFact, asked_fact, stated_facts, states_asked_fact
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Combien a coûté le pont ?", {"amount"}),
+        ("Combien le pont a-t-il coûté ?", {"amount"}),
+        ("Quel est le prix du gaz ?", {"amount"}),
+        ("How much did the bridge cost?", {"amount"}),
+        ("How much did trade between China and Russia amount to in 2025?", {"amount"}),
+        ("Quelle est la durée du séjour autorisé ?", {"duration"}),
+        ("Combien de temps a duré la visite ?", {"duration"}),
+        ("Pour quelle durée maximale peut-on entrer sans visa ?", {"duration"}),
+        ("Combien de jours un citoyen russe peut-il rester en Chine ?", {"duration"}),
+        ("How long can Chinese citizens stay in Russia without a visa?", {"duration"}),
+        ("For how many days is the visa valid?", {"duration"}),
+        ("Combien de camions le pont peut-il accueillir ?", {"quantity"}),
+        ("How many trucks can cross the bridge each day?", {"quantity"}),
+        ("Quel anniversaire célébrait le défilé ?", {"quantity", "duration"}),  # "30e anniversaire", "les 80 ans"
+        ("Quand Poutine ira-t-il en Chine ?", {"date"}),
+        ("Quand Poutine se rendra-t-il en Chine ?", {"date"}),
+        ("Jusqu'à quand le régime sans visa est-il valable ?", {"date"}),
+        ("Depuis quelle date les Russes entrent-ils sans visa ?", {"date"}),
+        ("À quelles dates Xi effectue-t-il sa visite ?", {"date"}),
+        ("En quelle année le traité a-t-il été signé ?", {"date"}),
+        ("When will Putin travel to China?", {"date"}),
+        ("Until when is the visa-free regime valid?", {"date"}),
+        ("On what date did Putin order the invasion?", {"date"}),
+        ("Où se tiennent les pourparlers ?", {"place"}),
+        ("Dans quelle ville Poutine a-t-il rencontré Wang Yi ?", {"place"}),
+        ("Where were the talks held?", {"place"}),
+        ("In which city did Putin meet Wang Yi?", {"place"}),
+        ("Qui a annoncé la visite ?", {"person", "name"}),
+        ("Quel conseiller du Kremlin a parlé aux journalistes ?", {"person", "name"}),
+        ("Avec quel ministre Wang s'est-il entretenu lundi ?", {"person", "name"}),
+        ("Who did Wang Yi talk with on Monday?", {"person", "name"}),
+        ("Which Kremlin foreign-policy adviser spoke to journalists?", {"person", "name"}),
+        ("Que s'est-il passé en Iran en janvier ?", set()),
+        # "quand" and "où" as conjunction and relative pronoun ask nothing.
+        ("Que répond Pékin quand on lui reproche d'épauler l'armée russe ?", {"quote"}),
+        ("Qu'a dit Poutine des forums où coopèrent Moscou et Pékin ?", {"quote"}),
+        ("C'est quand, la visite de Xi ?", {"date"}),
+        ("Où se trouve le pont ?", {"place"}),
+        ("Le tigre est passé où ?", set()),  # a trailing "où" without inversion stays open
+        ("De quoi l'Ukraine accuse-t-elle Pékin ?", set()),
+    ],
+)
+def test_asked_kinds(question, kinds):
+    asked = asked_fact(question)
+    assert set(asked.kinds) == kinds
+    if "quote" not in kinds:
+        assert asked.speaker is None and not asked.who_said_what
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("Qu'a dit Poutine sur les relations avec la Chine ?", "Poutine"),
+        ("Qu'a déclaré le président chinois lors de la visioconférence ?", "le président chinois"),
+        ("Qu’a répondu Iouri Ouchakov ?", "Iouri Ouchakov"),
+        ("Que pense Xi Jinping de la coopération avec Moscou ?", "Xi Jinping"),
+        ("Que dit Lavrov à propos des visas ?", "Lavrov"),
+        ("Qu'est-ce que Poutine a dit de l'alliance ?", "Poutine"),
+        ("Comment Poutine a-t-il qualifié la coopération bilatérale ?", "Poutine"),
+        ("Selon Iouri Ouchakov, quelle est la position de la Russie ?", "Iouri Ouchakov"),
+        ("D'après le Kremlin, que signeront les deux pays ?", "le Kremlin"),
+        ("Que signeront les deux pays, selon le Kremlin ?", "le Kremlin"),
+        ("What did Putin say about relations with China?", "Putin"),
+        ("What did Xi Jinping tell Putin during the video call?", "Xi Jinping"),
+        ("What does the Chinese president think of the partnership?", "the Chinese president"),
+        ("How did Putin describe the alliance?", "Putin"),
+        ("According to Ushakov, what will the main topic be?", "Ushakov"),
+        ("What is the main topic, according to the Kremlin adviser?", "the Kremlin adviser"),
+        ("Qu'a dit Viktor Sokolov après l'arrivée du tigre ?", "Viktor Sokolov"),
+        ("Qu'a dit le vice-gouverneur de l'Amour lors de l'ouverture du pont ?", "le vice-gouverneur de l'Amour"),
+        ("Que dit le porte-parole du Kremlin des négociations ?", "le porte-parole du Kremlin"),
+    ],
+)
+def test_who_said_what_names_the_speaker(question, speaker):
+    asked = asked_fact(question)
+    assert asked.speaker == speaker
+    assert asked.who_said_what
+    assert "quote" in asked.kinds
+
+
+def test_selon_with_a_fact_asks_both():
+    asked = asked_fact("Selon Iouri Ouchakov, combien de dirigeants étaient attendus à Kazan ?")
+    assert asked.speaker == "Iouri Ouchakov"
+    assert {"quantity", "quote"} <= asked.kinds
+
+
+def test_selon_a_document_names_no_speaker():
+    asked = asked_fact("Selon l'article, quand Poutine ira-t-il en Chine ?")
+    assert asked.speaker is None
+    assert asked.kinds == {"date"}
+
+
+def test_who_said_asks_for_a_quote_without_a_speaker():
+    asked = asked_fact("Who said that the alliance is a stabilising factor?")
+    assert asked.speaker is None
+    assert {"quote", "person"} <= asked.kinds
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+
+def mentions(sentence: str) -> list[tuple[str, str]]:
+    return [(m.kind, m.text) for m in stated_facts(sentence).mentions]
+
+
+def test_money_and_its_scale():
+    assert mentions("Il a coûté 19 milliards de roubles.") == [("amount", "19 milliards de roubles")]
+    found = mentions("Le volume des échanges a atteint environ 220 milliards de dollars l’an dernier.")
+    assert ("amount", "environ 220 milliards de dollars") in found
+    assert ("date", "l’an dernier") in found
+
+
+def test_quantities_durations_and_percentages():
+    assert mentions("Sa capacité est de 630 camions par jour.") == [("quantity", "630 camions")]
+    assert ("duration", "quatre jours") in mentions("Le diplomate effectuait une visite de quatre jours en Russie.")
+    assert ("duration", "30 jours") in mentions("pour une durée maximale de 30 jours.")
+    assert ("quantity", "Plus de 90 %") in mentions("Plus de 90 % des transactions sont réglées en roubles.")
+    assert ("quantity", "30e") in mentions("Cette année marque le 30e anniversaire du partenariat.")
+
+
+def test_dates_in_their_forms():
+    found = mentions("Un régime sans visa valable du 15 septembre 2025 au 14 septembre 2026.")
+    assert ("date", "15 septembre 2025") in found and ("date", "14 septembre 2026") in found
+    assert ("date", "20 au 22 mars") in mentions("Xi effectuera une visite d’État en Russie du 20 au 22 mars.")
+    assert ("date", "premier semestre") in mentions("Il se rendra en Chine au cours du premier semestre de cette année.")
+    assert ("date", "en octobre") in mentions("Il ira en Chine en octobre.")
+    assert ("date", "2019") in mentions("Ils ne se sont plus vus depuis novembre 2019.") or (
+        "date",
+        "novembre 2019",
+    ) in mentions("Ils ne se sont plus vus depuis novembre 2019.")
+
+
+def test_places_and_people_are_told_apart():
+    found = mentions("Narendra Modi a déclaré à Vladimir Poutine que la solution est ailleurs.")
+    assert ("person", "Narendra Modi") in found
+    assert ("person", "Vladimir Poutine") in found
+    assert not any(kind == "place" for kind, _ in found)
+    found = mentions("Les pourparlers ont lieu à Abou Dhabi, aux Emirats arabes unis.")
+    assert ("place", "Abou Dhabi") in found
+    assert ("place", "Chine") in mentions("Il se rendra en Chine.")
+
+
+def test_quotations_and_reported_speech():
+    found = mentions("« Nous sommes prêts à coopérer », a déclaré Vladimir Poutine.")
+    assert ("quote", "« Nous sommes prêts à coopérer »") in found
+    assert "quote" in stated_facts("Iouri Ouchakov a déclaré que la Russie et la Chine agissaient ensemble.").kinds
+    assert "quote" not in stated_facts("Xi Jinping ira en Russie la semaine prochaine.").kinds
+    # A quoted word or two is a term, not a quotation.
+    assert "quote" not in stated_facts('La Chine et la Russie ont scellé un partenariat "sans limites".').kinds
+
+
+def test_shares_in_words_and_demonyms():
+    found = mentions("Elles partageaient des positions similaires sur la plupart des questions.")
+    assert ("quantity", "la plupart des questions") in found
+    found = mentions("Elle renvoie aux Occidentaux le reproche de prolonger les hostilités.")
+    assert ("name", "Occidentaux") in found and not any(kind == "place" for kind, _ in found)
+
+
+def test_a_capitalised_first_word_is_not_a_name():
+    assert mentions("Désormais, 630 camions pourront passer.") == [("quantity", "630 camions")]
+    assert ("name", "Washington") in mentions("Washington a averti les banques.")
+    assert ("name", "Moscou") in mentions("Pékin considère Moscou comme un partenaire prioritaire.")
+
+
+def test_a_sentence_without_facts():
+    assert stated_facts("Pour rappel, les dirigeants s’affichent neutres dans le conflit.").kinds == frozenset()
+    assert stated_facts("").mentions == ()
+
+
+def test_every_mention_is_the_text_at_its_offsets():
+    article, _ = read_article(next((ROOT / "seeds").glob("002_*.txt")))
+    for a, b in split_sentences(article.body):
+        sentence = article.body[a:b]
+        for m in stated_facts(sentence).mentions:
+            assert m.kind in FACT_KINDS
+            assert sentence[m.start : m.end] == m.text
+
+
+# --- matching a question to the sentence that holds its fact --------------------------------------
+
+
+def test_the_fact_sentence_matches_and_the_subject_sentence_does_not():
+    asked = asked_fact("Combien a coûté le pont ?")
+    assert states_asked_fact(asked, stated_facts("Il a coûté 19 milliards de roubles."))
+    assert not states_asked_fact(asked, stated_facts("Le pont de Blagovechtchensk a été inauguré par les autorités."))
+
+
+def test_english_question_over_french_sentence():
+    asked = asked_fact("How long can some Chinese citizens stay in Russia without a visa?")
+    assert states_asked_fact(asked, stated_facts("pour une durée maximale de 30 jours."))
+    assert not states_asked_fact(asked, stated_facts("La Russie a adopté un décret sur les visas."))
+
+
+def test_travel_date_question_prefers_a_dated_sentence():
+    asked = asked_fact("Quand Poutine ira-t-il en Chine ?")
+    assert states_asked_fact(asked, stated_facts("Il se rendra en Chine au cours du premier semestre."))
+    assert not states_asked_fact(asked, stated_facts("Xi Jinping ira en Russie pour rencontrer Vladimir Poutine."))
+
+
+def test_open_questions_match_any_sentence_and_quote_questions_need_words():
+    assert states_asked_fact(AskedFact(), stated_facts("Une phrase quelconque."))
+    asked = asked_fact("Qu'a dit Poutine sur la Chine ?")
+    assert states_asked_fact(asked, stated_facts("« La Chine est un partenaire clé », a déclaré Poutine."))
+    assert not states_asked_fact(asked, stated_facts("Poutine est arrivé à Pékin."))
+
+
+# --- on the eval set ------------------------------------------------------------------------------
+
+
+def test_every_eval_fact_sentence_states_the_kind_its_question_asks():
+    """No false "the articles don't say": the sentence holding each gold fact states what is asked."""
+    cases = [c for c in load_cases(ROOT / "tests" / "eval" / "questions.jsonl") if c.answerable]
+    paths = {p.stem: p for d in ("seeds", "tests/eval/articles") for p in (ROOT / d).glob("*.txt")}
+    bodies = {stem: read_article(path)[0].body for stem, path in paths.items()}
+    misses = []
+    for case in cases:
+        asked = asked_fact(case.question)
+        for gold in case.gold:
+            body = bodies[gold.article_id]
+            sentences = [body[a:b] for a, b in split_sentences(body) if normalise(gold.passage) in normalise(body[a:b])]
+            holding = [s for s in sentences if all(normalise(f) in normalise(s) for f in case.facts)] or sentences
+            if not any(states_asked_fact(asked, stated_facts(s)) for s in holding):
+                misses.append((case.id, sorted(asked.kinds)))
+    assert len(cases) >= 150
+    assert misses == []
