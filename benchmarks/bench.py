@@ -33,6 +33,7 @@ CACHE = REPO / "benchmarks" / ".cache"
 SEEDS = REPO / "seeds"
 QUESTIONS = REPO / "tests" / "eval" / "questions.jsonl"
 DISTRACTORS = REPO / "tests" / "eval" / "distractors"
+EVAL_ARTICLES = REPO / "tests" / "eval" / "articles"
 
 POOL_SIZE = 2000  # distinct sentences encoded once with the real model (cached)
 POOL_PER_CHUNK = 5  # sentences per composed chunk: about 90 words, the size of a real chunk
@@ -379,7 +380,7 @@ def phase_eval(args) -> dict:
     settings = settings_for(work / "unused", SEEDS)
     embedder, _ = load_model(settings)
     started = time.perf_counter()
-    report = run_eval(settings, embedder, QUESTIONS, DISTRACTORS, work / "eval")
+    report = run_eval(settings, embedder, QUESTIONS, [DISTRACTORS, EVAL_ARTICLES], work / "eval")
     return {"available": True, "seconds": time.perf_counter() - started, "table": report.table(),
             "report": report.to_dict()}  # fmt: skip
 

@@ -74,7 +74,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="retrieval and answer quality on a labelled question set")
     p.add_argument("--dataset", type=Path, default=None, help="JSON Lines question set (default: the bundled one)")
-    p.add_argument("--distractors", type=Path, default=None, help="extra articles indexed with the seeds")
+    p.add_argument(
+        "--articles", "--distractors", type=Path, action="append", default=None, dest="articles",
+        help="a folder of articles indexed with the seeds; repeatable (default: tests/eval/distractors and "
+        "tests/eval/articles)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_eval)
 
@@ -247,7 +251,7 @@ def cmd_eval(args, settings) -> int:
     from index.evals.runner import run_eval
 
     dataset = args.dataset or EVAL_DIR / "questions.jsonl"
-    distractors = args.distractors or (EVAL_DIR / "distractors" if (EVAL_DIR / "distractors").is_dir() else None)
+    articles = args.articles or [d for d in (EVAL_DIR / "distractors", EVAL_DIR / "articles") if d.is_dir()]
     if not dataset.is_file():
         print(f"depeche: no question set at {dataset}", file=sys.stderr)
         return 2
@@ -256,7 +260,7 @@ def cmd_eval(args, settings) -> int:
     except ValueError as exc:
         print(f"depeche: {exc}", file=sys.stderr)
         return 2
-    report = run_eval(settings, Embedder(settings.embedding), dataset, distractors, settings.data_dir / "eval")
+    report = run_eval(settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval")
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
     return 0
 

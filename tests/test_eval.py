@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 DEFAULT_DATASET = ROOT / "tests" / "eval" / "questions.jsonl"
 DEFAULT_DISTRACTORS = ROOT / "tests" / "eval" / "distractors"
+EVAL_ARTICLES = ROOT / "tests" / "eval" / "articles"
 
 MARGIN = 0.01
 
@@ -62,11 +63,11 @@ def report(tmp_path_factory, embedder, torch_single_thread) -> EvalReport:
     """The eval, run once for the module."""
     work = tmp_path_factory.mktemp("eval")
     settings = make_settings(work / "data", ROOT / "seeds")
-    return run_eval(settings, embedder, DEFAULT_DATASET, DEFAULT_DISTRACTORS, work / "eval")
+    return run_eval(settings, embedder, DEFAULT_DATASET, [DEFAULT_DISTRACTORS, EVAL_ARTICLES], work / "eval")
 
 
 def test_the_eval_covers_seeds_distractors_and_every_case(report):
-    assert report.articles == 5 + len(list(DEFAULT_DISTRACTORS.glob("*.txt")))
+    assert report.articles == 5 + len(list(DEFAULT_DISTRACTORS.glob("*.txt"))) + len(list(EVAL_ARTICLES.glob("*.txt")))
     assert len(report.cases) >= 100
     assert set(report.systems) == set(SYSTEMS)
     assert all(len(case.rankings) == len(SYSTEMS) for case in report.cases)
