@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from index.lexical import fold
+from index.text import MONTH_NUMBERS, WEEKDAYS_FR, fold
 from index.quotes import reports_speech
 
 __all__ = [
@@ -73,10 +73,8 @@ class StatedFacts:
 
 # --- vocabulary -----------------------------------------------------------------------------------
 
-_MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-)
-_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_MONTHS = "|".join(MONTH_NUMBERS)
+_WEEKDAYS = "|".join(WEEKDAYS_FR)
 _NUMBER_WORDS = (
     "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|"
     "quarante|cinquante|soixante|soixante-dix|quatre-vingts?|quatre-vingt-dix|cent|cents|mille|"

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from index.lexical import fold
+from index.text import fold
 
 __all__ = ["Speaker", "attribute_quotes", "reports_speech", "resolve_speaker", "speaker_key", "speaker_titles"]
 
