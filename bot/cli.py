@@ -163,7 +163,8 @@ def answer_json(answer) -> dict:
         "abstained": answer.abstained,
         "sources": [
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
-             "passage": s.passage}
+             "passage": s.passage,
+             "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None}
             for s in answer.sources
         ],
     }

@@ -112,7 +112,7 @@ class IndexHandle:
                 snapshot,
                 store,
                 HybridRetriever(snapshot, store, self.embedder, self.settings.retrieval),
-                Extractor(df, n_docs, self.embedder, self.settings.retrieval),
+                Extractor(df, n_docs, self.embedder, self.settings.retrieval, snapshot.articles),
             )
             self._generation = snapshot.generation
             log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))

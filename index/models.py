@@ -35,6 +35,18 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class SpeakerInfo:
+    """Who a quoted sentence is by: the name as the article writes it, a key shared by every name
+    of that person in the article ("Vladimir Poutine", "Poutine", "le président russe"), and the
+    sentence's offsets in the article body."""
+
+    name: str
+    key: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
 class Hit:
     """One retrieved passage, with the article metadata a citation needs."""
 
@@ -49,6 +61,7 @@ class Hit:
     start: int
     end: int
     chunk_ids: tuple[str, ...] = ()
+    speakers: tuple[SpeakerInfo, ...] = ()  # the quoted sentences of the passage and who said them
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class Source:
     start: int = 0
     end: int = 0
     date_precision: DatePrecision = "unknown"
+    speaker: SpeakerInfo | None = None  # who said the quoted sentence, when it is a quotation
 
 
 @dataclass(frozen=True)

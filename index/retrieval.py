@@ -10,7 +10,7 @@ import numpy as np
 
 from config.settings import RetrievalSettings
 from index.embeddings import Embedder
-from index.models import Hit
+from index.models import Hit, SpeakerInfo
 from index.snapshot import Snapshot
 from index.store import VectorStore
 
@@ -155,9 +155,19 @@ class HybridRetriever:
                     start=span["start"],
                     end=span["end"],
                     chunk_ids=tuple(span["ids"]),
+                    speakers=self._speakers(span["ids"]),
                 )
             )
         return hits
+
+    def _speakers(self, chunk_ids: list[str]) -> tuple[SpeakerInfo, ...]:
+        """The attributed sentences of the merged chunks, once each, in text order."""
+        found = {
+            (start, end): SpeakerInfo(name, key, start, end)
+            for cid in chunk_ids
+            for start, end, name, key in self.snapshot.chunks[cid].speakers
+        }
+        return tuple(found[span] for span in sorted(found))
 
 
 def _extend(span: dict, rec) -> None:

@@ -30,6 +30,8 @@ class ChunkRecord:
     text: str
     start: int
     end: int
+    # Its quoted sentences: [start, end, name, key] each, offsets in the article body.
+    speakers: tuple[tuple[int, int, str, str], ...] = ()
 
 
 @dataclass
