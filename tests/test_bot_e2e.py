@@ -373,7 +373,7 @@ async def test_conversation_survives_a_restart(engine, tmp_path):
         user, chat = person(fake, 150)
         async with running(settings, engine):
             await ask(fake, chat, user, VISA, "14 septembre 2026")
-        assert (tmp_path / "telegram.pickle").exists()
+        assert (tmp_path / "bot.sqlite3").exists()
         async with running(settings, engine):
             passages = await ask(fake, chat, user, "/sources", "Passages cités")
             assert "régime sans visa chinois" in passages.text

@@ -20,6 +20,7 @@ from index.models import Answer, ArticleInfo, IndexStatus, Source
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 MAX_TITLE = 200
+MAX_OUTLET = 100  # an outlet is a name: anything longer is a parsing accident, and must not outgrow a message
 MAX_BUTTON = 48
 MAX_QUOTED_QUESTION = 300
 
@@ -109,7 +110,7 @@ def pack(blocks: Iterable[str], limit: int = MAX_MESSAGE, sep: str = "\n\n") -> 
 
 def source_label(source: Source, language: Language) -> str:
     """Escaped "outlet, date" of a source."""
-    outlet = source.outlet or phrase("unknown_outlet", language)
+    outlet = shorten(source.outlet, MAX_OUTLET) if source.outlet else phrase("unknown_outlet", language)
     return f"{escape(outlet)}, {escape(format_date(source.date, source.date_precision, language))}"
 
 
@@ -187,7 +188,7 @@ def articles_page(
     first = page * per_page
     lines = [text("articles_header", language, total=len(articles), page=page + 1, pages=pages)]
     for number, info in enumerate(articles[first : first + per_page], start=first + 1):
-        outlet = escape(info.outlet or phrase("unknown_outlet", language))
+        outlet = escape(shorten(info.outlet, MAX_OUTLET) if info.outlet else phrase("unknown_outlet", language))
         date = escape(format_date(info.date, info.date_precision, language))
         title = escape(shorten(info.title or info.id, MAX_TITLE))
         lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}")
