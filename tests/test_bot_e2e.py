@@ -446,7 +446,7 @@ async def test_engine_errors_reach_the_log_and_an_apology_the_user(engine, tmp_p
             assert sorry.text == "Sorry, the articles are not indexed yet: an administrator can run /reindex."
             user, chat = person(fake, 181, "fr")
             assert "pas encore indexés" in (await ask(fake, chat, user, "/articles")).text
-    [first, *_] = [r for r in caplog.records if r.name == "bot.handlers" and r.levelno == logging.ERROR]
+    [first, *_] = [r for r in caplog.records if r.name == "bot.tgbot.handlers" and r.levelno == logging.ERROR]
     assert first.exc_info and type(first.exc_info[1]).__name__ == "IndexNotBuilt"
 
 
