@@ -4,7 +4,6 @@ answered exactly once. Telegram is the fake Bot API; the bot, its engine and its
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess

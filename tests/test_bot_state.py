@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from pathlib import Path
 
 import pytest
 from fake_telegram import FakeTelegram  # tests/ is on sys.path (no __init__.py)
@@ -86,7 +85,8 @@ def test_a_newer_schema_is_refused_and_left_in_place(tmp_path):
         BotState(tmp_path)
     assert not list(tmp_path.glob("*unreadable*"))  # nothing moved aside: a newer bot's state is kept whole
     with sqlite3.connect(tmp_path / STATE_FILE) as db:
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION + 1),)
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert version == (str(SCHEMA_VERSION + 1),)
 
 
 def test_a_damaged_chat_row_loses_that_chat_only(tmp_path, caplog):

@@ -369,8 +369,15 @@ class BotState:
 
     async def answered_handler(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The last handler of every update: its handlers are done (reply sent, or error apologised for)."""
-        if isinstance(update, Update):
+        if not isinstance(update, Update):
+            return
+        try:
             self.mark_answered(update, context.chat_data)
+        except sqlite3.Error:
+            # Not the user's problem (they have their answer): no apology. Left unanswered, the update is
+            # answered again after a restart, which is the lesser harm.
+            logger.error("Could not record update %s as answered in %s", update.update_id, self.path.name,
+                         exc_info=True)
 
 
 def _upsert_chat(db: sqlite3.Connection, chat_id: int, payload: str) -> None:
