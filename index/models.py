@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Literal
 
 DatePrecision = Literal["day", "month", "year", "unknown"]
@@ -79,6 +79,18 @@ class Source:
     date_precision: DatePrecision = "unknown"
     speaker: SpeakerInfo | None = None  # who said the quoted sentence, when it is a quotation
 
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (what the bot's state store keeps)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Source:
+        """The inverse of `to_dict`; keys this version does not know are ignored."""
+        known = _known(cls, data)
+        if isinstance(known.get("speaker"), dict):
+            known["speaker"] = SpeakerInfo(**_known(SpeakerInfo, known["speaker"]))
+        return cls(**known)
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -91,6 +103,23 @@ class Answer:
     language: Literal["fr", "en"] = "fr"
     standalone_query: str = ""
     generated: bool = False  # True when an LLM wrote the text
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict, sources included (what the bot's state store keeps)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        """The inverse of `to_dict`; keys this version does not know are ignored."""
+        known = _known(cls, data)
+        known["sources"] = [Source.from_dict(s) for s in known.get("sources", [])]
+        return cls(**known)
+
+
+def _known(cls: type, data: dict) -> dict:
+    """The items of `data` that are fields of dataclass `cls` (a newer writer may have added some)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ multipart or JSON bodies, answers `{"ok": true, "result": ...}` with realistic o
 `getUpdates` with long-poll semantics, and checks what real Telegram checks for `parse_mode=HTML`
 (well-formed tags and entities, at most 4,096 characters). Tests inject updates (messages in
 private or group chats, stickers, edits, button taps), make the next calls of a method fail (429
-or 5xx), and wait — always with a deadline — for what the bot sends.
+or 5xx) or hang (`hold`), deliver updates again as Telegram does when a confirmation is lost
+(`redeliver`), and wait — always with a deadline — for what the bot sends.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 T = TypeVar("T")
 
 MAX_POLL_SECONDS = 10.0  # a long poll never holds a server thread longer than this
+MAX_HOLD_SECONDS = 120.0  # nor does a held call
 MAX_TEXT = 4096
 # Values PTB sends as plain strings even when they look like numbers or JSON.
 STRING_PARAMS = {"text", "caption", "callback_query_id", "data", "language_code", "parse_mode", "action",
@@ -122,6 +124,8 @@ class FakeTelegram:
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
         self._updates: list[dict] = []
+        self._pushed: list[dict] = []  # every update ever queued, for `redeliver`
+        self._held: set[str] = set()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -206,6 +210,7 @@ class FakeTelegram:
         with self._cond:
             update = {"update_id": next(self._update_ids), **payload}
             self._updates.append(update)
+            self._pushed.append(update)
             self._cond.notify_all()
         return update
 
@@ -278,6 +283,25 @@ class FakeTelegram:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(status, retry_after) for _ in range(count))
 
+    def hold(self, method: str) -> None:
+        """Leave calls of `method` unanswered, as a Telegram that stopped responding, until `release`."""
+        with self._cond:
+            self._held.add(method)
+
+    def release(self, method: str) -> None:
+        """Answer the held calls of `method` with 502, having done nothing (their sender may be long gone)."""
+        with self._cond:
+            self._held.discard(method)
+            self._cond.notify_all()
+
+    def redeliver(self) -> None:
+        """Queue every update again, as Telegram does when the getUpdates that confirmed them never reached it."""
+        with self._cond:
+            queued = {u["update_id"] for u in self._updates}
+            self._updates = sorted(self._updates + [u for u in self._pushed if u["update_id"] not in queued],
+                                   key=lambda u: u["update_id"])
+            self._cond.notify_all()
+
     # --- what tests inspect ----------------------------------------------------------------------
 
     def mark(self) -> int:
@@ -299,6 +323,11 @@ class FakeTelegram:
         """A stored message as it is now (after edits)."""
         with self._cond:
             return self._messages.get((chat_id, message_id))
+
+    def held(self, method: str) -> list[Call]:
+        """Calls of `method` waiting on `hold`, oldest first."""
+        with self._cond:
+            return [c for c in self.calls if c.method == method and not c.status and method in self._held]
 
     def pending_updates(self) -> int:
         """Updates not yet confirmed by the bot."""
@@ -379,6 +408,13 @@ class FakeTelegram:
         return status, body
 
     def _dispatch(self, method: str, params: dict) -> tuple[int, dict]:
+        deadline = time.monotonic() + MAX_HOLD_SECONDS
+        with self._cond:
+            held = method in self._held
+            while method in self._held and not self._closing and time.monotonic() < deadline:
+                self._cond.wait(0.5)
+        if held:
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         with self._cond:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None

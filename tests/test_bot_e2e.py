@@ -374,7 +374,7 @@ async def test_conversation_survives_a_restart(engine, tmp_path):
         user, chat = person(fake, 150)
         async with running(settings, engine):
             await ask(fake, chat, user, VISA, "14 septembre 2026")
-        assert (tmp_path / "telegram.pickle").exists()
+        assert (tmp_path / "bot.sqlite3").exists()
         async with running(settings, engine):
             passages = await ask(fake, chat, user, "/sources", "Passages cités")
             assert "régime sans visa chinois" in passages.text
@@ -447,7 +447,7 @@ async def test_engine_errors_reach_the_log_and_an_apology_the_user(engine, tmp_p
             assert sorry.text == "Sorry, the articles are not indexed yet: an administrator can run /reindex."
             user, chat = person(fake, 181, "fr")
             assert "pas encore indexés" in (await ask(fake, chat, user, "/articles")).text
-    [first, *_] = [r for r in caplog.records if r.name == "bot.handlers" and r.levelno == logging.ERROR]
+    [first, *_] = [r for r in caplog.records if r.name == "bot.tgbot.handlers" and r.levelno == logging.ERROR]
     assert first.exc_info and type(first.exc_info[1]).__name__ == "IndexNotBuilt"
 
 
