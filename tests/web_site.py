@@ -175,6 +175,13 @@ EXPECTED = {
 }
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client hanging up mid-answer is what several tests do on purpose
+
+
 class Site:
     """The server and what it saw: hits per path, the most requests in flight at once."""
 
@@ -184,6 +191,7 @@ class Site:
         self.in_flight = 0
         self.max_in_flight = 0
         self.changing_version = 0
+        self.robots_status = 200  # 404: robots.txt missing (allows all); 500: broken (disallows all)
         self.user_agents: list[str] = []
         self._lock = threading.Lock()
         site = self
@@ -206,7 +214,7 @@ class Site:
                     with site._lock:
                         site.in_flight -= 1
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -231,7 +239,10 @@ class Site:
         for key, value in headers.items():
             handler.send_header(key.replace("_", "-"), value)
         handler.end_headers()
-        handler.wfile.write(data)
+        try:
+            handler.wfile.write(data)
+        except OSError:
+            pass  # the client gave up (timeout, size cap), as some tests want it to
 
     def route(self, h) -> None:
         path, base, send = h.path, self.base, self.send
@@ -247,7 +258,7 @@ class Site:
         if path in pages:
             send(h, 200, pages[path].format(base=base))
         elif path == "/robots.txt":
-            send(h, 200, ROBOTS, "text/plain")
+            send(h, self.robots_status, ROBOTS if self.robots_status == 200 else "Erreur", "text/plain")
         elif path == "/rss.xml":
             send(h, 200, RSS.format(base=base), "application/rss+xml")
         elif path == "/atom.xml":
@@ -278,6 +289,8 @@ class Site:
             send(h, 302, "", Location="/loop-b")
         elif path == "/loop-b":
             send(h, 302, "", Location="/loop-a")
+        elif path == "/to-file":
+            send(h, 302, "", Location="file:///etc/passwd")
         elif path == "/moved":
             send(h, 301, "", Location="/international/sommet-tianjin")
         elif path == "/huge":

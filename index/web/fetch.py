@@ -120,7 +120,9 @@ class Fetcher:
         seen: list[str] = []
         current = url.strip()
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(current)
+            _, host, port = check_url(current)
+            if not self.settings.allow_private:
+                self._check_resolved(host, port, current)  # before robots.txt, so the refusal names the reason
             if current in seen:
                 chain = " → ".join([*seen[seen.index(current):], current])
                 raise FetchFailed(f"Redirect loop: {chain}.")
