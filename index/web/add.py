@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from config.settings import Settings
 from index.articles import _body_key, read_article, scan_articles
 from index.errors import ArticleUnreadable, FetchFailed
-from index.web.extract import Page, extract_page, render_markdown
+from index.web.extract import MIN_ARTICLE_WORDS, Page, extract_page, render_markdown
 from index.web.feeds import is_feed, parse_feed
 from index.web.fetch import Fetcher
 
@@ -36,9 +36,6 @@ Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 WEB_DIR = "web"
 FETCH_WORKERS = 4  # pages fetched and extracted at once; `sources.per_host` still caps each host
 MAX_SLUG_CHARS = 60
-# Below this, what trafilatura found is a menu or a cookie notice, not an article (the shortest
-# wire dispatches run to about 50 words).
-MIN_ARTICLE_WORDS = 30
 # Query parameters that only track the reader: dropped so one article keeps one URL.
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_\w+)$", re.IGNORECASE)
 

@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 from index import boilerplate
 from index.models import DatePrecision
 
-__all__ = ["Page", "extract_page", "page_markdown", "render_markdown"]
+__all__ = ["MIN_ARTICLE_WORDS", "Page", "extract_page", "page_markdown", "render_markdown"]
 
 logger = logging.getLogger(__name__)
 
 _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                   "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}  # fmt: skip
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# Below this, what trafilatura found is a menu or a cookie notice, not an article (the shortest
+# wire dispatches run to about 50 words).
+MIN_ARTICLE_WORDS = 30
 _DATELINE_PARAGRAPHS = 3  # a dateline opens the article: only the first paragraphs are looked at
 
 
@@ -114,7 +117,7 @@ def render_markdown(page: Page) -> str:
 def page_markdown(html: str | bytes, url: str | None = None) -> str:
     """An HTML page as front-matter Markdown; empty when no article text can be extracted."""
     page = extract_page(html, url)
-    return render_markdown(page) if page.text.strip() else ""
+    return render_markdown(page) if len(page.text.split()) >= MIN_ARTICLE_WORDS else ""
 
 
 # --- metadata ---------------------------------------------------------------------------------
