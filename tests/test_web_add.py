@@ -166,3 +166,9 @@ def test_index_add_then_ask_cites_the_page_with_its_outlet_and_date(tmp_path, si
     cited = [s for s in answer["sources"] if s["article_id"] == added["article_id"]]
     assert cited and cited[0]["outlet"] == "Le Courrier de l'Est" and cited[0]["date"] == "2026-11-05"
     assert all(line not in s["passage"] for s in answer["sources"] for line in BOILERPLATE)
+
+
+def test_the_feeds_setting_reads_a_comma_list_or_json():
+    assert SourcesSettings(feeds="https://a.fr/rss, https://b.fr/atom.xml").feeds == ["https://a.fr/rss", "https://b.fr/atom.xml"]
+    assert SourcesSettings(feeds='["https://a.fr/rss"]').feeds == ["https://a.fr/rss"]
+    assert SourcesSettings().feeds == [] and SourcesSettings().allow_private is False

@@ -198,6 +198,7 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart
 
             def log_message(self, *args) -> None:  # keep the test output quiet
                 pass
