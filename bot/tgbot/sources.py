@@ -57,14 +57,13 @@ def added_text(results: list[AddResult], language: Language) -> str:
         return _t("nothing", language)
     lines = []
     for result in results[:MAX_LINES]:
-        label = f"<b>{_t(result.status, language)}</b>"
+        label = f"<b>{_t(result.status, language)}</b>" + (" : " if language == "fr" else ": ")
         if result.status == "failed":
-            lines.append(f"{label} : {escape(result.error or result.url)}" if language == "fr" else f"{label}: {escape(result.error or result.url)}")
+            lines.append(label + escape(result.error or result.url, quote=False))
             continue
-        outlet = escape(result.outlet or _t("unknown_outlet", language))
-        when = escape(format_date(result.date, "unknown", language))
-        sep = " : " if language == "fr" else ": "
-        lines.append(f"{label}{sep}{escape(result.title or result.url)} — {outlet}, {when}")
+        outlet = escape(result.outlet or _t("unknown_outlet", language), quote=False)
+        when = escape(format_date(result.date, "unknown", language), quote=False)
+        lines.append(f"{label}{escape(result.title or result.url, quote=False)} — {outlet}, {when}")
     if len(results) > MAX_LINES:
         lines.append(_t("more", language, n=len(results) - MAX_LINES))
     return "\n".join(lines)
