@@ -209,10 +209,7 @@ def _check_text(text: str) -> str:
 # --- parsing --------------------------------------------------------------------------------------
 
 _WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-_MONTHS = {
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
-}  # fmt: skip
+_MONTHS = boilerplate.MONTHS  # one table for the French dates of headers and datelines
 _AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
     "dpa": "DPA", "efe": "EFE", "belga": "Belga", "ats": "ATS", "xinhua": "Xinhua", "tass": "TASS",

@@ -120,6 +120,9 @@ def test_file_urls_and_other_schemes_are_refused(tmp_path):
             fetcher.fetch(secret.as_uri())
         with pytest.raises(FetchFailed, match="not ftp://"):
             fetcher.fetch("ftp://127.0.0.1/x")
+        with pytest.raises(FetchFailed, match="user name or password") as refused:
+            fetcher.fetch("http://editor:hunter2@127.0.0.1/x")
+        assert "hunter2" not in str(refused.value)
 
 
 def test_private_addresses_are_refused_unless_allowed(site):

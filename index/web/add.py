@@ -141,7 +141,7 @@ class _Adder:
                     outcome = outcome.result()
                 results.append(self._settle(item, outcome))
         for result in results:
-            logger.info("%s %s%s", result.status, result.url, f": {result.error}" if result.error else "")
+            logger.info("%s %s%s", result.status, _without_userinfo(result.url), f": {result.error}" if result.error else "")
         return results
 
     # --- in worker threads -------------------------------------------------------------------
@@ -160,7 +160,7 @@ class _Adder:
         except FetchFailed as exc:
             return str(exc)
         except Exception as exc:  # a parser crash on hostile bytes is this URL's failure, not the batch's
-            logger.warning("adding %s failed", url, exc_info=True)
+            logger.warning("adding %s failed", _without_userinfo(url), exc_info=True)
             return f"{url} could not be read ({type(exc).__name__}: {exc})."
 
     def _fetch_page(self, url: str) -> object:
@@ -172,7 +172,7 @@ class _Adder:
         except FetchFailed as exc:
             return str(exc)
         except Exception as exc:
-            logger.warning("adding %s failed", url, exc_info=True)
+            logger.warning("adding %s failed", _without_userinfo(url), exc_info=True)
             return f"{url} could not be read ({type(exc).__name__}: {exc})."
 
     def _extract(self, fetched) -> tuple[str, Page]:
@@ -256,3 +256,11 @@ class _Adder:
 def _same_site(a: str, b: str) -> bool:
     host = lambda url: (urlsplit(url).hostname or "").lower().removeprefix("www.")  # noqa: E731
     return host(a) == host(b) and urlsplit(a).scheme in ("http", "https")
+
+
+def _without_userinfo(url: str) -> str:
+    """The URL for a log line: a `user:password@` in it is a secret."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, "<credentials>@" + parts.netloc.rsplit("@", 1)[1], parts.path, parts.query, ""))

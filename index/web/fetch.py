@@ -72,6 +72,9 @@ def check_url(url: str) -> tuple[str, str, int]:
         raise FetchFailed(f"Only http:// and https:// URLs can be fetched, not {scheme} ({url}).")
     if not parts.hostname:
         raise FetchFailed(f"{url!r} has no host name.")
+    if parts.username or parts.password:
+        # Refused without repeating the URL: it holds a credential.
+        raise FetchFailed("URLs with a user name or password in them are not fetched.")
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -85,12 +88,11 @@ def _forbidden_address(address: str) -> bool:
 class Fetcher:
     """Fetches pages and feeds under the `sources` settings; thread-safe, one per batch of work.
 
-    Use as a context manager (or call `close()`); `sleep` waits between retries.
+    Use as a context manager (or call `close()`).
     """
 
-    def __init__(self, settings: SourcesSettings, *, sleep=time.sleep) -> None:
+    def __init__(self, settings: SourcesSettings) -> None:
         self.settings = settings
-        self._sleep = sleep
         self._client = httpx.Client(
             headers={"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,"
                      "application/rss+xml,application/atom+xml,application/xml;q=0.9,*/*;q=0.1"},
@@ -178,7 +180,7 @@ class Fetcher:
                     what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"could not be reached ({exc})"
                     raise FetchFailed(f"{url} {what} after {attempts} attempt(s).") from None
                 logger.info("fetching %s failed (%s); retry %d in %.1f s", url, type(exc).__name__, attempt, delay)
-                self._sleep(delay)
+                time.sleep(delay)
                 delay *= 2
                 continue
             if follow and status in (301, 302, 303, 307, 308) and "location" in headers:
@@ -190,7 +192,7 @@ class Fetcher:
                         raise FetchFailed(f"{url} answered HTTP {status} and asks to wait {asked:.0f} s; try again later.")
                     wait = max(asked, 0.0)
                 logger.info("%s answered HTTP %d; retry %d in %.1f s", url, status, attempt, wait)
-                self._sleep(wait)
+                time.sleep(wait)
                 delay *= 2
                 continue
             return status, headers, body, None
