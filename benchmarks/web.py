@@ -10,6 +10,7 @@ OpenGraph, bare HTML with a dateline, undated), each a few hundred words; real p
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -77,8 +78,13 @@ def main() -> int:
                 extract_page(body, url)
             for article in articles:
                 embedder.encode_passages([c.text for c in chunk_article(article)])
-        print(f"extraction + embedding: {args.rounds * len(paths) / (time.perf_counter() - started):.1f} pages/s "
-              f"({embedder.fingerprint})")  # fmt: skip
+        rate = args.rounds * len(paths) / (time.perf_counter() - started)
+        texts = [c.text for article in articles for c in chunk_article(article)]
+        started = time.perf_counter()
+        embedder.encode_passages(texts * args.rounds)  # the same chunks in full batches: the model alone
+        raw = len(texts) * args.rounds / (time.perf_counter() - started)
+        print(f"extraction + embedding: {rate:.1f} pages/s ({len(texts) / len(paths):.1f} chunks a page, "
+              f"{embedder.name}); the model alone on the same chunks: {raw:.1f} chunks/s; load avg {os.getloadavg()[0]:.2f}")
     for field, count in right.items():
         print(f"{field} right: {count}/{len(paths)} ({count / len(paths):.0%})")
     return 0
