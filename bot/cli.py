@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     p = index.add_parser("status", help="what the index holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)
+    p = index.add_parser("add", help="fetch web pages or RSS/Atom feeds into the seeds, then rebuild")
+    p.add_argument("urls", nargs="+", metavar="URL", help="an article page or a feed")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per page, then the rebuild summary")
+    p.add_argument("--no-rebuild", action="store_true", help="only save the pages; index them later")
+    p.set_defaults(handler=cmd_add)
+    p = index.add_parser("update", help="fetch the sources.feeds, add what is new, then rebuild")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per feed item, then the rebuild summary")
+    p.add_argument("--no-rebuild", action="store_true", help="only save the pages; index them later")
+    p.set_defaults(handler=cmd_update)
 
     p = sub.add_parser("search", help="the best passages for a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
@@ -122,12 +131,50 @@ def cmd_rebuild(args, settings) -> int:
         print(f"  {line}")
     if report.reason:
         print(report.reason)
-    print(
+    print(_rebuild_summary(report))
+    return 0
+
+
+def _rebuild_summary(report) -> str:
+    return (
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
         f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}; "
         f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in the index; {report.seconds:.1f} s"
     )
-    return 0
+
+
+def cmd_add(args, settings) -> int:
+    """`depeche index add URL…`."""
+    from index.web.add import add_urls
+
+    return _report_sources(args, settings, add_urls(settings, args.urls))
+
+
+def cmd_update(args, settings) -> int:
+    """`depeche index update`."""
+    from index.web.add import update_feeds
+
+    if not settings.sources.feeds:
+        print("depeche: no feeds to update: set sources.feeds (DEPECHE_SOURCES__FEEDS=url1,url2).", file=sys.stderr)
+        return 2
+    return _report_sources(args, settings, update_feeds(settings))
+
+
+def _report_sources(args, settings, results) -> int:
+    """A line per page (or JSON Lines), then the incremental rebuild and its summary line."""
+    for result in results:
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        elif result.status == "failed":
+            print(f"failed     {result.error}", flush=True)
+        else:
+            where = f"{result.outlet or '-'}, {result.date or 'undated'}"
+            also = f" (same text as {result.article_id})" if result.status == "duplicate" else f" ({result.article_id})"
+            print(f"{result.status:<10} {where} — {result.title}{also}", flush=True)
+    if not args.no_rebuild:
+        report = _engine(settings, build_if_missing=False).rebuild(progress=_progress(not args.json))
+        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else _rebuild_summary(report))
+    return 1 if any(result.status == "failed" for result in results) else 0
 
 
 def cmd_status(args, settings) -> int:

@@ -132,6 +132,31 @@ class TelegramSettings(BaseModel):
         return value
 
 
+class SourcesSettings(BaseModel):
+    """Articles from the web: feeds to poll and how politely and safely pages are fetched."""
+
+    # NoDecode: an env var may say `a,b` rather than JSON; the validator below reads both.
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    poll_minutes: int = 30  # the bot polls `feeds` this often; 0 = never
+    # Identifies the bot to the sites it reads; operators add their deployment's name and a contact.
+    user_agent: str = "Depeche/0.1 (press question-answering bot; operators: name your deployment and a contact here)"
+    timeout: float = 20.0  # seconds, per connect and per read
+    max_bytes: int = 5_000_000
+    retries: int = 3  # after the first attempt, with backoff; Retry-After is honoured on 429/503
+    per_host: int = 2  # requests in flight to one host
+    allow_private: bool = False  # fetch private, loopback and link-local addresses (tests, intranets)
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value: object) -> object:
+        """Accept `a,b` from an env var as well as a JSON or TOML list."""
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     """Everything Dépêche can be told; see the README for each setting and its env var."""
 
@@ -154,6 +179,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.tgbot import handlers
+from bot.tgbot import handlers, sources
 from bot.tgbot.state import ANSWERED_GROUP, BotState, RecordingBot, SQLitePersistence
 from bot.tgbot.texts import COMMANDS
 from config.settings import Settings
@@ -194,6 +194,7 @@ def build_application(settings: Settings, engine) -> Application:
         ("reindex", handlers.reindex),
     ):
         application.add_handler(CommandHandler(name, callback, filters=new_only))
+    sources.register(application)  # /add and feed polling; before the catch-all for unknown commands
     application.add_handler(
         MessageHandler(new_only & filters.COMMAND & filters.ChatType.PRIVATE, handlers.help_command)
     )

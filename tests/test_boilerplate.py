@@ -1,0 +1,107 @@
+"""Web boilerplate in text files: dropped from the body, never a title, and still naming the outlet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.articles import read_article
+from index.boilerplate import classify, dateline
+
+# A page saved as text by hand, as in the trial that opened issue 12.
+SAVED_PAGE = """Logo Epoch Times
+top-article-image
+Partager un article
+Durée de lecture: 8 Min.
+
+Moscou et Pékin renforcent leurs échanges ferroviaires
+
+author-image
+
+Les chemins de fer russes et chinois ont signé mardi un accord qui doit doubler le nombre de trains de
+marchandises entre les deux pays d'ici la fin de l'année prochaine.
+
+PAVEL BYRKIN / AFP PAVEL BYRKIN / AFP
+
+La suite après cette publicité
+
+Le texte prévoit aussi l'ouverture de deux nouveaux points de passage à la frontière, selon le ministère
+russe des Transports.
+
+Photo: Kenzo Tribouillard / AFP via Getty Images
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Partager un article", "Partager l’article", "Durée de lecture: 8 Min.", "5 min de lecture",
+     "La suite après cette publicité", "Publicité", "top-article-image", "author-image", "hero_img",
+     "Facebook Twitter Email", "PAVEL BYRKIN / AFP PAVEL BYRKIN / AFP",
+     "Photo: Kenzo Tribouillard / AFP via Getty Images", "Logo Epoch Times"],
+)  # fmt: skip
+def test_boilerplate_lines_are_dropped(line):
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Partager le pouvoir avec Pékin", "La publicité en ligne recule en Russie.", "Le logo du sommet a été dévoilé.",
+     "Les photos de l'AFP ont fait le tour du monde.", "Lecture publique au théâtre de Kazan",
+     "Le pass est valable du 15 septembre 2025.", "AFP Agence France-Presse"],
+)  # fmt: skip
+def test_text_lines_are_kept(line):
+    assert classify(line) is None
+
+
+def test_what_boilerplate_lines_name():
+    assert classify("Logo Epoch Times").outlet == "Epoch Times"
+    assert classify("PAVEL BYRKIN / AFP PAVEL BYRKIN / AFP").credit == "AFP"
+    assert classify("Photo d’Alexei Druzhinin/Sputnik/AFP via Getty Im").credit == "AFP"
+    assert classify("Photo: X via Getty Images").credit is None  # a photo library publishes no article
+    kept = classify("PÉKIN, 5 novembre 2026 (AFP) - La Chine a annoncé mercredi…")
+    assert kept is not None and not kept.drop and kept.outlet == "AFP"
+    assert dateline("MOSCOU, 1er mars 2025 (Reuters) — Le Kremlin") == ("Reuters", (2025, 3, 1))
+    assert dateline("Le 5 novembre 2026, à Pékin (AFP)") is None
+
+
+def test_a_saved_page_loses_its_boilerplate_and_keeps_its_outlet(tmp_path):
+    path = tmp_path / "trains.txt"
+    path.write_text(SAVED_PAGE, encoding="utf-8")
+    article, _ = read_article(path)
+    assert article.title == "Moscou et Pékin renforcent leurs échanges ferroviaires"  # not "Logo Epoch Times"
+    assert article.outlet == "Epoch Times"  # the logo names the outlet, ahead of the photo credits
+    for line in ("Logo", "top-article-image", "author-image", "Partager", "Durée de lecture", "publicité",
+                 "BYRKIN", "Getty"):  # fmt: skip
+        assert line not in article.body, line
+    assert article.body.startswith("Les chemins de fer russes et chinois ont signé mardi")
+    assert "nouveaux points de passage" in article.body
+
+
+def test_a_credit_gives_the_outlet_only_where_it_is_the_only_mention(tmp_path):
+    only_credit = tmp_path / "credit.txt"
+    only_credit.write_text(SAVED_PAGE.replace("Logo Epoch Times\n", ""), encoding="utf-8")
+    assert read_article(only_credit)[0].outlet == "AFP"
+    named = tmp_path / "named.txt"
+    named.write_text("---\nsource: Le Courrier de l'Est\n---\n" + SAVED_PAGE.replace("Logo Epoch Times\n", ""), encoding="utf-8")
+    assert read_article(named)[0].outlet == "Le Courrier de l'Est"
+
+
+def test_an_agency_dateline_names_the_outlet_and_stays_in_the_text(tmp_path):
+    path = tmp_path / "visa.txt"
+    path.write_text(
+        "Pékin allège les formalités\n\nPÉKIN, 5 novembre 2026 (AFP) - La Chine a annoncé mercredi la prolongation "
+        "de son régime d'exemption de visa.\n\nLes voyageurs pourront séjourner trente jours sans visa.\n",
+        encoding="utf-8",
+    )
+    article, _ = read_article(path)
+    assert article.outlet == "AFP" and article.title == "Pékin allège les formalités"
+    assert article.body.startswith("PÉKIN, 5 novembre 2026 (AFP) - La Chine a annoncé")
+
+
+def test_the_seeds_do_not_change(tmp_path):
+    """The cleaning leaves the five seeds as they were: 003's header credit stays the photographer's."""
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    article, _ = read_article(seeds / "003_5487023a91da2442.txt")
+    assert article.outlet is None
