@@ -19,3 +19,7 @@ class StoreUnavailable(DepecheError):
 
 class BadQuestion(DepecheError):
     """The question is empty, too long or not text."""
+
+
+class EncoderUnavailable(DepecheError):
+    """The embedding model cannot load (missing file, engine or CPU features)."""
