@@ -81,7 +81,7 @@ def measure(backend: str, n_chunks: int, n_queries: int, sweep: bool) -> dict:
         "load_s": load,
         "query_p50_ms": 1000 * statistics.median(latencies),
         "query_p95_ms": 1000 * statistics.quantiles(latencies, n=20)[-1],
-        "batch_size": embedder.settings.batch_size,
+        "batch_size": embedder.batch_size,
         "batch_p50_s": statistics.median(batch_times),
         "batch_max_s": max(batch_times),
         # CPU seconds of all the process's threads: what a batch costs whatever else runs on the machine.

