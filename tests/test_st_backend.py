@@ -52,3 +52,13 @@ def test_an_index_built_by_one_backend_is_not_read_by_the_other(built, embedder)
     other = Engine(built.model_copy(update={"embedding": EmbeddingSettings()}), open_client(built.chroma, built.data_dir), embedder)
     with pytest.raises(IndexNotBuilt, match="rebuild"):
         other.search("Jusqu'à quand le régime sans visa chinois est-il valable ?")
+
+
+def test_a_model_that_cannot_load_offline_is_a_clear_error(tmp_path, st_embedder):
+    from index.embeddings import Embedder
+    from index.errors import EncoderUnavailable
+
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(EncoderUnavailable, match="embedding.model") as caught:
+        Embedder(EmbeddingSettings(backend="sentence-transformers", model=str(missing)))
+    assert str(missing) in str(caught.value)
