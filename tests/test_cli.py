@@ -51,7 +51,7 @@ def test_rebuild_and_status_print_one_json_object(built, env):
     status = json.loads(done.stdout)
     assert status["articles"] == 5 and status["chunks"] == report["chunks_total"]
     assert (status["date_min"], status["date_max"]) == ("2023-09", "2026-02-04")
-    assert status["model"] == "all-MiniLM-L6-v2" and status["generation"]
+    assert status["model"] == "multilingual-e5-small-q4" and status["generation"]
 
 
 def test_search_json(built, env):

@@ -71,7 +71,7 @@ def test_first_rebuild_indexes_the_seeds_and_the_second_is_a_no_op(tmp_path, emb
     status = engine.status()
     assert status.articles == 5 and status.chunks == report.chunks_total
     assert (status.date_min, status.date_max) == ("2023-09", "2026-02-04")
-    assert status.model == "all-MiniLM-L6-v2"
+    assert status.model == "multilingual-e5-small-q4"
     assert status.collection.startswith("depeche-")
     assert len(stored_ids(engine)) == report.chunks_total
 

@@ -1,0 +1,64 @@
+"""Smoke suite on the sentence-transformers backend: rebuild the seeds, search, ask, switch back."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_settings
+
+from config.settings import EmbeddingSettings
+from index.engine import Engine
+from index.errors import IndexNotBuilt
+from index.store import open_client
+
+pytestmark = pytest.mark.slow
+
+VISA = "002_83c3c266e9f4ddcc"
+ST = EmbeddingSettings(backend="sentence-transformers")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, st_embedder):
+    """Settings of an index built once over the seeds with the sentence-transformers backend."""
+    settings = make_settings(tmp_path_factory.mktemp("st") / "data", embedding=ST)
+    report = Engine(settings, open_client(settings.chroma, settings.data_dir), st_embedder).rebuild()
+    assert report.chunks_embedded == report.chunks_total > 0
+    return settings
+
+
+@pytest.fixture(scope="module")
+def engine(built, st_embedder):
+    return Engine(built, open_client(built.chroma, built.data_dir), st_embedder)
+
+
+def test_status_names_the_sentence_transformers_model(engine):
+    status = engine.status()
+    assert status.articles == 5 and status.model == "all-MiniLM-L6-v2"
+
+
+def test_search_finds_the_article(engine):
+    hits = engine.search("Jusqu'à quand le régime sans visa chinois est-il valable ?")
+    assert hits and hits[0].article_id == VISA
+
+
+def test_ask_answers_with_the_fact_and_its_citation(engine):
+    answer = engine.ask("Jusqu'à quand le régime sans visa chinois est-il valable ?")
+    assert not answer.abstained
+    assert "14 septembre 2026" in answer.text
+    assert VISA in {source.article_id for source in answer.sources}
+
+
+def test_an_index_built_by_one_backend_is_not_read_by_the_other(built, embedder):
+    # The default backend sees another fingerprint: it asks for a rebuild instead of mixing vectors.
+    other = Engine(built.model_copy(update={"embedding": EmbeddingSettings()}), open_client(built.chroma, built.data_dir), embedder)
+    with pytest.raises(IndexNotBuilt, match="rebuild"):
+        other.search("Jusqu'à quand le régime sans visa chinois est-il valable ?")
+
+
+def test_a_model_that_cannot_load_offline_is_a_clear_error(tmp_path, st_embedder):
+    from index.embeddings import Embedder
+    from index.errors import EncoderUnavailable
+
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(EncoderUnavailable, match="embedding.model") as caught:
+        Embedder(EmbeddingSettings(backend="sentence-transformers", model=str(missing)))
+    assert str(missing) in str(caught.value)
