@@ -109,6 +109,35 @@ def _engine(settings, build_if_missing: bool = True):
     return Engine.open(settings, build_if_missing=build_if_missing)
 
 
+def _serving_engine(settings):
+    """The engine of the long-running front ends: an index built with another encoder (every
+    deployment after an encoder upgrade) is rebuilt before serving, its progress logged."""
+    engine = _engine(settings)
+    reason = engine.stale()
+    if reason:
+        log.warning("%s: re-embedding every article before serving", reason)
+        print(f"depeche: {reason}: re-embedding every article first…", file=sys.stderr, flush=True)
+        report = engine.rebuild(progress=_LogProgress)
+        log.warning("rebuilt: %d chunks embedded in %.0f s", report.chunks_embedded, report.seconds)
+    return engine
+
+
+class _LogProgress:
+    """Rebuild progress as log lines, about every tenth of the way (the bot's terminal may be a log)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.next = total, 0, 0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done >= self.next:
+            log.warning("embedding: %d of %d chunks", self.done, self.total)
+            self.next = self.done + max(1, self.total // 10)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
 def _progress(enabled: bool) -> Callable | None:
     if not enabled or not sys.stderr.isatty():
         return None
@@ -320,7 +349,7 @@ def cmd_bot(args, settings) -> int:
         return 2
     from bot.tgbot.app import run
 
-    run(settings, _engine(settings))
+    run(settings, _serving_engine(settings))
     return 0
 
 
@@ -328,7 +357,7 @@ def cmd_chat(args, settings) -> int:
     """`depeche chat`."""
     from bot.chat import chat
 
-    return chat(settings, _engine)
+    return chat(settings, _serving_engine)
 
 
 def run_main(args, settings) -> int:

@@ -63,6 +63,18 @@ class Engine:
             engine.rebuild()
         return engine
 
+    def stale(self) -> str | None:
+        """Why the current generation cannot serve this process (another encoder or chunking), or None."""
+        from index.snapshot import load_snapshot
+
+        snapshot = load_snapshot(self.settings.data_dir)
+        if snapshot is None or snapshot.manifest.get("fingerprint") == self.handle.fingerprint:
+            return None
+        return (
+            f"the index was built with {snapshot.manifest.get('model')} and other model or chunking "
+            f"settings than {self.embedder.name}"
+        )
+
     @property
     def client(self) -> ClientAPI:
         """The Chroma client in use (replaced when another process's rebuild is picked up)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import make_settings
+from conftest import cli_env, make_settings, run_cli
 
 from config.settings import EmbeddingSettings
 from index.engine import Engine
@@ -62,3 +64,18 @@ def test_a_model_that_cannot_load_offline_is_a_clear_error(tmp_path, st_embedder
     with pytest.raises(EncoderUnavailable, match="embedding.model") as caught:
         Embedder(EmbeddingSettings(backend="sentence-transformers", model=str(missing)))
     assert str(missing) in str(caught.value)
+
+
+def test_the_chat_rebuilds_an_index_of_another_encoder_before_serving(tmp_path):
+    """Every deployment after the encoder upgrade: the long-running front end re-embeds first."""
+
+    old = cli_env(tmp_path / "data", DEPECHE_EMBEDDING__BACKEND="sentence-transformers")
+    assert run_cli("index", "rebuild", "--json", env=old).returncode == 0
+    new = cli_env(tmp_path / "data")
+    stale = run_cli("ask", "Jusqu'à quand le régime sans visa chinois est-il valable ?", env=new)
+    assert stale.returncode == 1 and "rebuild" in stale.stderr  # one-shot commands only say so
+    chat = run_cli("chat", env=new, stdin="/quit\n", timeout=600)
+    assert chat.returncode == 0, chat.stderr[-2000:]
+    assert "re-embedding every article" in chat.stderr
+    status = json.loads(run_cli("index", "status", "--json", env=new).stdout)
+    assert status["model"] == "multilingual-e5-small-q4"
