@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     p = index.add_parser("status", help="what the index holds")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_status)
+    p = index.add_parser(
+        "gc", help="drop this deployment's collections of other models or chunkings (run once every machine has rebuilt)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would be dropped, drop nothing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_gc)
 
     p = sub.add_parser("search", help="the best passages for a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
@@ -123,6 +129,8 @@ def cmd_rebuild(args, settings) -> int:
         f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}; "
         f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in the index; {report.seconds:.1f} s"
     )
+    if report.vectors_restored:
+        print(f"{report.vectors_restored} vectors were missing from the store and were re-embedded")
     return 0
 
 
@@ -137,6 +145,29 @@ def cmd_status(args, settings) -> int:
     print(f"dates: {status.date_min or '-'} to {status.date_max or '-'}")
     print(f"model: {status.model} (collection {status.collection})")
     print(f"last rebuilt: {status.last_rebuilt}")
+    print(f"vectors: {status.vectors_present} of {status.vectors_expected} present")
+    if status.vectors_present is not None and status.vectors_present < (status.vectors_expected or 0):
+        print("  search uses BM25 alone for the missing ones: run `depeche index rebuild` to re-embed them")
+    return 0
+
+
+def cmd_gc(args, settings) -> int:
+    """`depeche index gc`."""
+    from index.rebuild import collect_garbage
+    from index.store import open_client
+
+    # No model to load: collections are told apart by name and label.
+    report = collect_garbage(settings, open_client(settings.chroma, settings.data_dir), dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    verb = "would drop" if report.dry_run else "dropped"
+    for name in report.dropped:
+        print(f"{verb} {name}")
+    for name in report.unlabelled:
+        print(f"left alone {name}: named like this deployment's but unlabelled (made before deployments); "
+              "delete it by hand if it is yours")
+    print(f"deployment {report.deployment}: {len(report.dropped)} collection(s) {verb}, kept {report.current}")
     return 0
 
 

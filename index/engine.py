@@ -84,6 +84,8 @@ class Engine:
 
     def status(self) -> IndexStatus:
         """What the current generation holds."""
+        from index.store import vectors_present
+
         loaded = self._current()
         articles = loaded.snapshot.articles
         dates = sorted(a["date"] for a in articles.values() if a["date"])
@@ -97,6 +99,8 @@ class Engine:
             collection=loaded.snapshot.collection,
             last_rebuilt=loaded.snapshot.manifest["created"],
             generation=loaded.snapshot.generation,
+            vectors_present=vectors_present(loaded.retriever.store, loaded.snapshot.chunks),
+            vectors_expected=len(loaded.snapshot.chunks),
         )
 
     def articles(self) -> list[ArticleInfo]:
