@@ -21,8 +21,8 @@ from index.chunking import chunk_article
 from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, RebuildReport
-from index.snapshot import ChunkRecord, Snapshot, load_snapshot, prune_generations, write_snapshot
-from index.store import VectorStore, call_with_retry, collection_name, deployment_collections, describe
+from index.snapshot import ChunkRecord, load_snapshot, prune_generations, write_snapshot
+from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
 
 log = logging.getLogger(__name__)
 
@@ -315,8 +315,5 @@ def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False
             report.dropped.append(collection.name)
             if not dry_run:
                 log.info("dropping collection %s (%s)", collection.name, (collection.metadata or {}).get("model"))
-                call_with_retry(
-                    lambda: client.delete_collection(collection.name),
-                    lambda exc: f"{where} failed or cannot be reached ({type(exc).__name__}).",
-                )
+                drop_collection(client, collection.name, where)
         return report

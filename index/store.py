@@ -65,7 +65,9 @@ def _open_server(settings: ChromaSettings, data_dir: Path, client_settings: Chro
     url = BaseHTTPClient.resolve_url(settings.host, settings.ssl, "/api/v2", settings.port)
     with httpx.Client(headers=headers, timeout=settings.timeout) as probe:
         # An authenticated endpoint: proxies often leave the heartbeat open to health checks.
-        response = call_with_retry(lambda: probe.get(f"{url}/auth/identity"), lambda exc: _failure(settings, data_dir, exc))
+        response = call_with_retry(
+            lambda: probe.get(f"{url}/auth/identity"), lambda exc: _failure(settings, data_dir, exc)
+        )
     if response.status_code in (401, 403):
         raise StoreUnavailable(_refused(settings, data_dir, response.status_code))
     try:
@@ -107,7 +109,7 @@ def describe(settings: ChromaSettings, data_dir: Path) -> str:
     return f"The Chroma store under {data_dir / 'chroma'}"
 
 
-def _unreachable(settings: ChromaSettings, data_dir: Path, exc: Exception) -> str:
+def _unreachable(settings: ChromaSettings, data_dir: Path, exc: BaseException) -> str:
     if settings.host:
         return (
             f"{describe(settings, data_dir)} cannot be reached "
@@ -134,12 +136,12 @@ def _failure(settings: ChromaSettings, data_dir: Path, exc: BaseException) -> st
     status = http_status(exc)
     if status in (401, 403):
         return _refused(settings, data_dir, status)
-    if isinstance(exc, httpx.TimeoutException):
+    if _in_chain(exc, httpx.TimeoutException):
         return (
             f"{describe(settings, data_dir)} did not answer within {settings.timeout:g} s "
             f"(DEPECHE_CHROMA__TIMEOUT); it may be overloaded or hung."
         )
-    return _unreachable(settings, data_dir, exc)  # type: ignore[arg-type]
+    return _unreachable(settings, data_dir, exc)
 
 
 def http_status(exc: BaseException) -> int | None:
@@ -156,27 +158,31 @@ def http_status(exc: BaseException) -> int | None:
 
 
 def call_with_retry(call: Callable[[], T], explain: Callable[[BaseException], str]) -> T:
-    """Run one request to the store, retrying dropped connections; failures become `StoreUnavailable`."""
-    for attempt in range(len(RETRY_BACKOFF) + 1):
+    """Run one request to the store, retrying dropped connections; failures become `StoreUnavailable`.
+
+    chromadb's NotFoundError passes through: a missing collection is an answer, not a failure.
+    """
+    attempt = 0
+    while True:
         try:
             return call()
         except StoreUnavailable:
             raise
         except Exception as exc:
-            if attempt < len(RETRY_BACKOFF) and _transient(exc):
-                log.info("the Chroma request failed (%s); retrying", type(exc).__name__)
-                time.sleep(RETRY_BACKOFF[attempt])
-                continue
             if exc.__class__.__name__ == "NotFoundError":
                 raise
-            raise StoreUnavailable(explain(exc)) from exc
-    raise AssertionError("unreachable")
+            if attempt == len(RETRY_BACKOFF) or not _in_chain(exc, _TRANSIENT):
+                raise StoreUnavailable(explain(exc)) from exc
+            log.info("a Chroma request failed (%s); retrying", type(exc).__name__)
+            time.sleep(RETRY_BACKOFF[attempt])
+            attempt += 1
 
 
-def _transient(exc: BaseException) -> bool:
+def _in_chain(exc: BaseException, kinds: type[BaseException] | tuple[type[BaseException], ...]) -> bool:
+    """Whether `exc` or an exception it was raised from or during is one of `kinds`."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, _TRANSIENT):
+        if isinstance(seen, kinds):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -187,7 +193,9 @@ def collection_name(deployment: str, fingerprint: str) -> str:
     return f"{deployment}-{fingerprint}"
 
 
-def deployment_collections(client: ClientAPI, deployment: str, where: str = "The Chroma store") -> tuple[list[Collection], list[str]]:
+def deployment_collections(
+    client: ClientAPI, deployment: str, where: str = "The Chroma store"
+) -> tuple[list[Collection], list[str]]:
     """The collections this deployment owns (its name and its label), and unlabelled look-alikes.
 
     A collection is owned when its name is `<deployment>-<fingerprint>` and its metadata says
@@ -207,6 +215,11 @@ def deployment_collections(client: ClientAPI, deployment: str, where: str = "The
     return owned, unlabelled
 
 
+def drop_collection(client: ClientAPI, name: str, where: str = "The Chroma store") -> None:
+    """Delete one collection and its vectors."""
+    call_with_retry(lambda: client.delete_collection(name), lambda exc: _store_failure(where, exc))
+
+
 def _store_failure(where: str, exc: BaseException) -> str:
     status = http_status(exc)
     if status in (401, 403):
@@ -214,18 +227,10 @@ def _store_failure(where: str, exc: BaseException) -> str:
             f"{where} refused the request (HTTP {status}): check DEPECHE_CHROMA__TOKEN (chroma.token) "
             "and DEPECHE_CHROMA__TOKEN_HEADER (chroma.token_header)."
         )
-    if isinstance(exc, httpx.TimeoutException) or _caused_by(exc, httpx.TimeoutException):
+    if _in_chain(exc, httpx.TimeoutException):
         return f"{where} did not answer in time (DEPECHE_CHROMA__TIMEOUT); it may be overloaded or hung."
     return f"{where} failed or cannot be reached ({type(exc).__name__})."
 
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen = exc.__cause__ or exc.__context__
-    while seen is not None:
-        if isinstance(seen, kind):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 class VectorStore:

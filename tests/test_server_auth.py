@@ -107,6 +107,11 @@ def test_a_token_in_a_custom_header(chroma_server, tmp_path):
         assert "DEPECHE_CHROMA__TOKEN_HEADER" not in str(caught.value)  # the default header: only the token is named
         with pytest.raises(StoreUnavailable, match="DEPECHE_CHROMA__TOKEN_HEADER"):
             open_client(via(proxy, token=WRONG, token_header="X-Chroma-Token"), tmp_path)
+        # The proxy's token is rotated under a running client: its next call says so, without a token.
+        proxy.token = WRONG
+        with pytest.raises(StoreUnavailable, match=r"refused the request \(HTTP 403\).*DEPECHE_CHROMA__TOKEN") as caught:
+            store.count()
+        assert TOKEN not in str(caught.value) and WRONG not in str(caught.value)
     finally:
         proxy.close()
 
