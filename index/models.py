@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 DatePrecision = Literal["day", "month", "year", "unknown"]
@@ -149,3 +149,18 @@ class RebuildReport:
             },
             "notices": self.notices,
         }
+
+
+@dataclass
+class GarbageReport:
+    """What `depeche index gc` dropped, kept and left alone."""
+
+    deployment: str
+    current: str
+    dropped: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)  # named like ours, no label: left alone
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        """The `--json` contract."""
+        return asdict(self)

@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +19,7 @@ from index.articles import scan_articles
 from index.chunking import chunk_article
 from index.embeddings import Embedder
 from index.errors import DepecheError
-from index.models import Article, RebuildReport
+from index.models import Article, GarbageReport, RebuildReport
 from index.snapshot import ChunkRecord, load_snapshot, prune_generations, write_snapshot
 from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
 
@@ -274,21 +273,6 @@ def _remove_stale(store: VectorStore, stored: set[str], live: set[str]) -> None:
     if stale:
         log.info("removing %d stale chunks from %s", len(stale), store.name)
         store.delete(stale)
-
-
-@dataclass
-class GarbageReport:
-    """What `depeche index gc` dropped, kept and left alone."""
-
-    deployment: str
-    current: str
-    dropped: list[str] = field(default_factory=list)
-    unlabelled: list[str] = field(default_factory=list)  # named like ours, no label: left alone
-    dry_run: bool = False
-
-    def to_dict(self) -> dict:
-        """The `--json` contract."""
-        return asdict(self)
 
 
 def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False) -> GarbageReport:
