@@ -70,14 +70,40 @@ def _open_server(settings: ChromaSettings, data_dir: Path, client_settings: Chro
         )
     if response.status_code in (401, 403):
         raise StoreUnavailable(_refused(settings, data_dir, response.status_code))
-    try:
-        client = chromadb.HttpClient(
+    client = _within(
+        settings.timeout,
+        lambda: chromadb.HttpClient(
             host=settings.host, port=settings.port, ssl=settings.ssl, headers=headers, settings=client_settings
-        )
-    except Exception as exc:
-        raise StoreUnavailable(_failure(settings, data_dir, exc)) from exc
+        ),
+        lambda exc: _failure(settings, data_dir, exc),
+    )
     _bound_requests(client, settings.timeout)
     return client
+
+
+def _within(seconds: float, build: Callable[[], T], explain: Callable[[BaseException], str]) -> T:
+    """`build()` with a deadline: chromadb's client makes its first requests, untimed, while built.
+
+    Past the deadline the worker is left behind (a daemon thread, blocked on the hung socket
+    until the server closes it); the caller gets `StoreUnavailable` now.
+    """
+    outcome: list = []
+
+    def work() -> None:
+        try:
+            outcome.append((True, build()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=work, name="chroma-connect", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise StoreUnavailable(explain(httpx.ReadTimeout("no answer while connecting")))
+    ok, value = outcome[0]
+    if not ok:
+        raise StoreUnavailable(explain(value)) from value
+    return value
 
 
 def _bound_requests(client: ClientAPI, timeout: float) -> None:

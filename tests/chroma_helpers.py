@@ -75,13 +75,14 @@ class TokenProxy:
 
     `header` is where it expects the token (`Authorization` takes `Bearer <token>`). Switches for
     the failure tests: `hang` holds every request unanswered (up to `hang_limit` s, then closes),
-    `drop_next` closes that many connections without a response. `seen` counts requests by
+    `hang_after` sets `hang` once that many requests were forwarded, `drop_next` closes that many connections without a response. `seen` counts requests by
     outcome; the token is never echoed in a response.
     """
 
     def __init__(self, upstream_port: int, token: str, header: str = "Authorization", hang_limit: float = 30) -> None:
         self.token, self.header, self.hang_limit = token, header, hang_limit
         self.hang = False
+        self.hang_after: int | None = None  # hang once this many requests were forwarded
         self.drop_next = 0
         self.seen = {"forwarded": 0, "401": 0, "403": 0, "dropped": 0, "held": 0}
         self._release = threading.Event()
@@ -105,6 +106,8 @@ class TokenProxy:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                if proxy.hang_after is not None and proxy.seen["forwarded"] >= proxy.hang_after:
+                    proxy.hang = True
                 if proxy.hang:
                     proxy.seen["held"] += 1
                     proxy._release.wait(proxy.hang_limit)

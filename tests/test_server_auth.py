@@ -141,6 +141,18 @@ def test_a_server_that_never_answers_fails_within_the_timeout(tmp_path):
         silent.close()
 
 
+def test_a_server_that_hangs_while_the_client_is_built_fails_within_the_timeout(proxy, tmp_path):
+    # Our probe is answered, then chromadb's own first requests (made while its client is built,
+    # before any timeout can be set on it) are held.
+    proxy.hang_after = 1
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable, match=r"did not answer within 1\.5 s \(DEPECHE_CHROMA__TIMEOUT\)"):
+        open_client(via(proxy, timeout=1.5), tmp_path)
+    elapsed = time.monotonic() - started
+    assert proxy.seen["forwarded"] == 1 and proxy.seen["held"] >= 1
+    assert elapsed < 2 * 1.5 + 1.0, f"took {elapsed:.2f} s with a 1.5 s timeout"
+
+
 def test_a_server_that_hangs_mid_session_fails_the_call_within_the_timeout(proxy, tmp_path):
     store = small_store(via(proxy, timeout=1.5), tmp_path)
     vector = np.ones(8, dtype="float32")
