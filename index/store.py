@@ -230,7 +230,7 @@ def deployment_collections(
     pattern = re.compile(re.escape(deployment) + "-" + _FINGERPRINT)
     owned: list[Collection] = []
     unlabelled: list[str] = []
-    for collection in call_with_retry(client.list_collections, lambda exc: _store_failure(where, exc)):
+    for collection in _all_collections(client, where):
         if not pattern.fullmatch(collection.name):
             continue
         label = (collection.metadata or {}).get("deployment")
@@ -239,6 +239,18 @@ def deployment_collections(
         elif label is None:
             unlabelled.append(collection.name)
     return owned, unlabelled
+
+
+def _all_collections(client: ClientAPI, where: str, page: int = 100) -> list[Collection]:
+    # Paged: a shared server may hold more collections than one listing returns.
+    found: list[Collection] = []
+    while True:
+        batch = call_with_retry(
+            lambda: client.list_collections(limit=page, offset=len(found)), lambda exc: _store_failure(where, exc)
+        )
+        found.extend(batch)
+        if len(batch) < page:
+            return found
 
 
 def drop_collection(client: ClientAPI, name: str, where: str = "The Chroma store") -> None:
