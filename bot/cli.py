@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON Lines: one object per feed item, then the rebuild summary")
     p.add_argument("--no-rebuild", action="store_true", help="only save the pages; index them later")
     p.set_defaults(handler=cmd_update)
+    p = index.add_parser(
+        "gc", help="drop this deployment's collections of other models or chunkings (run once every machine has rebuilt)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would be dropped, drop nothing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_gc)
 
     p = sub.add_parser("search", help="the best passages for a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
@@ -165,11 +171,20 @@ def cmd_rebuild(args, settings) -> int:
 
 
 def _rebuild_summary(report) -> str:
-    return (
+    """The rebuild's one-line summary (and a second when the store had lost vectors)."""
+    line = (
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
         f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}; "
-        f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in the index; {report.seconds:.1f} s"
+        f"{report.chunks_embedded} {_chunks(report.chunks_embedded)} embedded, {report.chunks_total} in the index; "
+        f"{report.seconds:.1f} s"
     )
+    if report.vectors_restored:
+        line += f"\n{report.vectors_restored} vectors were missing from the store and were re-embedded"
+    return line
+
+
+def _chunks(n: int) -> str:
+    return "chunk" if n == 1 else "chunks"
 
 
 def cmd_add(args, settings) -> int:
@@ -217,6 +232,29 @@ def cmd_status(args, settings) -> int:
     print(f"dates: {status.date_min or '-'} to {status.date_max or '-'}")
     print(f"model: {status.model} (collection {status.collection})")
     print(f"last rebuilt: {status.last_rebuilt}")
+    print(f"vectors: {status.vectors_present} of {status.vectors_expected} present")
+    if status.vectors_present is not None and status.vectors_present < (status.vectors_expected or 0):
+        print("  search uses BM25 alone for the missing ones: run `depeche index rebuild` to re-embed them")
+    return 0
+
+
+def cmd_gc(args, settings) -> int:
+    """`depeche index gc`."""
+    from index.rebuild import collect_garbage
+    from index.store import open_client
+
+    # No model to load: collections are told apart by name and label.
+    report = collect_garbage(settings, open_client(settings.chroma, settings.data_dir), dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    verb = "would drop" if report.dry_run else "dropped"
+    for name in report.dropped:
+        print(f"{verb} {name}")
+    for name in report.unlabelled:
+        print(f"left alone {name}: named like this deployment's but unlabelled (made before deployments); "
+              "delete it by hand if it is yours")
+    print(f"deployment {report.deployment}: {len(report.dropped)} collection(s) {verb}, kept {report.current}")
     return 0
 
 

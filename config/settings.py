@@ -32,14 +32,29 @@ def toml_files() -> tuple[Path, ...]:
     return (TOML_FILES[0], Path(local)) if local else TOML_FILES[:1]
 
 
+# What Chroma accepts in a collection name, minus the `-<fingerprint>` the store appends.
+_CHROMA_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?$"
+
+
 class ChromaSettings(BaseModel):
     """Where the vectors live: embedded under the data dir, or a `chroma run` server when host is set."""
 
     host: str | None = None
     port: int = 8000
     ssl: bool = False
-    collection: str = "depeche"
-    timeout: float = 10.0
+    collection: str = Field("depeche", pattern=_CHROMA_NAME)
+    # Every machine of one deployment shares this name; collections are `<deployment>-<fingerprint>`
+    # and carry it in their metadata, so garbage collection never touches another deployment's.
+    deployment: str = Field("", pattern=r"^$|" + _CHROMA_NAME)
+    # Sent with every request to a server behind a token-checking proxy; `Authorization` gets `Bearer `.
+    token: SecretStr = SecretStr("")
+    token_header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]+$")
+    timeout: float = Field(10.0, gt=0)  # seconds per server request: a hung server fails, not hangs
+
+    @property
+    def deployment_name(self) -> str:
+        """The deployment this machine belongs to: `deployment`, else the collection base name."""
+        return self.deployment or self.collection
 
 
 class EmbeddingSettings(BaseModel):

@@ -35,7 +35,8 @@ class Conversation:
     def add(self, answer: Answer) -> None:
         """Remember an answered question, forgetting the oldest turns beyond `max_turns`."""
         self.turns.append(Turn(answer.question, answer.standalone_query or answer.question, answer))
-        del self.turns[: -self.max_turns]
+        # `del turns[:-0]` deletes nothing: zero (no memory) must clear, not keep everything.
+        del self.turns[: max(0, len(self.turns) - max(0, self.max_turns))]
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""

@@ -98,7 +98,10 @@ class Engine:
 
     def status(self) -> IndexStatus:
         """What the current generation holds."""
-        snapshot = self.handle.current().snapshot
+        from index.store import vectors_present
+
+        loaded = self.handle.current()
+        snapshot = loaded.snapshot
         articles = snapshot.articles
         dates = sorted(a["date"] for a in articles.values() if a["date"])
         return IndexStatus(
@@ -111,6 +114,8 @@ class Engine:
             collection=snapshot.collection,
             last_rebuilt=snapshot.manifest["created"],
             generation=snapshot.generation,
+            vectors_present=vectors_present(loaded.store, snapshot.chunks),
+            vectors_expected=len(snapshot.chunks),
         )
 
     def articles(self) -> list[ArticleInfo]:

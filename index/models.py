@@ -147,6 +147,10 @@ class IndexStatus:
     collection: str
     last_rebuilt: str | None  # ISO 8601 UTC
     generation: str | None
+    # Chunks of the generation with their vector in the store, of how many it has; fewer means
+    # searches run partly on BM25 alone until a rebuild re-embeds them.
+    vectors_present: int | None = None
+    vectors_expected: int | None = None
 
 
 @dataclass
@@ -161,6 +165,7 @@ class RebuildReport:
     notices: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_total: int = 0
+    vectors_restored: int = 0  # of chunks_embedded: vectors of unchanged chunks the store had lost
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -175,6 +180,7 @@ class RebuildReport:
             "skipped": len(self.skipped),
             "chunks_embedded": self.chunks_embedded,
             "chunks_total": self.chunks_total,
+            "vectors_restored": self.vectors_restored,
             "seconds": round(self.seconds, 3),
             "full": self.full,
             "reason": self.reason,
@@ -186,3 +192,18 @@ class RebuildReport:
             },
             "notices": self.notices,
         }
+
+
+@dataclass
+class GarbageReport:
+    """What `depeche index gc` dropped, kept and left alone."""
+
+    deployment: str
+    current: str
+    dropped: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)  # named like ours, no label: left alone
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        """The `--json` contract."""
+        return asdict(self)

@@ -19,9 +19,9 @@ from index.articles import scan_articles
 from index.chunking import chunk_article
 from index.embeddings import Embedder
 from index.errors import DepecheError
-from index.models import Article, RebuildReport
-from index.snapshot import ChunkRecord, Snapshot, load_snapshot, prune_generations, write_snapshot
-from index.store import VectorStore, collection_name, describe
+from index.models import Article, GarbageReport, RebuildReport
+from index.snapshot import ChunkRecord, load_snapshot, prune_generations, write_snapshot
+from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,15 @@ def _rebuild(
     elif full:
         report.reason = "--full: every article is re-embedded"
     report.full = full
-    name = collection_name(settings.chroma.collection, fingerprint)
+    deployment = settings.chroma.deployment_name
+    name = collection_name(deployment, fingerprint)
     store = VectorStore.open(
-        client, name, _collection_metadata(embedder, settings), create=True,
+        client, name, _collection_metadata(embedder, settings, fingerprint), create=True,
         where=describe(settings.chroma, settings.data_dir),
     )
+    # The store, not the manifest, says which vectors exist: a deleted store or a fresh server
+    # behind an unchanged manifest must be refilled, not trusted.
+    stored = store.all_ids()
 
     reusable = previous.articles if previous is not None and not full else {}
     known = previous.articles if previous is not None else {}
@@ -146,9 +150,19 @@ def _rebuild(
         else:
             report.removed.append(article_id)
 
-    report.chunks_embedded = _embed_missing(store, embedder, fresh, articles, progress)
+    fresh_ids = {rec.id for rec in fresh}
+    # --full re-embeds every chunk even where a vector is stored (same ids: content hashes).
+    todo = chunks if full else [rec for rec in chunks if rec.id not in stored]
+    report.vectors_restored = sum(1 for rec in todo if rec.id not in fresh_ids and rec.id not in stored)
+    if report.vectors_restored:
+        log.warning(
+            "%d vectors of unchanged articles were missing from %s; re-embedding them",
+            report.vectors_restored, store.where,
+        )
+    report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
     manifest = {
         "collection": name,
+        "deployment": deployment,
         "fingerprint": fingerprint,
         "model": embedder.name,
         "dimension": embedder.dimension,
@@ -156,10 +170,12 @@ def _rebuild(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "articles": articles,
     }
-    changed = report.added or report.updated or report.removed or previous is None
+    # Restored vectors get a new generation too: readers in other processes reopen the store on a
+    # new generation, and only then see vectors written since they opened it.
+    changed = report.added or report.updated or report.removed or previous is None or report.vectors_restored
     if changed or previous.collection != name:
         write_snapshot(settings.data_dir, manifest, chunks)
-    _collect_garbage(client, store, {rec.id for rec in chunks}, settings.chroma.collection, name)
+    _remove_stale(store, stored, {rec.id for rec in chunks})
     prune_generations(settings.data_dir)
     report.chunks_total = len(chunks)
     report.seconds = time.perf_counter() - started
@@ -193,16 +209,14 @@ def _article_entry(article: Article, records: list[ChunkRecord]) -> dict:
     }
 
 
-def _embed_missing(
+def _embed(
     store: VectorStore,
     embedder: Embedder,
-    records: list[ChunkRecord],
+    todo: list[ChunkRecord],
     articles: dict[str, dict],
     progress: ProgressFactory | None,
 ) -> int:
-    """Embed and store the chunks not already in the collection; returns how many were embedded."""
-    present = store.existing([rec.id for rec in records])
-    todo = [rec for rec in records if rec.id not in present]
+    """Embed and store these chunks, batch by batch; returns how many were embedded."""
     bar = progress(len(todo)) if progress and todo else None
     try:
         for start in range(0, len(todo), EMBED_BATCH):
@@ -236,8 +250,10 @@ def _chunk_metadata(rec: ChunkRecord, article: dict) -> dict:
     }
 
 
-def _collection_metadata(embedder: Embedder, settings: Settings) -> dict:
+def _collection_metadata(embedder: Embedder, settings: Settings, fingerprint: str) -> dict:
     return {
+        "deployment": settings.chroma.deployment_name,  # what `depeche index gc` checks before dropping
+        "fingerprint": fingerprint,
         "model": embedder.name,
         "dimension": embedder.dimension,
         "query_prefix": embedder.settings.query_prefix,
@@ -247,15 +263,41 @@ def _collection_metadata(embedder: Embedder, settings: Settings) -> dict:
     }
 
 
-def _collect_garbage(client: ClientAPI, store: VectorStore, live: set[str], base: str, current: str) -> None:
-    """Drop vectors no generation needs: old versions, removed articles, other models' collections."""
-    if store.count() != len(live):
-        stale = store.all_ids() - live
-        if stale:
-            log.info("removing %d stale chunks", len(stale))
-            store.delete(stale)
-    for collection in client.list_collections():
-        other = getattr(collection, "name", collection)
-        if other != current and other.startswith(f"{base}-") and len(other) == len(current):
-            log.info("removing collection %s of a previous model or chunking", other)
-            client.delete_collection(other)
+def _remove_stale(store: VectorStore, stored: set[str], live: set[str]) -> None:
+    """Drop this collection's vectors no generation needs: old versions, removed articles.
+
+    Only ids seen before this rebuild wrote, and only in its own collection: other collections
+    (another model still queried by peers, another deployment) are never touched here.
+    """
+    stale = stored - live
+    if stale:
+        log.info("removing %d stale chunks from %s", len(stale), store.name)
+        store.delete(stale)
+
+
+def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False) -> GarbageReport:
+    """Drop this deployment's collections of other models or chunkings (never another deployment's).
+
+    Peers of the deployment still on the previous model query its collection until they rebuild:
+    run this once every machine has rebuilt. Keeps the collection the current generation uses.
+    """
+    with rebuild_lock(settings.data_dir):
+        snapshot = load_snapshot(settings.data_dir)
+        if snapshot is None:
+            raise DepecheError(
+                f"There is no index in {settings.data_dir}: garbage collection keeps the collection the "
+                "current index uses, so run it where an index is built (`depeche index rebuild`)."
+            )
+        deployment = settings.chroma.deployment_name
+        where = describe(settings.chroma, settings.data_dir)
+        owned, unlabelled = deployment_collections(client, deployment, where)
+        report = GarbageReport(deployment, snapshot.collection, dry_run=dry_run)
+        report.unlabelled = sorted(n for n in unlabelled if n != snapshot.collection)
+        for collection in sorted(owned, key=lambda c: c.name):
+            if collection.name == snapshot.collection:
+                continue
+            report.dropped.append(collection.name)
+            if not dry_run:
+                log.info("dropping collection %s (%s)", collection.name, (collection.metadata or {}).get("model"))
+                drop_collection(client, collection.name, where)
+        return report

@@ -21,7 +21,7 @@ import pytest
 from config.settings import ChunkingSettings
 from index.engine import Engine
 from index.errors import IndexNotBuilt
-from index.rebuild import EMBED_BATCH, RebuildInProgress, rebuild_lock
+from index.rebuild import EMBED_BATCH, RebuildInProgress, collect_garbage, rebuild_lock
 from index.snapshot import current_generation, index_dir, load_snapshot
 from index.store import VectorStore, open_client, reopen_client
 from conftest import DEPECHE, SEEDS, cli_env, make_settings, run_cli  # tests/ is on sys.path
@@ -180,8 +180,14 @@ def test_chunking_change_rebuilds_everything_in_a_new_collection(tmp_path, embed
     assert report.chunks_embedded == report.chunks_total > old_status.chunks  # smaller chunks, more of them
     new_status = new.status()
     assert new_status.collection != old_status.collection
-    assert [c.name for c in new.client.list_collections()] == [new_status.collection]
+    # Peers of the deployment still on the old chunking query the old collection: a rebuild keeps
+    # it, and only an explicit `index gc` drops it.
+    names = sorted(c.name for c in new.client.list_collections())
+    assert names == sorted([old_status.collection, new_status.collection])
     assert stored_ids(new) == set(load_snapshot(new_settings.data_dir).chunks)
+    gc = collect_garbage(new_settings, new.client)
+    assert gc.dropped == [old_status.collection] and gc.current == new_status.collection
+    assert [c.name for c in new.client.list_collections()] == [new_status.collection]
 
     # Vectors of two chunkings never mix: the old settings refuse to answer and say what to do.
     with pytest.raises(IndexNotBuilt, match="depeche index rebuild"):

@@ -3,14 +3,6 @@ message that says what to do, never a traceback, once the server is gone."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from config.settings import ChromaSettings
@@ -18,55 +10,10 @@ from index.engine import Engine
 from index.errors import StoreUnavailable
 from index.snapshot import load_snapshot
 from index.store import open_client
-from conftest import cli_env, make_settings, run_cli  # tests/ is on sys.path
+from chroma_helpers import ChromaServer  # tests/ is on sys.path
+from conftest import cli_env, make_settings, run_cli
 
 pytestmark = pytest.mark.slow
-
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ChromaServer:
-    """A `chroma run` process on a free port, its output in a log file."""
-
-    def __init__(self, root: Path) -> None:
-        self.port = free_port()
-        self.log_path = root / "chroma.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(root / "store"), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"chroma run did not come up on port {self.port}:\n{self.log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._log.close()
 
 
 @pytest.fixture
