@@ -125,7 +125,7 @@ class Extractor:
             log.info("abstaining: no sentence states the %s asked for", "/".join(sorted(asked.kinds)))
             return abstain(question.text, question.language, standalone), evidence
         speaker = self._speaker_asked(asked, hits)
-        return compose(question.text, self.select(candidates), question.language, standalone, speaker), evidence
+        return compose(question.text, self.select(candidates), question.language, standalone, *speaker), evidence
 
     def idf(self, term: str) -> float:
         """BM25's idf; a term the corpus never uses weighs the most."""
@@ -238,14 +238,14 @@ class Extractor:
         titles = {key: tuple(found) for key, found in (entry.get("titles") or {}).items()}
         return resolve_speaker(asked.speaker, speakers, titles) if asked.speaker else None
 
-    def _speaker_asked(self, asked: AskedFact, hits: list[Hit]) -> str | None:
-        if not asked.who_said_what:
-            return None
-        for hit in hits:
-            key = self._resolve(asked, hit.article_id)
-            if key is not None:
-                return key
-        return None
+    def _speaker_asked(self, asked: AskedFact, hits: list[Hit]) -> tuple[str | None, str | None]:
+        """The key of the person a who-said-what question asks about, and their fullest name."""
+        if asked.who_said_what:
+            for hit in hits:
+                key = self._resolve(asked, hit.article_id)
+                if key is not None:
+                    return key, (self.articles.get(hit.article_id) or {}).get("speakers", {}).get(key)
+        return None, None
 
 
 def _speaker_of(hit: Hit, start: int, end: int) -> SpeakerInfo | None:
@@ -264,12 +264,18 @@ def _near_miss(asked: AskedFact, candidates: list[Candidate]) -> bool:
 
 
 def compose(
-    question: str, chosen: list[Candidate], language: Language, standalone: str, speaker: str | None = None
+    question: str,
+    chosen: list[Candidate],
+    language: Language,
+    standalone: str,
+    speaker: str | None = None,
+    speaker_name: str | None = None,
 ) -> Answer:
     """Quote the chosen sentences with [n]; show dates when the cited articles differ in date.
 
-    `speaker`, the key of the person a who-said-what question asks about, puts their name before
-    each of their quotes: `Poutine (AA, 4 février 2026) : « … » [1]`.
+    `speaker`, the key of the person a who-said-what question asks about, puts their name
+    (`speaker_name`, else as the sentence writes it) before each of their quotes:
+    `Vladimir Poutine (AA, 4 février 2026) : « … » [1]`.
     """
     sources: list[Source] = []
     numbers: dict[str, int] = {}
@@ -291,7 +297,7 @@ def compose(
         line = f"{_quoted(cand.text)} [{n}]"
         when = byline(cand.hit.outlet, cand.hit.date, cand.hit.date_precision, language)
         if speaker is not None and cand.speaker is not None and cand.speaker.key == speaker:
-            line = f"{cand.speaker.name} ({when}){colon} {line}"
+            line = f"{speaker_name or cand.speaker.name} ({when}){colon} {line}"
         elif show_dates:
             line = f"{when}{colon} {line}"
         lines.append(line)

@@ -20,12 +20,17 @@ from index.chunking import chunk_article
 from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, GarbageReport, RebuildReport
-from index.snapshot import ChunkRecord, load_snapshot, prune_generations, write_snapshot
+from index.quotes import attribute_quotes, speaker_titles
+from index.snapshot import ChunkRecord, Snapshot, load_snapshot, prune_generations, write_snapshot
 from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
+from index.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 256  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
+EMBED_BATCH = 256
+# Bump when ingestion or chunking code changes what a file yields: the next rebuild parses and
+# chunks every file again, even where its bytes are unchanged. 2: quoted sentences get a speaker.
+INGEST_VERSION = 2  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 
 class RebuildInProgress(DepecheError):
@@ -116,7 +121,13 @@ def _rebuild(
     # behind an unchanged manifest must be refilled, not trusted.
     stored = store.all_ids()
 
-    reusable = previous.articles if previous is not None and not full else {}
+    reparse = previous is not None and previous.manifest.get("ingest_version") != INGEST_VERSION
+    if reparse and not report.reason:
+        report.reason = (
+            f"ingestion changed (version {previous.manifest.get('ingest_version', 1)} → {INGEST_VERSION}): "
+            "every file is parsed again; only chunks whose text changed are re-embedded"
+        )
+    reusable = previous.articles if previous is not None and not full and not reparse else {}
     known = previous.articles if previous is not None else {}
     articles: dict[str, dict] = {}
     chunks: list[ChunkRecord] = []
@@ -128,11 +139,16 @@ def _rebuild(
             articles[article.id] = old
             chunks.extend(previous.chunks[cid] for cid in old["chunk_ids"])
             continue
-        (report.updated if article.id in known else report.added).append(article.id)
         records = _records(article, settings)
         articles[article.id] = _article_entry(article, records)
         chunks.extend(records)
         fresh.extend(records)
+        before = known.get(article.id)
+        same = reparse and before is not None and before["content_hash"] == article.content_hash
+        if same and all(_same_text(rec, previous) for rec in records):
+            report.unchanged.append(article.id)  # parsed again, to the same chunks
+        else:
+            (report.updated if article.id in known else report.added).append(article.id)
 
     # A file that is still there but unreadable now keeps its previous version: nothing is lost.
     unreadable = {n.article_id for n in scan.notices if n.kind == "skipped"}
@@ -152,7 +168,9 @@ def _rebuild(
 
     fresh_ids = {rec.id for rec in fresh}
     # --full re-embeds every chunk even where a vector is stored (same ids: content hashes).
-    todo = chunks if full else [rec for rec in chunks if rec.id not in stored]
+    # A file parsed again after an ingestion change keeps its chunk ids (they hash the file's
+    # bytes): a chunk whose text changed under the same id is re-embedded in place.
+    todo = chunks if full else [rec for rec in chunks if rec.id not in stored or not _same_text(rec, previous)]
     report.vectors_restored = sum(1 for rec in todo if rec.id not in fresh_ids and rec.id not in stored)
     if report.vectors_restored:
         log.warning(
@@ -167,12 +185,13 @@ def _rebuild(
         "model": embedder.name,
         "dimension": embedder.dimension,
         "chunking": settings.chunking.model_dump(),
+        "ingest_version": INGEST_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "articles": articles,
     }
     # Restored vectors get a new generation too: readers in other processes reopen the store on a
     # new generation, and only then see vectors written since they opened it.
-    changed = report.added or report.updated or report.removed or previous is None or report.vectors_restored
+    changed = report.added or report.updated or report.removed or previous is None or report.vectors_restored or reparse
     if changed or previous.collection != name:
         write_snapshot(settings.data_dir, manifest, chunks)
     _remove_stale(store, stored, {rec.id for rec in chunks})
@@ -183,11 +202,21 @@ def _rebuild(
     return report
 
 
+def _same_text(rec: ChunkRecord, previous: Snapshot | None) -> bool:
+    """Whether the previous generation holds this chunk id with the same text."""
+    old = previous.chunks.get(rec.id) if previous is not None else None
+    return old is None or old.text == rec.text
+
+
 def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     # The content hash in the id keeps an old and a new version of an article apart until the swap.
     version = article.content_hash[:12]
+    quoted = _quoted_sentences(article)
     return [
-        ChunkRecord(f"{article.id}:{version}:{c.index}", article.id, c.index, c.text, c.start, c.end)
+        ChunkRecord(
+            f"{article.id}:{version}:{c.index}", article.id, c.index, c.text, c.start, c.end,
+            tuple(q for q in quoted if c.start <= q[0] and q[1] <= c.end),
+        )
         for c in chunk_article(
             article,
             max_words=settings.chunking.max_words,
@@ -196,8 +225,27 @@ def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     ]
 
 
+def _quoted_sentences(article: Article) -> list[tuple[int, int, str, str]]:
+    """[start, end, name, key] of every sentence of the article that quotes or reports someone."""
+    spans = split_sentences(article.body)
+    return [
+        (start, end, speaker.name, speaker.key)
+        for (start, end), speaker in zip(spans, attribute_quotes(article.body, spans))
+        if speaker is not None
+    ]
+
+
 def _article_entry(article: Article, records: list[ChunkRecord]) -> dict:
+    # Who the article quotes (the fullest name of each) and the titles it gives them: what a
+    # who-said-what question is resolved against.
+    speakers: dict[str, str] = {}
+    for rec in records:
+        for _, _, name, key in rec.speakers:
+            if len(name) > len(speakers.get(key, "")):
+                speakers[key] = name
     return {
+        "speakers": speakers,
+        "titles": {key: list(titles) for key, titles in speaker_titles(article.body).items()},
         "title": article.title,
         "date": article.date,
         "date_precision": article.date_precision,

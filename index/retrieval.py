@@ -10,6 +10,7 @@ import numpy as np
 
 from config.settings import RetrievalSettings
 from index.embeddings import Embedder
+from index.language import detect_language
 from index.models import Hit, SpeakerInfo
 from index.snapshot import Snapshot
 from index.store import VectorStore
@@ -115,13 +116,19 @@ class HybridRetriever:
         started = time.perf_counter()
         fused = weighted_rrf(
             [
-                ([cid for cid, _ in dense], self.settings.dense_weight),
+                ([cid for cid, _ in dense], self._dense_weight(query)),
                 ([cid for cid, _ in lexical], self.settings.bm25_weight),
             ],
             self.settings.rrf_k,
         )
         timings.add("fusion", time.perf_counter() - started)
         return fused, dense_best
+
+    def _dense_weight(self, query: str) -> float:
+        """English questions over French articles lean on the multilingual encoder, not on BM25."""
+        if detect_language(query) == "en":
+            return self.settings.english_dense_weight
+        return self.settings.dense_weight
 
     def _merge(self, ranked: list[tuple[str, float]], top_k: int) -> list[Hit]:
         """Fold overlapping chunks of one article into one passage, keeping the better score."""
