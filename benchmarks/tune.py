@@ -18,7 +18,7 @@ sys.path[:0] = [str(REPO)]
 
 from config.settings import Settings  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.evals.metrics import article_metrics, load_cases  # noqa: E402
+from index.evals.metrics import article_metrics, load_cases, passage_hit_at_k  # noqa: E402
 from index.evals.runner import _sync_articles  # noqa: E402
 from index.language import detect_language  # noqa: E402
 from index.retrieval import weighted_rrf  # noqa: E402
@@ -38,9 +38,13 @@ def mrr(cases, ranked_articles) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", type=Path, default=REPO / "data" / "tune")
+    parser.add_argument("--max-words", type=int, default=None, help="chunk size to measure (default: the setting)")
+    parser.add_argument("--grid", action="store_true", help="also replay the fusion over a grid of weights")
     args = parser.parse_args()
     _sync_articles(ARTICLES, args.work / "articles")
     settings = Settings(data_dir=args.work, seeds_dir=args.work / "articles")
+    if args.max_words:
+        settings = settings.model_copy(update={"chunking": settings.chunking.model_copy(update={"max_words": args.max_words})})
     settings = settings.model_copy(update={"chroma": settings.chroma.model_copy(update={"host": None, "collection": "eval"})})
     from index.embeddings import Embedder
 
@@ -57,6 +61,20 @@ def main() -> int:
         lexical[case.id] = [cid for cid, _ in loaded.snapshot.bm25.search(query, DEPTH)]
         language[case.id] = detect_language(query)
     retriever = loaded.retriever
+    print(f"chunking.max_words {settings.chunking.max_words}: {len(loaded.snapshot.chunks)} chunks")
+    print("hybrid with the current settings, MRR@10 and passage@5 (tune half / report half):")
+    for lang in ("fr", "en", None):
+        line = []
+        for half, group in halves.items():
+            group = [c for c in group if lang in (None, language[c.id])]
+            hits = {c.id: engine.retrieve(engine.check_question(c.question), 10).hits for c in group}
+            ranked = {cid: list(dict.fromkeys(h.article_id for h in found)) for cid, found in hits.items()}
+            gold = {c.id: [g.passage for g in c.gold] for c in group}
+            passages = passage_hit_at_k(gold, {cid: [h.text for h in found[:5]] for cid, found in hits.items()}, 5)
+            line.append(f"{mrr(group, ranked):.3f} {passages:.3f}")
+        print(f"  {lang or 'all'}: " + " / ".join(line))
+    if not args.grid:
+        return 0
 
     def articles(case_id, dense_weight, rrf_k, dense_k, bm25_k):
         fused = weighted_rrf([(dense[case_id][:dense_k], dense_weight), (lexical[case_id][:bm25_k], 1.0)], rrf_k)

@@ -48,14 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command")
 
-    index = sub.add_parser("index", help="build or inspect the index").add_subparsers(dest="index_command", required=True)
+    index_parser = sub.add_parser("index", help="build, fill or inspect the index")
+    index_parser.set_defaults(handler=lambda args, settings: _usage(index_parser))
+    index = index_parser.add_subparsers(dest="index_command", metavar="{rebuild,status,add,update,gc}")
     p = index.add_parser("rebuild", help="index new and changed articles, drop removed ones")
     p.add_argument("--seeds", type=Path, help="folder of article files (default: the seeds_dir setting)")
     p.add_argument("--full", action="store_true", help="re-embed every article")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(handler=cmd_rebuild)
     p = index.add_parser("status", help="what the index holds")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the status as one JSON object")
     p.set_defaults(handler=cmd_status)
     p = index.add_parser("add", help="fetch web pages or RSS/Atom feeds into the seeds, then rebuild")
     p.add_argument("urls", nargs="+", metavar="URL", help="an article page or a feed")
@@ -70,18 +72,18 @@ def _parser() -> argparse.ArgumentParser:
         "gc", help="drop this deployment's collections of other models or chunkings (run once every machine has rebuilt)"
     )
     p.add_argument("--dry-run", action="store_true", help="say what would be dropped, drop nothing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print what was (or would be) dropped as one JSON object")
     p.set_defaults(handler=cmd_gc)
 
     p = sub.add_parser("search", help="the best passages for a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
-    p.add_argument("--top-k", type=int, default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--top-k", type=int, default=None, help="how many passages (default: the retrieval.top_k setting)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("ask", help="a cited answer to a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the answer and its sources as one JSON object")
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("chat", help="an interactive chat with follow-ups")
@@ -94,12 +96,18 @@ def _parser() -> argparse.ArgumentParser:
         help="a folder of articles indexed with the seeds; repeatable (default: tests/eval/distractors and "
         "tests/eval/articles)",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the whole report, per case, as JSON")
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("bot", help="run the Telegram bot")
     p.set_defaults(handler=cmd_bot)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """A command group given no subcommand: say what it has, not "required: index_command"."""
+    parser.print_help(sys.stderr)
+    return 2
 
 
 def _setup_logging(level: str) -> None:
@@ -300,9 +308,10 @@ def _questions(question: str) -> Iterable[str]:
     if question != "-":
         yield question
         return
+    # Every line, blank ones too: each gets its JSON line (an `error` for a blank one), so output
+    # lines match input lines.
     for line in sys.stdin:
-        if line.strip():
-            yield line.rstrip("\n")
+        yield line.rstrip("\n")
 
 
 def _run_questions(args, settings, one: Callable[[object, str], dict], text: Callable[[object, str], str]) -> int:

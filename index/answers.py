@@ -38,12 +38,14 @@ log = logging.getLogger(__name__)
 # The scorer's weights, tuned on tests/eval (`depeche eval`: facts found, quotes right, sentences
 # per answer) with multilingual-e5-small; BENCHMARKS.md has the figures. They are constants next to
 # the one function that uses them, not settings: they move together.
-FOCUS_WEIGHT = 0.5  # the asked follow-up's own words, against the carried ones
+FOCUS_WEIGHT = 1.0  # in a follow-up, its own words…
+CARRIED_WEIGHT = 0.5  # …against the terms carried from the previous question
 CONTEXT_WEIGHT = 0.6  # question terms found in the sentence before ("Il a coûté…" after "Le pont…")
 FACT_BONUS = 0.4  # the sentence states the kind of fact asked (a date, an amount, a duration…)
 SPEAKER_BONUS = 1.0  # who-said-what: the sentence quotes the person asked about
 UNQUOTED_PENALTY = 0.5  # who-said-what: the sentence quotes no one
 RANK_BONUS = 0.1  # divided by the passage's rank
+REPEAT_PENALTY = 0.5  # a follow-up's answer quotes the previous answer's sentence only if it still wins
 FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer nothing
 FRAGMENT_WORDS = 5
 RUNNER_UP_RATIO = 0.75  # a second or third sentence must score this share of the best
@@ -119,7 +121,7 @@ class Extractor:
         asked = asked_fact(question.text)
         if not asked.kinds and standalone != question.text:
             asked = asked_fact(standalone)  # "Et pour les citoyens chinois ?" asks what the last one did
-        candidates = self.candidates(standalone, hits, focus=question.text, asked=asked)
+        candidates = self.candidates(standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted)
         candidates = self._rerank(candidates, standalone, result.query_vector)
         if _near_miss(asked, candidates):
             log.info("abstaining: no sentence states the %s asked for", "/".join(sorted(asked.kinds)))
@@ -152,7 +154,12 @@ class Extractor:
         return Evidence(best / total, dense)
 
     def candidates(
-        self, query: str, hits: list[Hit], focus: str = "", asked: AskedFact | None = None
+        self,
+        query: str,
+        hits: list[Hit],
+        focus: str = "",
+        asked: AskedFact | None = None,
+        repeated: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
         """Every sentence of the hits, scored on question terms (its own and its context's), the
         kind of fact asked, the speaker asked about, and the passage's rank; best first.
@@ -164,6 +171,7 @@ class Extractor:
         total = sum(self.idf(t) for t in terms) or 1.0
         focus_terms = set(tokenize(focus)) & terms if focus else set()
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
+        follow_up = bool(focus_terms) and focus_terms != terms
         out: list[Candidate] = []
         for hit in hits:
             speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
@@ -175,8 +183,10 @@ class Extractor:
                 in_context = self._weight(terms & (sentence_terms | previous)) / total
                 previous = sentence_terms
                 score = max(coverage, CONTEXT_WEIGHT * in_context)
-                if focus_terms and focus_terms != terms:
-                    score += FOCUS_WEIGHT * self._weight(focus_terms & sentence_terms) / focus_total
+                if follow_up:
+                    # The terms carried from the previous question set the topic; the follow-up's
+                    # own words say what is new ("Et pour les citoyens chinois ?").
+                    score = CARRIED_WEIGHT * score + FOCUS_WEIGHT * self._weight(focus_terms & sentence_terms) / focus_total
                 states = states_asked_fact(asked, stated_facts(text))
                 if asked.kinds and states:
                     score += FACT_BONUS
@@ -189,6 +199,8 @@ class Extractor:
                     elif speaker_key is not None:
                         score += SPEAKER_BONUS
                 score += RANK_BONUS / hit.rank
+                if text in repeated:
+                    score -= REPEAT_PENALTY
                 if len(text.split()) < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
                 out.append(
@@ -301,7 +313,9 @@ def compose(
         elif show_dates:
             line = f"{when}{colon} {line}"
         lines.append(line)
-    return Answer(question, "\n".join(lines), sources, False, language, standalone)
+    return Answer(
+        question, "\n".join(lines), sources, False, language, standalone, quoted=tuple(c.text for c in chosen)
+    )
 
 
 def _quoted(sentence: str) -> str:

@@ -103,6 +103,7 @@ class Answer:
     language: Literal["fr", "en"] = "fr"
     standalone_query: str = ""
     generated: bool = False  # True when an LLM wrote the text
+    quoted: tuple[str, ...] = ()  # the article sentences an extractive answer quotes
 
     def to_dict(self) -> dict:
         """A JSON-ready dict, sources included (what the bot's state store keeps)."""
@@ -113,6 +114,7 @@ class Answer:
         """The inverse of `to_dict`; keys this version does not know are ignored."""
         known = _known(cls, data)
         known["sources"] = [Source.from_dict(s) for s in known.get("sources", [])]
+        known["quoted"] = tuple(known.get("quoted", ()))
         return cls(**known)
 
 

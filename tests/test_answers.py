@@ -94,6 +94,16 @@ def test_follow_up_is_rewritten_by_the_rule_and_answered(engine):
     assert "visa" in follow.standalone_query
     assert "30 jours" in follow.text
     assert VISA in cited_articles(follow)
+    # The follow-up's answer leads with the Chinese citizens, not with the first answer said again.
+    assert "30 jours" in follow.quoted[0] and follow.quoted[0] != first.quoted[0], (first.quoted, follow.quoted)
+
+
+def test_a_follow_up_repeats_the_previous_sentence_when_it_is_the_answer(engine):
+    conversation = Conversation()
+    first = engine.ask("Jusqu'à quand le régime sans visa chinois est-il valable ?", conversation)
+    conversation.add(first)
+    again = engine.ask("Jusqu'à quand le régime sans visa chinois pour les Russes est-il valable ?", conversation)
+    assert "14 septembre 2026" in again.text and "14 septembre 2026" in first.quoted[0]
 
 
 # --- optional LLM, against a local server that speaks the OpenAI protocol ---------------------

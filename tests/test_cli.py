@@ -82,10 +82,11 @@ def test_ask_json_cites_its_source(built, env):
 def test_ask_dash_answers_each_stdin_line_as_json_lines(built, env):
     questions = [VISA, "", "Quand Xi Jinping effectuera-t-il une visite d'État en Russie ?", TARTIFLETTE]
     done = run_cli("ask", "-", env=env, stdin="\n".join(questions) + "\n")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # one line was not a question
     answers = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [a["question"] for a in answers] == [q for q in questions if q]  # blank lines are skipped
-    visa, visit, off_topic = answers
+    assert [a["question"] for a in answers] == questions  # one line out per line in
+    visa, blank, visit, off_topic = answers
+    assert "vide" in blank["error"] and "answer" not in blank
     assert "14 septembre 2026" in visa["answer"]
     assert "20 au 22 mars" in visit["answer"] and visit["sources"][0]["article_id"] == "004_7c2a5c67d315efc7"
     assert off_topic["abstained"] is True and off_topic["sources"] == []

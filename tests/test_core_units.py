@@ -93,3 +93,12 @@ def test_long_questions_are_refused_and_control_characters_cleaned():
     with pytest.raises(BadQuestion, match="10000"):
         check_question("a" * 10_000, 100)
     assert check_question("Qui\x00 est\u200b\tOuchakov ?\n", 100) == "Qui est Ouchakov ?"
+
+
+def test_a_source_without_outlet_or_date_reads_as_one_phrase():
+    from index.present import byline
+
+    assert byline(None, None, "unknown", "fr") == "source et date non précisées"
+    assert byline(None, None, "unknown", "en") == "outlet and date not stated"
+    assert byline("AA", None, "unknown", "fr") == "AA, non daté"
+    assert byline(None, "2026-02-04", "day", "fr") == "source non précisée, 4 février 2026"
