@@ -101,6 +101,12 @@ _MONEY = re.compile(
 )
 _PERCENT = re.compile(rf"{_SCALED}\s*(?:%|pour\s*cent|points?\s+de\s+pourcentage)", re.IGNORECASE)
 _COUNT = re.compile(rf"{_SCALED}\s+(?:de\s+|d['’])?[a-zà-ÿ][\w'’-]+", re.IGNORECASE)
+# Measures with a unit, one included: "plus d'un kilomètre", "180 kilogrammes", "un mètre".
+_MEASURE = re.compile(
+    rf"(?:{_SCALED}|\b(?:un|une)\b)\s+(?:kilo|centi|milli)?(?:mètres?|grammes?|tonnes?|litres?)\b"
+    rf"|(?:{_SCALED}|\b(?:un|une)\b)\s*(?:km|kg|m|t|km/h|mw|gw|kw)\b|\b(?:mégawatts?|gigawatts?|hectares?)\b",
+    re.IGNORECASE,
+)
 # Shares stated in words: "la plupart des questions", "la moitié de la population".
 _SHARE = re.compile(
     r"\b(?:la\s+plupart|la\s+majorité|la\s+moitié|un\s+tiers|deux\s+tiers|un\s+quart|trois\s+quarts|l['’]essentiel"
@@ -211,6 +217,8 @@ def stated_facts(sentence: str) -> StatedFacts:
         add("quantity", m.start(), m.end())
     for m in _SHARE.finditer(sentence):
         add("quantity", m.start(), m.end())
+    for m in _MEASURE.finditer(sentence):
+        add("quantity", m.start(), m.end())
     for m in _ORDINAL.finditer(sentence):
         add("quantity", m.start(), m.end())
     for m in _PLACE.finditer(sentence):
@@ -281,7 +289,19 @@ _Q_AMOUNT = re.compile(
 _Q_QUANTITY = re.compile(
     r"\bcombien\b|\bquel\s+nombre\b|\bnombre\s+de\b|\bquel\s+pourcentage\b|\bquelle\s+part\b|\bquelle\s+proportion\b"
     r"|\bhow\s+many\b|\bwhat\s+(?:number|share|percentage|proportion)\b|\bhow\s+much\b"
-    r"|\bquel\s+anniversaire\b|\bwhich\s+anniversary\b|\bwhat\s+anniversary\b",
+    r"|\bquel\s+anniversaire\b|\bwhich\s+anniversary\b|\bwhat\s+anniversary\b"
+    # measures: "Quelle est la longueur du pont ?", "Quel est le poids du félin ?", "How old is…"
+    r"|\b(?:longueur|distance|poids|taille|hauteur|superficie|surface|profondeur|capacité|âge|vitesse|puissance)\b"
+    r"|\bquel\s+âge\b|\bhow\s+(?:old|far|heavy|tall|big|large|fast|long\s+is)\b"
+    r"|\b(?:length|distance|weight|height|size|area|capacity|age|speed)\s+of\b",
+    _FLAGS,
+)
+# Names of things: a channel, a medium, a name as such ("Quel est le nom du tigre ?").
+_Q_NAME = re.compile(
+    r"\bquel(?:le)?s?\s+(?:chaîne|média|journal|agence|nom|fleuve|rivière|texte|document|organisation|entreprise"
+    r"|groupe|programme|projet)\b|\bcomment\s+s['’]appel\w+|\bsur\s+quelle\s+chaîne\b"
+    r"|\bwhich\s+(?:[\w-]+\s+){0,2}(?:channel|outlet|newspaper|agency|river|company|programme|program|project|media)\b"
+    r"|\bwhat\s+is\s+(?:the\s+)?(?:name|called)\b|\bwhat\s+(?:is\s+)?(?:\w+\s+){0,3}called\b|\bname\s+of\b",
     _FLAGS,
 )
 _Q_DATE = re.compile(
@@ -294,6 +314,7 @@ _Q_DATE = re.compile(
     r"|\bà\s+quelles?\s+dates?\b|\bquelles?\s+dates?\b"
     r"|\bquel\s+jour\b|\ben\s+quel(?:le)?\s+(?:année|mois|an)\b|\bquel(?:le)?\s+(?:année|mois)\b"
     r"|\bà\s+quel\s+moment\b|\bà\s+quelle\s+période\b|\bquelles?\s+périodes?\b|\bdepuis\s+quelle\s+date\b"
+    r"|\bquelles\s+sont\s+les\s+dates\b|\b(?:à\s+)?quelle\s+échéance\b|\bquel\s+(?:horizon|délai|calendrier)\b|\bby\s+when\b|\bwhat\s+(?:timeline|timeframe)\b"
     r"|\bwhen\b|\buntil\s+when\b|\bsince\s+when\b|\bwhat\s+(?:date|day|year|month|time)\b"
     r"|\bon\s+which\s+(?:date|day)s?\b|\bwhich\s+(?:date|day|year|month)s?\b|\bon\s+what\s+dates?\b|\bhow\s+soon\b",
     _FLAGS,
@@ -304,10 +325,11 @@ _Q_PLACE = re.compile(
     r"|\boù\s+(?:est-ce|se\s+trouve|se\s+trouvent|se\s+tien\w*|se\s+dérouler\w*|se\s+déroul\w*|est|sont|a|ont|aura"
     r"|sera|était|ira|iront|va|vont)\b"
     r"|\bd['’]où\b|\bpar\s+où\b|\bdans\s+quel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b"
-    r"|\bquel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b|\bà\s+quel\s+endroit\b"
-    r"|\bwhere\b|\bin\s+which\s+(?:city|country|place|region|capital)\b|\bwhich\s+(?:city|country|place|region"
-    r"|capital)\b"
-    r"|\bwhat\s+(?:city|country|place|region|capital)\b",
+    r"|\bquel(?:le)?s?\s+(?:autres?\s+)?(?:ville|pays|lieu|région|capitale|endroit|fleuve|rivière|nation)\b"
+    r"|\bà\s+quel\s+endroit\b"
+    r"|\bwhere\b|\bin\s+which\s+(?:city|country|place|region|capital)\b|\bwhich\s+(?:other\s+)?(?:city|country"
+    r"|place|region|capital|river|nation)\b"
+    r"|\bwhat\s+(?:city|country|place|region|capital|river|nation)\b",
     _FLAGS,
 )
 _PERSON_NOUNS = (
@@ -428,10 +450,14 @@ def asked_fact(question: str) -> AskedFact:
         if re.search(r"\bcombien\s+de\s+[a-zà-ÿ]|\bhow\s+many\b|\bquel\s+nombre\b", q, _FLAGS):
             kinds.discard("amount")
             kinds.discard("duration")
+    if re.search(r"\bâge\b|\bâgée?s?\b|\bhow\s+old\b", q, _FLAGS):
+        kinds.add("duration")  # an age is stated as a duration: "âgé de quatre ans"
     if _Q_DATE.search(q):
         kinds.add("date")
     if _Q_PLACE.search(q):
         kinds.add("place")
+    if _Q_NAME.search(q):
+        kinds.add("name")
     if _Q_PERSON.search(q):
         # Countries and institutions act and speak too ("Qui affirme être proche d'un accord ?").
         kinds.update(("person", "name"))

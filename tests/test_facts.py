@@ -242,3 +242,27 @@ def test_every_eval_fact_sentence_states_the_kind_its_question_asks():
                 misses.append((case.id, sorted(asked.kinds)))
     assert len(cases) >= 150
     assert misses == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Quelle distance le fauve a-t-il couverte pour changer de pays ?", "quantity"),
+        ("Quel est le poids du félin passé en Chine ?", "quantity"),
+        ("Quelle est la longueur du pont ?", "quantity"),
+        ("How old is the tiger that crossed into China?", "duration"),
+        ("What is the name of the big cat?", "name"),
+        ("Which river did the big cat cross on its way?", "place"),
+        ("Sur quelle chaîne la vidéoconférence a-t-elle été diffusée ?", "name"),
+        ("À quelle échéance la centrale lunaire est-elle envisagée ?", "date"),
+        ("Quelles sont les dates de la visite ?", "date"),
+    ],
+)
+def test_measures_names_and_deadlines_are_asked_kinds(question, kind):
+    assert kind in asked_fact(question).kinds
+
+
+def test_measures_with_a_unit_are_stated_quantities():
+    assert stated_facts("Le pont mesure plus d'un kilomètre.").states("quantity")
+    assert stated_facts("Il pèse environ 180 kilogrammes.").states("quantity")
+    assert not stated_facts("Le pont a été inauguré vendredi.").states("quantity")
