@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from config.settings import RetrievalSettings
-from index.facts import AskedFact, asked_fact, stated_facts, states_asked_fact
+from index.facts import AskedFact, StatedFacts, asked_fact, stated_facts, states_asked_fact
 from index.language import Language, detect_language, phrase
 from index.lexical import tokenize
 from index.models import Answer, Hit, Source, SpeakerInfo
 from index.present import byline
 from index.questions import Question
 from index.quotes import Speaker, resolve_speaker
-from index.text import split_sentences
+from index.text import fold, split_sentences
 
 if TYPE_CHECKING:
     from index.embeddings import Embedder
@@ -115,14 +115,17 @@ class Extractor:
         evidence = self.evidence(standalone, hits, result.dense_best)
         if not hits:
             return abstain(question.text, question.language, standalone), evidence
-        if should_abstain(evidence, self.settings):
-            log.info("abstaining: coverage %.2f, dense %.2f", evidence.coverage, evidence.dense)
-            return abstain(question.text, question.language, standalone), evidence
         asked = asked_fact(question.text)
         if not asked.kinds and standalone != question.text:
             asked = asked_fact(standalone)  # "Et pour les citoyens chinois ?" asks what the last one did
         candidates = self.candidates(standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted)
-        candidates = self._rerank(candidates, standalone, result.query_vector)
+        candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector)
+        # A sentence can be closer to the question than any whole passage is (an English question
+        # sharing no term with the French text has only the encoder to go by).
+        evidence = Evidence(evidence.coverage, max(evidence.dense, sentence_dense))
+        if should_abstain(evidence, self.settings):
+            log.info("abstaining: coverage %.2f, dense %.2f", evidence.coverage, evidence.dense)
+            return abstain(question.text, question.language, standalone), evidence
         if _near_miss(asked, candidates):
             log.info("abstaining: no sentence states the %s asked for", "/".join(sorted(asked.kinds)))
             return abstain(question.text, question.language, standalone), evidence
@@ -172,6 +175,7 @@ class Extractor:
         focus_terms = set(tokenize(focus)) & terms if focus else set()
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
         follow_up = bool(focus_terms) and focus_terms != terms
+        asked_folded = fold(f"{focus} {query}")
         out: list[Candidate] = []
         for hit in hits:
             speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
@@ -187,7 +191,10 @@ class Extractor:
                     # The terms carried from the previous question set the topic; the follow-up's
                     # own words say what is new ("Et pour les citoyens chinois ?").
                     score = CARRIED_WEIGHT * score + FOCUS_WEIGHT * self._weight(focus_terms & sentence_terms) / focus_total
-                states = states_asked_fact(asked, stated_facts(text))
+                # A date or number the question already gives is not an answer to it.
+                stated = stated_facts(text)
+                fresh = StatedFacts(tuple(m for m in stated.mentions if fold(m.text) not in asked_folded))
+                states = states_asked_fact(asked, fresh)
                 if asked.kinds and states:
                     score += FACT_BONUS
                 speaker = _speaker_of(hit, hit.start + start, hit.start + end)
@@ -227,11 +234,13 @@ class Extractor:
                 chosen.append(cand)
         return chosen
 
-    def _rerank(self, candidates: list[Candidate], query: str, query_vector: np.ndarray | None) -> list[Candidate]:
-        """The encoder's question–sentence similarity added to the front-runners' scores."""
+    def _rerank(
+        self, candidates: list[Candidate], query: str, query_vector: np.ndarray | None
+    ) -> tuple[list[Candidate], float]:
+        """The encoder's question–sentence similarity added to the front-runners' scores, and the best one."""
         weight = self.settings.sentence_dense_weight
         if weight <= 0 or not candidates or self.embedder is None:
-            return candidates
+            return candidates, 0.0
         # Only the front-runners are embedded: encoding every sentence of every hit cost most of
         # an ask's time. Vectors are cached: the same passages come back often.
         head = candidates[: self.settings.sentence_rerank_depth]
@@ -241,7 +250,7 @@ class Extractor:
         similarity = vectors @ query_vector
         # Relative to the best: a multilingual encoder's cosines sit in a narrow band (0.75-0.9).
         spread = float(similarity.max() - similarity.min()) or 1.0
-        return self.rerank(candidates, (similarity - similarity.min()) / spread, weight)
+        return self.rerank(candidates, (similarity - similarity.min()) / spread, weight), float(similarity.max())
 
     def _resolve(self, asked: AskedFact, article_id: str) -> str | None:
         """The key of the speaker a who-said-what question names, in one article."""
