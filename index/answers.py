@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -328,11 +329,13 @@ def compose(
 
 
 def _quoted(sentence: str) -> str:
-    """A sentence in « », without doubling the guillemets of a sentence that is itself a quote."""
+    """A sentence in « ». Guillemets inside it become “ ” (French nests quotes that way), so a
+    sentence that is itself a quote does not read « « J'ai été heureux… »."""
     sentence = sentence.strip()
     if sentence.startswith("«") and sentence.endswith("»") and sentence.count("«") == 1:
         return sentence
-    return f"« {sentence} »"
+    inner = re.sub(r"«\s*", "“", re.sub(r"\s*»", "”", sentence))
+    return f"« {inner} »"
 
 
 def abstain(question: str, language: Language, standalone: str) -> Answer:

@@ -235,13 +235,24 @@ def _quoted_sentences(article: Article) -> list[tuple[int, int, str, str]]:
     ]
 
 
+def _fuller(name: str, than: str) -> bool:
+    """Whether `name` names a person better: a proper name ("Vladimir Poutine") beats a title
+    ("le président russe"), then the longer one wins."""
+
+    def rank(candidate: str) -> tuple[bool, int]:
+        proper = candidate[:1].isupper() and not candidate.lower().startswith(("le ", "la ", "les ", "l'", "l’"))
+        return proper, len(candidate)
+
+    return rank(name) > rank(than)
+
+
 def _article_entry(article: Article, records: list[ChunkRecord]) -> dict:
     # Who the article quotes (the fullest name of each) and the titles it gives them: what a
     # who-said-what question is resolved against.
     speakers: dict[str, str] = {}
     for rec in records:
         for _, _, name, key in rec.speakers:
-            if len(name) > len(speakers.get(key, "")):
+            if _fuller(name, speakers.get(key, "")):
                 speakers[key] = name
     return {
         "speakers": speakers,

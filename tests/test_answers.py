@@ -156,3 +156,49 @@ def previous_turn():
 
     question = "Jusqu'à quand le régime sans visa chinois est-il valable ?"
     return Answer(question, "…", [], False, "fr", question)
+
+
+# --- who said what, and facts that sit in a sentence of their own -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "name"),
+    [
+        ("What did Putin say about relations with China?", "vladimir poutine", "Vladimir Poutine"),
+        ("Qu'a dit Xi Jinping lors de la visioconférence ?", "xi jinping", "Xi Jinping"),
+        ("Selon Wang Wenbin, quel est le but de la visite de Xi en Russie ?", "wang wenbin", "Wang Wenbin"),
+    ],
+)
+def test_who_said_what_quotes_only_the_person_asked_about(engine, question, key, name):
+    answer = engine.ask(question)
+    assert not answer.abstained and answer.sources
+    # Every quoted sentence is theirs (the ingestion's attribution), and the answer names them.
+    assert all(source.speaker is not None and source.speaker.key == key for source in answer.sources)
+    assert all(line.startswith(f"{name} (") for line in answer.text.splitlines()), answer.text
+    # Never another speaker's words: Xi's sentences in a Putin answer, and the reverse.
+    other = {"vladimir poutine": "a insisté Xi", "xi jinping": "a déclaré Vladimir Poutine"}.get(key)
+    assert other is None or other not in answer.text
+
+
+def test_a_quoted_quote_keeps_one_pair_of_guillemets(engine):
+    answer = engine.ask("What did Putin say about relations with China?")
+    assert "« “J’ai été heureux" in answer.text  # the sentence is itself a quote: nested as “ ”
+    assert "« «" not in answer.text and "» »" not in answer.text
+
+
+def test_a_fact_in_the_sentence_after_its_subject_is_found(tmp_path, embedder):
+    """"Il a coûté…" holds the answer though it shares no word with "Combien a coûté le pont ?"."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "pont.txt").write_text(
+        "---\ntitle: Un pont sur l'Amour\ndate: 2026-03-02\nsource: AFP\n---\n"
+        "Le pont de Blagovechtchensk a été inauguré lundi entre la Russie et la Chine, au-dessus du "
+        "fleuve Amour. Il a coûté 19 milliards de roubles. Sa capacité atteint 630 camions par jour.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "data", seeds)
+    engine = Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
+    engine.rebuild()
+    assert "19 milliards de roubles" in engine.ask("Combien a coûté le pont ?").quoted[0]
+    assert "630 camions" in engine.ask("Combien de camions le pont peut-il laisser passer ?").quoted[0]
+    assert "19 milliards de roubles" in engine.ask("How much did the bridge cost?").quoted[0]

@@ -15,7 +15,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.tgbot.handlers import refused, reply, typing, ui_language
 from config.settings import Settings
-from index.answers import format_date
+from index.present import format_date
 from index.language import Language
 from index.web.add import AddResult, add_urls, update_feeds
 

@@ -48,25 +48,42 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command")
 
-    index = sub.add_parser("index", help="build or inspect the index").add_subparsers(dest="index_command", required=True)
+    index_parser = sub.add_parser("index", help="build, fill or inspect the index")
+    index_parser.set_defaults(handler=lambda args, settings: _usage(index_parser))
+    index = index_parser.add_subparsers(dest="index_command", metavar="{rebuild,status,add,update,gc}")
     p = index.add_parser("rebuild", help="index new and changed articles, drop removed ones")
     p.add_argument("--seeds", type=Path, help="folder of article files (default: the seeds_dir setting)")
     p.add_argument("--full", action="store_true", help="re-embed every article")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(handler=cmd_rebuild)
     p = index.add_parser("status", help="what the index holds")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the status as one JSON object")
     p.set_defaults(handler=cmd_status)
+    p = index.add_parser("add", help="fetch web pages or RSS/Atom feeds into the seeds, then rebuild")
+    p.add_argument("urls", nargs="+", metavar="URL", help="an article page or a feed")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per page, then the rebuild summary")
+    p.add_argument("--no-rebuild", action="store_true", help="only save the pages; index them later")
+    p.set_defaults(handler=cmd_add)
+    p = index.add_parser("update", help="fetch the sources.feeds, add what is new, then rebuild")
+    p.add_argument("--json", action="store_true", help="JSON Lines: one object per feed item, then the rebuild summary")
+    p.add_argument("--no-rebuild", action="store_true", help="only save the pages; index them later")
+    p.set_defaults(handler=cmd_update)
+    p = index.add_parser(
+        "gc", help="drop this deployment's collections of other models or chunkings (run once every machine has rebuilt)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would be dropped, drop nothing")
+    p.add_argument("--json", action="store_true", help="print what was (or would be) dropped as one JSON object")
+    p.set_defaults(handler=cmd_gc)
 
     p = sub.add_parser("search", help="the best passages for a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
-    p.add_argument("--top-k", type=int, default=None)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--top-k", type=int, default=None, help="how many passages (default: the retrieval.top_k setting)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("ask", help="a cited answer to a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the answer and its sources as one JSON object")
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("chat", help="an interactive chat with follow-ups")
@@ -74,13 +91,23 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="retrieval and answer quality on a labelled question set")
     p.add_argument("--dataset", type=Path, default=None, help="JSON Lines question set (default: the bundled one)")
-    p.add_argument("--distractors", type=Path, default=None, help="extra articles indexed with the seeds")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--articles", "--distractors", type=Path, action="append", default=None, dest="articles",
+        help="a folder of articles indexed with the seeds; repeatable (default: tests/eval/distractors and "
+        "tests/eval/articles)",
+    )
+    p.add_argument("--json", action="store_true", help="print the whole report, per case, as JSON")
     p.set_defaults(handler=cmd_eval)
 
     p = sub.add_parser("bot", help="run the Telegram bot")
     p.set_defaults(handler=cmd_bot)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """A command group given no subcommand: say what it has, not "required: index_command"."""
+    parser.print_help(sys.stderr)
+    return 2
 
 
 def _setup_logging(level: str) -> None:
@@ -94,6 +121,35 @@ def _engine(settings, build_if_missing: bool = True):
     from index.engine import Engine
 
     return Engine.open(settings, build_if_missing=build_if_missing)
+
+
+def _serving_engine(settings):
+    """The engine of the long-running front ends: an index built with another encoder (every
+    deployment after an encoder upgrade) is rebuilt before serving, its progress logged."""
+    engine = _engine(settings)
+    reason = engine.stale()
+    if reason:
+        log.warning("%s: re-embedding every article before serving", reason)
+        print(f"depeche: {reason}: re-embedding every article first…", file=sys.stderr, flush=True)
+        report = engine.rebuild(progress=_LogProgress)
+        log.warning("rebuilt: %d chunks embedded in %.0f s", report.chunks_embedded, report.seconds)
+    return engine
+
+
+class _LogProgress:
+    """Rebuild progress as log lines, about every tenth of the way (the bot's terminal may be a log)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.next = total, 0, 0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done >= self.next:
+            log.warning("embedding: %d of %d chunks", self.done, self.total)
+            self.next = self.done + max(1, self.total // 10)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def _progress(enabled: bool) -> Callable | None:
@@ -118,12 +174,59 @@ def cmd_rebuild(args, settings) -> int:
         print(f"  {line}")
     if report.reason:
         print(report.reason)
-    print(
+    print(_rebuild_summary(report))
+    return 0
+
+
+def _rebuild_summary(report) -> str:
+    """The rebuild's one-line summary (and a second when the store had lost vectors)."""
+    line = (
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
         f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}; "
-        f"{report.chunks_embedded} chunks embedded, {report.chunks_total} in the index; {report.seconds:.1f} s"
+        f"{report.chunks_embedded} {_chunks(report.chunks_embedded)} embedded, {report.chunks_total} in the index; "
+        f"{report.seconds:.1f} s"
     )
-    return 0
+    if report.vectors_restored:
+        line += f"\n{report.vectors_restored} vectors were missing from the store and were re-embedded"
+    return line
+
+
+def _chunks(n: int) -> str:
+    return "chunk" if n == 1 else "chunks"
+
+
+def cmd_add(args, settings) -> int:
+    """`depeche index add URL…`."""
+    from index.web.add import add_urls
+
+    return _report_sources(args, settings, add_urls(settings, args.urls))
+
+
+def cmd_update(args, settings) -> int:
+    """`depeche index update`."""
+    from index.web.add import update_feeds
+
+    if not settings.sources.feeds:
+        print("depeche: no feeds to update: set sources.feeds (DEPECHE_SOURCES__FEEDS=url1,url2).", file=sys.stderr)
+        return 2
+    return _report_sources(args, settings, update_feeds(settings))
+
+
+def _report_sources(args, settings, results) -> int:
+    """A line per page (or JSON Lines), then the incremental rebuild and its summary line."""
+    for result in results:
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        elif result.status == "failed":
+            print(f"failed     {result.error}", flush=True)
+        else:
+            where = f"{result.outlet or '-'}, {result.date or 'undated'}"
+            also = f" (same text as {result.article_id})" if result.status == "duplicate" else f" ({result.article_id})"
+            print(f"{result.status:<10} {where} — {result.title}{also}", flush=True)
+    if not args.no_rebuild:
+        report = _engine(settings, build_if_missing=False).rebuild(progress=_progress(not args.json))
+        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else _rebuild_summary(report))
+    return 1 if any(result.status == "failed" for result in results) else 0
 
 
 def cmd_status(args, settings) -> int:
@@ -137,6 +240,29 @@ def cmd_status(args, settings) -> int:
     print(f"dates: {status.date_min or '-'} to {status.date_max or '-'}")
     print(f"model: {status.model} (collection {status.collection})")
     print(f"last rebuilt: {status.last_rebuilt}")
+    print(f"vectors: {status.vectors_present} of {status.vectors_expected} present")
+    if status.vectors_present is not None and status.vectors_present < (status.vectors_expected or 0):
+        print("  search uses BM25 alone for the missing ones: run `depeche index rebuild` to re-embed them")
+    return 0
+
+
+def cmd_gc(args, settings) -> int:
+    """`depeche index gc`."""
+    from index.rebuild import collect_garbage
+    from index.store import open_client
+
+    # No model to load: collections are told apart by name and label.
+    report = collect_garbage(settings, open_client(settings.chroma, settings.data_dir), dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 0
+    verb = "would drop" if report.dry_run else "dropped"
+    for name in report.dropped:
+        print(f"{verb} {name}")
+    for name in report.unlabelled:
+        print(f"left alone {name}: named like this deployment's but unlabelled (made before deployments); "
+              "delete it by hand if it is yours")
+    print(f"deployment {report.deployment}: {len(report.dropped)} collection(s) {verb}, kept {report.current}")
     return 0
 
 
@@ -159,7 +285,8 @@ def answer_json(answer) -> dict:
         "abstained": answer.abstained,
         "sources": [
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
-             "passage": s.passage}
+             "passage": s.passage,
+             "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None}
             for s in answer.sources
         ],
     }
@@ -181,9 +308,10 @@ def _questions(question: str) -> Iterable[str]:
     if question != "-":
         yield question
         return
+    # Every line, blank ones too: each gets its JSON line (an `error` for a blank one), so output
+    # lines match input lines.
     for line in sys.stdin:
-        if line.strip():
-            yield line.rstrip("\n")
+        yield line.rstrip("\n")
 
 
 def _run_questions(args, settings, one: Callable[[object, str], dict], text: Callable[[object, str], str]) -> int:
@@ -247,7 +375,7 @@ def cmd_eval(args, settings) -> int:
     from index.evals.runner import run_eval
 
     dataset = args.dataset or EVAL_DIR / "questions.jsonl"
-    distractors = args.distractors or (EVAL_DIR / "distractors" if (EVAL_DIR / "distractors").is_dir() else None)
+    articles = args.articles or [d for d in (EVAL_DIR / "distractors", EVAL_DIR / "articles") if d.is_dir()]
     if not dataset.is_file():
         print(f"depeche: no question set at {dataset}", file=sys.stderr)
         return 2
@@ -256,7 +384,7 @@ def cmd_eval(args, settings) -> int:
     except ValueError as exc:
         print(f"depeche: {exc}", file=sys.stderr)
         return 2
-    report = run_eval(settings, Embedder(settings.embedding), dataset, distractors, settings.data_dir / "eval")
+    report = run_eval(settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval")
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
     return 0
 
@@ -268,7 +396,7 @@ def cmd_bot(args, settings) -> int:
         return 2
     from bot.tgbot.app import run
 
-    run(settings, _engine(settings))
+    run(settings, _serving_engine(settings))
     return 0
 
 
@@ -276,7 +404,7 @@ def cmd_chat(args, settings) -> int:
     """`depeche chat`."""
     from bot.chat import chat
 
-    return chat(settings, _engine)
+    return chat(settings, _serving_engine)
 
 
 def run_main(args, settings) -> int:

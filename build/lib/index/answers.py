@@ -1,23 +1,34 @@
 """The third stage of a question's route: the sentences of the retrieved passages that state the
-fact asked for, quoted and cited — or the decision to abstain."""
+fact asked for, quoted and cited — or the decision to abstain.
+
+A sentence is scored on what it states, not on repeating the question: the encoder's similarity to
+the question, the kind of fact asked (a duration, an amount, a date, a person, a quote…) against
+what the sentence states, and the question terms of the sentence and of the one before it (so
+"Il a coûté 19 milliards de roubles." inherits "Le pont de Blagovechtchensk…"). Who-said-what
+questions rank the quotes of the person asked about first, and never present another speaker's
+words as theirs.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from config.settings import RetrievalSettings
+from index.facts import AskedFact, StatedFacts, asked_fact, stated_facts, states_asked_fact
 from index.language import Language, detect_language, phrase
 from index.lexical import tokenize
-from index.models import Answer, Hit, Source
+from index.models import Answer, Hit, Source, SpeakerInfo
 from index.present import byline
 from index.questions import Question
-from index.text import MONTHS_FR, split_sentences
+from index.quotes import Speaker, resolve_speaker
+from index.text import fold, split_sentences
 
 if TYPE_CHECKING:
     from index.embeddings import Embedder
@@ -25,31 +36,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_DATE = re.compile(
-    r"\b(\d{1,2}(er)?\s+(%s)|(%s)\s+\d{4}|\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|(premier|second|1er|2e)\s+semestre|"
-    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche))\b" % ("|".join(MONTHS_FR), "|".join(MONTHS_FR)),
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(r"\d+")
-_NAME = re.compile(r"(?<![.!?«\"]\s)(?<!^)\b[A-ZÉÈÀÂ][\w’'-]{2,}")
-
-WHEN = re.compile(r"\b(quand|jusqu|date|quel jour|quel mois|en quelle année|when|until|what date|which day)\b", re.I)
-HOW_MUCH = re.compile(r"\b(combien|quel montant|quel volume|quelle durée|how much|how many|how long|what volume|amount)\b", re.I)
-WHO = re.compile(r"\b(qui|quel dirigeant|quel conseiller|quelle chaîne|who|which channel|whom)\b", re.I)
-WHERE = re.compile(r"\b(où|dans quelle ville|quel pays|where|which city)\b", re.I)
-
-# The sentence scorer's weights, tuned by hand on tests/eval (`depeche eval`, facts found) with
-# all-MiniLM-L6-v2: each moved the share of answers holding the expected fact by a question or
-# more. A coming change replaces this scorer, so they are not settings.
-FOCUS_WEIGHT = 0.5  # the asked follow-up's own words, against the carried ones
-DATE_BONUS = 0.35  # the question asks when, and the sentence states a date it doesn't
-NUMBER_BONUS = 0.3  # the question asks how much or many, and the sentence holds a new number
-NAME_BONUS = 0.15  # the question asks who or where, and the sentence names someone new
+# The scorer's weights, tuned on tests/eval (`depeche eval`: facts found, quotes right, sentences
+# per answer) with multilingual-e5-small; BENCHMARKS.md has the figures. They are constants next to
+# the one function that uses them, not settings: they move together.
+FOCUS_WEIGHT = 1.0  # in a follow-up, its own words…
+CARRIED_WEIGHT = 0.5  # …against the terms carried from the previous question
+CONTEXT_WEIGHT = 0.6  # question terms found in the sentence before ("Il a coûté…" after "Le pont…")
+FACT_BONUS = 0.4  # the sentence states the kind of fact asked (a date, an amount, a duration…)
+SPEAKER_BONUS = 1.0  # who-said-what: the sentence quotes the person asked about
+UNQUOTED_PENALTY = 0.5  # who-said-what: the sentence quotes no one
 RANK_BONUS = 0.1  # divided by the passage's rank
+REPEAT_PENALTY = 0.5  # a follow-up's answer quotes the previous answer's sentence only if it still wins
 FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer nothing
 FRAGMENT_WORDS = 5
-RUNNER_UP_RATIO = 0.7  # a second or third sentence must score this share of the best
+RUNNER_UP_RATIO = 0.75  # a second or third sentence must score this share of the best
 MAX_SENTENCES = 3
+# Near-miss abstention: a question asking for one of these kinds, none of whose best sentences
+# states one, is answered "the articles don't say".
+SPECIFIC_KINDS = frozenset({"date", "duration", "amount", "quantity"})
+NEAR_MISS_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class Candidate:
     score: float
     coverage: float
     terms: frozenset[str]
+    start: int = 0  # offsets in the article body
+    end: int = 0
+    speaker: SpeakerInfo | None = None
+    states_fact: bool = True  # states a fact of the kind asked (always, for open questions)
 
 
 @dataclass(frozen=True)
@@ -71,27 +80,33 @@ class Evidence:
     dense: float  # best cosine between the question and a passage
 
 
-def _states_new(pattern: re.Pattern, text: str, asked: str) -> bool:
-    """Whether `text` holds a match of `pattern` that the (lower-cased) question does not."""
-    return any(m.group(0).lower() not in asked for m in pattern.finditer(text))
-
-
 def should_abstain(evidence: Evidence, settings: RetrievalSettings) -> bool:
     """The abstention rule: too little of the question covered, and no passage close in meaning."""
     return evidence.coverage < settings.min_coverage and evidence.dense < settings.min_dense
 
 
 class Extractor:
-    """Picks and cites the sentences that answer; `idf` weighs question terms by corpus rarity."""
+    """Picks and cites the sentences that answer; `idf` weighs question terms by corpus rarity.
+
+    df, n_docs: document frequencies of the corpus's terms (off the BM25 index); embedder: the
+    encoder, for question-sentence similarity; settings: retrieval settings (abstention thresholds,
+    the similarity's weight and depth); articles: the generation's article entries (their speakers
+    and titles resolve who-said-what questions).
+    """
 
     def __init__(
-        self, df: dict[str, int], n_docs: int, embedder: Embedder | None = None,
+        self,
+        df: dict[str, int],
+        n_docs: int,
+        embedder: Embedder | None = None,
         settings: RetrievalSettings | None = None,
+        articles: Mapping[str, dict] | None = None,
     ) -> None:
         self.df = df
         self.n_docs = max(n_docs, 1)
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
+        self.articles = articles or {}
         self.max_sentences = MAX_SENTENCES
 
     def answer(self, question: Question, result: Retrieval) -> tuple[Answer, Evidence]:
@@ -101,26 +116,30 @@ class Extractor:
         evidence = self.evidence(standalone, hits, result.dense_best)
         if not hits:
             return abstain(question.text, question.language, standalone), evidence
+        asked = asked_fact(question.text)
+        if not asked.kinds and standalone != question.text:
+            asked = asked_fact(standalone)  # "Et pour les citoyens chinois ?" asks what the last one did
+        candidates = self.candidates(standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted)
+        candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector)
+        # A sentence can be closer to the question than any whole passage is (an English question
+        # sharing no term with the French text has only the encoder to go by).
+        evidence = Evidence(evidence.coverage, max(evidence.dense, sentence_dense))
         if should_abstain(evidence, self.settings):
             log.info("abstaining: coverage %.2f, dense %.2f", evidence.coverage, evidence.dense)
             return abstain(question.text, question.language, standalone), evidence
-        candidates = self.candidates(standalone, hits, focus=question.text)
-        weight = self.settings.sentence_dense_weight
-        if weight > 0 and candidates and self.embedder is not None:
-            # Only the lexical front-runners are embedded: encoding every sentence of every hit
-            # cost most of an ask's time (about 14 ms a sentence on 2 cores).
-            head = candidates[: self.settings.sentence_rerank_depth]
-            vectors = self.embedder.encode_sentences([c.text for c in head])
-            query_vector = result.query_vector
-            if query_vector is None:
-                query_vector = self.embedder.encode_query(standalone)
-            candidates = self.rerank(candidates, vectors @ query_vector, weight)
-        return compose(question.text, self.select(candidates), question.language, standalone), evidence
+        if _near_miss(asked, candidates):
+            log.info("abstaining: no sentence states the %s asked for", "/".join(sorted(asked.kinds)))
+            return abstain(question.text, question.language, standalone), evidence
+        speaker = self._speaker_asked(asked, hits)
+        return compose(question.text, self.select(candidates), question.language, standalone, *speaker), evidence
 
     def idf(self, term: str) -> float:
         """BM25's idf; a term the corpus never uses weighs the most."""
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def _weight(self, terms: set[str] | frozenset[str]) -> float:
+        return sum(self.idf(t) for t in terms)
 
     def evidence(self, query: str, hits: list[Hit], dense: float) -> Evidence:
         """How much of the question the best passage covers.
@@ -138,40 +157,64 @@ class Extractor:
         best = max(sum(self.idf(t) for t in terms & set(tokenize(hit.text))) for hit in hits)
         return Evidence(best / total, dense)
 
-    def candidates(self, query: str, hits: list[Hit], focus: str = "") -> list[Candidate]:
-        """Every sentence of the hits, scored: shared rare terms, the kind of fact asked, passage rank.
+    def candidates(
+        self,
+        query: str,
+        hits: list[Hit],
+        focus: str = "",
+        asked: AskedFact | None = None,
+        repeated: frozenset[str] = frozenset(),
+    ) -> list[Candidate]:
+        """Every sentence of the hits, scored on question terms (its own and its context's), the
+        kind of fact asked, the speaker asked about, and the passage's rank; best first.
 
         `focus` is the question as asked: in a rewritten follow-up its own words matter most.
         """
+        asked = asked if asked is not None else asked_fact(focus or query)
         terms = set(tokenize(query))
         total = sum(self.idf(t) for t in terms) or 1.0
         focus_terms = set(tokenize(focus)) & terms if focus else set()
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
-        wants_date, wants_number = bool(WHEN.search(query)), bool(HOW_MUCH.search(query))
-        wants_name, wants_place = bool(WHO.search(query)), bool(WHERE.search(query))
-        # A date, number or name the question already states is not an answer to it.
-        asked = query.lower()
-        asked_words = set(re.findall(r"\w+", asked))
+        follow_up = bool(focus_terms) and focus_terms != terms
+        asked_folded = fold(f"{focus} {query}")
         out: list[Candidate] = []
         for hit in hits:
+            speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
+            previous: frozenset[str] = frozenset()
             for start, end in split_sentences(hit.text):
                 text = hit.text[start:end]
                 sentence_terms = frozenset(tokenize(text))
-                matched = terms & sentence_terms
-                coverage = sum(self.idf(t) for t in matched) / total
-                score = coverage
-                if focus_terms and focus_terms != terms:
-                    score += FOCUS_WEIGHT * sum(self.idf(t) for t in focus_terms & sentence_terms) / focus_total
-                if wants_date and _states_new(_DATE, text, asked):
-                    score += DATE_BONUS
-                if wants_number and any(n not in asked_words for n in _NUMBER.findall(text)):
-                    score += NUMBER_BONUS
-                if (wants_name or wants_place) and any(m.lower() not in asked_words for m in _NAME.findall(text)):
-                    score += NAME_BONUS
+                coverage = self._weight(terms & sentence_terms) / total
+                in_context = self._weight(terms & (sentence_terms | previous)) / total
+                previous = sentence_terms
+                score = max(coverage, CONTEXT_WEIGHT * in_context)
+                if follow_up:
+                    # The terms carried from the previous question set the topic; the follow-up's
+                    # own words say what is new ("Et pour les citoyens chinois ?").
+                    score = CARRIED_WEIGHT * score + FOCUS_WEIGHT * self._weight(focus_terms & sentence_terms) / focus_total
+                # A date or number the question already gives is not an answer to it.
+                stated = stated_facts(text)
+                fresh = StatedFacts(tuple(m for m in stated.mentions if fold(m.text) not in asked_folded))
+                states = states_asked_fact(asked, fresh)
+                if asked.kinds and states:
+                    score += FACT_BONUS
+                speaker = _speaker_of(hit, hit.start + start, hit.start + end)
+                if asked.who_said_what:
+                    if speaker is None:
+                        score -= UNQUOTED_PENALTY
+                    elif speaker_key is not None and speaker.key != speaker_key:
+                        continue  # another speaker's words are never presented as the one asked about
+                    elif speaker_key is not None:
+                        score += SPEAKER_BONUS
                 score += RANK_BONUS / hit.rank
+                if text in repeated:
+                    score -= REPEAT_PENALTY
                 if len(text.split()) < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
-                out.append(Candidate(hit, text, score, coverage, sentence_terms & terms))
+                out.append(
+                    Candidate(hit, text, score, coverage, sentence_terms & terms, hit.start + start,
+                              hit.start + end, speaker, states)
+                )
         return sorted(out, key=lambda c: -c.score)
 
     @staticmethod
@@ -181,12 +224,7 @@ class Extractor:
         return sorted(head, key=lambda c: -c.score) + candidates[len(head):]
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The best sentence, plus up to two more that score nearly as well.
-
-        A runner-up is not required to add question terms: the words of an answer are by
-        definition not the question's, so the sentence that holds it often repeats the terms
-        the best one already matched (on tests/eval this finds the facts of two more questions).
-        """
+        """The best sentence, plus up to two more that score nearly as well."""
         if not candidates:
             return []
         chosen = [candidates[0]]
@@ -197,9 +235,70 @@ class Extractor:
                 chosen.append(cand)
         return chosen
 
+    def _rerank(
+        self, candidates: list[Candidate], query: str, query_vector: np.ndarray | None
+    ) -> tuple[list[Candidate], float]:
+        """The encoder's question–sentence similarity added to the front-runners' scores, and the best one."""
+        weight = self.settings.sentence_dense_weight
+        if weight <= 0 or not candidates or self.embedder is None:
+            return candidates, 0.0
+        # Only the front-runners are embedded: encoding every sentence of every hit cost most of
+        # an ask's time. Vectors are cached: the same passages come back often.
+        head = candidates[: self.settings.sentence_rerank_depth]
+        vectors = self.embedder.encode_sentences([c.text for c in head])
+        if query_vector is None:
+            query_vector = self.embedder.encode_query(query)
+        similarity = vectors @ query_vector
+        # Relative to the best: a multilingual encoder's cosines sit in a narrow band (0.75-0.9).
+        spread = float(similarity.max() - similarity.min()) or 1.0
+        return self.rerank(candidates, (similarity - similarity.min()) / spread, weight), float(similarity.max())
 
-def compose(question: str, chosen: list[Candidate], language: Language, standalone: str) -> Answer:
-    """Quote the chosen sentences with [n]; show dates when the cited articles differ in date."""
+    def _resolve(self, asked: AskedFact, article_id: str) -> str | None:
+        """The key of the speaker a who-said-what question names, in one article."""
+        entry = self.articles.get(article_id) or {}
+        speakers = [Speaker(name, key) for key, name in (entry.get("speakers") or {}).items()]
+        titles = {key: tuple(found) for key, found in (entry.get("titles") or {}).items()}
+        return resolve_speaker(asked.speaker, speakers, titles) if asked.speaker else None
+
+    def _speaker_asked(self, asked: AskedFact, hits: list[Hit]) -> tuple[str | None, str | None]:
+        """The key of the person a who-said-what question asks about, and their fullest name."""
+        if asked.who_said_what:
+            for hit in hits:
+                key = self._resolve(asked, hit.article_id)
+                if key is not None:
+                    return key, (self.articles.get(hit.article_id) or {}).get("speakers", {}).get(key)
+        return None, None
+
+
+def _speaker_of(hit: Hit, start: int, end: int) -> SpeakerInfo | None:
+    """The speaker the article attributes the sentence at body offsets [start, end) to."""
+    for speaker in hit.speakers:
+        if speaker.start < end and start < speaker.end:
+            return speaker
+    return None
+
+
+def _near_miss(asked: AskedFact, candidates: list[Candidate]) -> bool:
+    """A specific fact asked (a date, an amount…) that none of the best sentences states."""
+    if not asked.kinds or not asked.kinds <= SPECIFIC_KINDS or asked.who_said_what:
+        return False
+    return not any(c.states_fact for c in candidates[:NEAR_MISS_DEPTH])
+
+
+def compose(
+    question: str,
+    chosen: list[Candidate],
+    language: Language,
+    standalone: str,
+    speaker: str | None = None,
+    speaker_name: str | None = None,
+) -> Answer:
+    """Quote the chosen sentences with [n]; show dates when the cited articles differ in date.
+
+    `speaker`, the key of the person a who-said-what question asks about, puts their name
+    (`speaker_name`, else as the sentence writes it) before each of their quotes:
+    `Vladimir Poutine (AA, 4 février 2026) : « … » [1]`.
+    """
     sources: list[Source] = []
     numbers: dict[str, int] = {}
     for cand in chosen:
@@ -209,19 +308,34 @@ def compose(question: str, chosen: list[Candidate], language: Language, standalo
             hit = cand.hit
             sources.append(
                 Source(numbers[key], hit.article_id, hit.title, hit.date, hit.outlet, hit.text,
-                       hit.start, hit.end, hit.date_precision)
+                       hit.start, hit.end, hit.date_precision, cand.speaker)
             )
     dates = {(c.hit.date, c.hit.date_precision) for c in chosen}
     show_dates = len(dates) > 1 or any(d is None for d, _ in dates)
+    colon = " :" if language == "fr" else ":"
     lines = []
     for cand in chosen:
         n = numbers[f"{cand.hit.article_id}:{cand.hit.start}"]
-        line = f"« {cand.text.strip()} » [{n}]"
-        if show_dates:
-            when = byline(cand.hit.outlet, cand.hit.date, cand.hit.date_precision, language)
-            line = f"{when} : {line}" if language == "fr" else f"{when}: {line}"
+        line = f"{_quoted(cand.text)} [{n}]"
+        when = byline(cand.hit.outlet, cand.hit.date, cand.hit.date_precision, language)
+        if speaker is not None and cand.speaker is not None and cand.speaker.key == speaker:
+            line = f"{speaker_name or cand.speaker.name} ({when}){colon} {line}"
+        elif show_dates:
+            line = f"{when}{colon} {line}"
         lines.append(line)
-    return Answer(question, "\n".join(lines), sources, False, language, standalone)
+    return Answer(
+        question, "\n".join(lines), sources, False, language, standalone, quoted=tuple(c.text for c in chosen)
+    )
+
+
+def _quoted(sentence: str) -> str:
+    """A sentence in « ». Guillemets inside it become “ ” (French nests quotes that way), so a
+    sentence that is itself a quote does not read « « J'ai été heureux… »."""
+    sentence = sentence.strip()
+    if sentence.startswith("«") and sentence.endswith("»") and sentence.count("«") == 1:
+        return sentence
+    inner = re.sub(r"«\s*", "“", re.sub(r"\s*»", "”", sentence))
+    return f"« {inner} »"
 
 
 def abstain(question: str, language: Language, standalone: str) -> Answer:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from index import boilerplate
 from index.errors import ArticleUnreadable
 from index.models import Article, DatePrecision
 from index.text import MONTH_NUMBERS, WEEKDAYS_FR, split_sentences
@@ -20,7 +21,8 @@ __all__ = ["Notice", "ScanResult", "read_article", "scan_articles"]
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")  # read through the same extraction as pages fetched from the web
 MAX_TITLE_CHARS = 200
 # Share of control characters above which decoded text is noise from a binary file, not an article.
 MAX_CONTROL_SHARE = 0.3
@@ -141,6 +143,10 @@ def _read(path: Path, max_bytes: int) -> tuple[Article, list[tuple[NoticeKind, s
         raise _Skip(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
     notes: list[tuple[NoticeKind, str]] = []
     text = _decode(raw, notes)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from index.web.extract import page_markdown  # trafilatura loads only when there is HTML
+
+        text = page_markdown(text, url=None)
     parsed = _parse(text, notes)
     if not parsed.body:
         raise _Skip("no article text is left once headers and boilerplate are removed")
@@ -400,11 +406,18 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], _Meta]:
     meta = _Meta()
     kept: list[str] = []
     seen_text = 0
+    credit = None  # an agency named only in a photo credit: the outlet of last resort
     for line in lines:
         if not line:
             kept.append("")
             continue
         seen_text += 1
+        if (verdict := boilerplate.classify(line)) is not None:
+            meta.outlet = meta.outlet or verdict.outlet
+            credit = credit or verdict.credit
+            if verdict.drop:
+                kept.append("")
+                continue
         near_top = seen_text <= _HEADER_LINES
         if m := _MD_HEADING.match(line):
             # A Markdown heading is a paragraph of its own, never a run-on of the next line.
@@ -442,6 +455,7 @@ def _clean_lines(lines: list[str]) -> tuple[list[str], _Meta]:
             kept.append("")
             continue
         kept.append(line)
+    meta.outlet = meta.outlet or credit
     return kept, meta
 
 

@@ -15,10 +15,19 @@ class Turn:
     standalone_query: str
     answer: Answer
 
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return {"question": self.question, "standalone_query": self.standalone_query, "answer": self.answer.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Turn:
+        """The inverse of `to_dict`."""
+        return cls(data["question"], data["standalone_query"], Answer.from_dict(data["answer"]))
+
 
 @dataclass
 class Conversation:
-    """The last `max_turns` turns of a chat. Plain data, so it pickles for the bot's persistence."""
+    """The last `max_turns` turns of a chat. Plain data: `to_dict()` is what the bot's state store keeps."""
 
     max_turns: int = 6
     turns: list[Turn] = field(default_factory=list)
@@ -26,7 +35,17 @@ class Conversation:
     def add(self, answer: Answer) -> None:
         """Remember an answered question, forgetting the oldest turns beyond `max_turns`."""
         self.turns.append(Turn(answer.question, answer.standalone_query or answer.question, answer))
-        del self.turns[: -self.max_turns]
+        # `del turns[:-0]` deletes nothing: zero (no memory) must clear, not keep everything.
+        del self.turns[: max(0, len(self.turns) - max(0, self.max_turns))]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return {"max_turns": self.max_turns, "turns": [turn.to_dict() for turn in self.turns]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Conversation:
+        """The inverse of `to_dict`."""
+        return cls(int(data["max_turns"]), [Turn.from_dict(t) for t in data["turns"]])
 
     def reset(self) -> None:
         """Forget everything."""

@@ -63,6 +63,18 @@ class Engine:
             engine.rebuild()
         return engine
 
+    def stale(self) -> str | None:
+        """Why the current generation cannot serve this process (another encoder or chunking), or None."""
+        from index.snapshot import load_snapshot
+
+        snapshot = load_snapshot(self.settings.data_dir)
+        if snapshot is None or snapshot.manifest.get("fingerprint") == self.handle.fingerprint:
+            return None
+        return (
+            f"the index was built with {snapshot.manifest.get('model')} and other model or chunking "
+            f"settings than {self.embedder.name}"
+        )
+
     @property
     def client(self) -> ClientAPI:
         """The Chroma client in use (replaced when another process's rebuild is picked up)."""
@@ -86,7 +98,10 @@ class Engine:
 
     def status(self) -> IndexStatus:
         """What the current generation holds."""
-        snapshot = self.handle.current().snapshot
+        from index.store import vectors_present
+
+        loaded = self.handle.current()
+        snapshot = loaded.snapshot
         articles = snapshot.articles
         dates = sorted(a["date"] for a in articles.values() if a["date"])
         return IndexStatus(
@@ -99,6 +114,8 @@ class Engine:
             collection=snapshot.collection,
             last_rebuilt=snapshot.manifest["created"],
             generation=snapshot.generation,
+            vectors_present=vectors_present(loaded.store, snapshot.chunks),
+            vectors_expected=len(snapshot.chunks),
         )
 
     def articles(self) -> list[ArticleInfo]:

@@ -19,3 +19,11 @@ class StoreUnavailable(DepecheError):
 
 class BadQuestion(DepecheError):
     """The question is empty, too long or not text."""
+
+
+class FetchFailed(DepecheError):
+    """A web page or feed could not be fetched, or was refused (robots.txt, private address, not HTML)."""
+
+
+class EncoderUnavailable(DepecheError):
+    """The embedding model cannot load (missing file, engine or CPU features)."""

@@ -22,7 +22,7 @@ from index.errors import IndexNotBuilt
 from index.lexical import document_frequencies
 from index.retrieval import HybridRetriever
 from index.snapshot import Snapshot, current_generation, load_snapshot
-from index.store import VectorStore, describe, open_client
+from index.store import VectorStore, describe, open_client, warn_if_dense_missing
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,13 @@ class IndexHandle:
             store = VectorStore.open(
                 self.client, snapshot.collection, where=describe(self.settings.chroma, self.settings.data_dir)
             )
+            warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)  # once per generation
             df, n_docs = document_frequencies(snapshot.bm25)
             self._loaded = LoadedIndex(
                 snapshot,
                 store,
                 HybridRetriever(snapshot, store, self.embedder, self.settings.retrieval),
-                Extractor(df, n_docs, self.embedder, self.settings.retrieval),
+                Extractor(df, n_docs, self.embedder, self.settings.retrieval, snapshot.articles),
             )
             self._generation = snapshot.generation
             log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))

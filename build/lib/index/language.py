@@ -27,6 +27,7 @@ PHRASES: dict[str, dict[Language, str]] = {
     "sources": {"fr": "Sources", "en": "Sources"},
     "undated": {"fr": "non daté", "en": "undated"},
     "unknown_outlet": {"fr": "source non précisée", "en": "outlet not stated"},
+    "unknown_outlet_and_date": {"fr": "source et date non précisées", "en": "outlet and date not stated"},
     "empty_question": {
         "fr": "La question est vide : écrivez une question en toutes lettres.",
         "en": "The question is empty: please type a question.",

@@ -5,14 +5,37 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+
+def _import_bm25s():
+    """bm25s, without the numba JIT it imports whenever numba is installed (ranx brings it).
+
+    That import costs about 0.7 s, paid by every one-shot command, for a backend we never use:
+    we score with `get_scores` (numpy). numba is hidden only while bm25s loads, so the eval's
+    ranx still gets it.
+    """
+    missing = object()
+    saved = sys.modules.get("numba", missing)
+    if saved is missing:
+        sys.modules["numba"] = None  # makes `import numba` raise ImportError
+    try:
+        import bm25s
+        import bm25s.stopwords
+    finally:
+        if saved is missing:
+            del sys.modules["numba"]
+    return bm25s
+
+
+bm25s = _import_bm25s()
+STOPWORDS_EN, STOPWORDS_FRENCH = bm25s.stopwords.STOPWORDS_EN, bm25s.stopwords.STOPWORDS_FRENCH
 
 from index.text import fold, split_elisions
 

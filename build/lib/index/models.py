@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Literal
 
 DatePrecision = Literal["day", "month", "year", "unknown"]
@@ -35,6 +35,18 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class SpeakerInfo:
+    """Who a quoted sentence is by: the name as the article writes it, a key shared by every name
+    of that person in the article ("Vladimir Poutine", "Poutine", "le président russe"), and the
+    sentence's offsets in the article body."""
+
+    name: str
+    key: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
 class Hit:
     """One retrieved passage, with the article metadata a citation needs."""
 
@@ -49,6 +61,7 @@ class Hit:
     start: int
     end: int
     chunk_ids: tuple[str, ...] = ()
+    speakers: tuple[SpeakerInfo, ...] = ()  # the quoted sentences of the passage and who said them
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,19 @@ class Source:
     start: int = 0
     end: int = 0
     date_precision: DatePrecision = "unknown"
+    speaker: SpeakerInfo | None = None  # who said the quoted sentence, when it is a quotation
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (what the bot's state store keeps)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Source:
+        """The inverse of `to_dict`; keys this version does not know are ignored."""
+        known = _known(cls, data)
+        if isinstance(known.get("speaker"), dict):
+            known["speaker"] = SpeakerInfo(**_known(SpeakerInfo, known["speaker"]))
+        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,25 @@ class Answer:
     language: Literal["fr", "en"] = "fr"
     standalone_query: str = ""
     generated: bool = False  # True when an LLM wrote the text
+    quoted: tuple[str, ...] = ()  # the article sentences an extractive answer quotes
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict, sources included (what the bot's state store keeps)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        """The inverse of `to_dict`; keys this version does not know are ignored."""
+        known = _known(cls, data)
+        known["sources"] = [Source.from_dict(s) for s in known.get("sources", [])]
+        known["quoted"] = tuple(known.get("quoted", ()))
+        return cls(**known)
+
+
+def _known(cls: type, data: dict) -> dict:
+    """The items of `data` that are fields of dataclass `cls` (a newer writer may have added some)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
 
 
 @dataclass(frozen=True)
@@ -104,6 +149,10 @@ class IndexStatus:
     collection: str
     last_rebuilt: str | None  # ISO 8601 UTC
     generation: str | None
+    # Chunks of the generation with their vector in the store, of how many it has; fewer means
+    # searches run partly on BM25 alone until a rebuild re-embeds them.
+    vectors_present: int | None = None
+    vectors_expected: int | None = None
 
 
 @dataclass
@@ -118,6 +167,7 @@ class RebuildReport:
     notices: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_total: int = 0
+    vectors_restored: int = 0  # of chunks_embedded: vectors of unchanged chunks the store had lost
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -132,6 +182,7 @@ class RebuildReport:
             "skipped": len(self.skipped),
             "chunks_embedded": self.chunks_embedded,
             "chunks_total": self.chunks_total,
+            "vectors_restored": self.vectors_restored,
             "seconds": round(self.seconds, 3),
             "full": self.full,
             "reason": self.reason,
@@ -143,3 +194,18 @@ class RebuildReport:
             },
             "notices": self.notices,
         }
+
+
+@dataclass
+class GarbageReport:
+    """What `depeche index gc` dropped, kept and left alone."""
+
+    deployment: str
+    current: str
+    dropped: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)  # named like ours, no label: left alone
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        """The `--json` contract."""
+        return asdict(self)

@@ -37,6 +37,8 @@ def outlet_name(outlet: str | None, language: Language) -> str:
 
 def byline(outlet: str | None, date: str | None, precision: str, language: Language) -> str:
     """`AA, 4 février 2026`: who published a passage, and when."""
+    if not outlet and not date:
+        return phrase("unknown_outlet_and_date", language)  # not "source non précisée, non daté"
     return f"{outlet_name(outlet, language)}, {format_date(date, precision, language)}"
 
 

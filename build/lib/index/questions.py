@@ -34,12 +34,15 @@ class Question:
     text: str
     language: Language
     standalone: str
+    already_quoted: frozenset[str] = frozenset()  # the sentence the previous answer led with
 
 
 def prepare(question: object, conversation: Conversation | None, limit: int, llm: object | None = None) -> Question:
     """Check `question` and make it standalone (the LLM rewrites follow-ups when one is configured)."""
     text = check_question(question, limit)
-    return Question(text, detect_language(text), standalone_query(text, conversation, llm))
+    last = conversation.last_answer if conversation else None
+    quoted = frozenset(last.quoted[:1]) if last is not None else frozenset()
+    return Question(text, detect_language(text), standalone_query(text, conversation, llm), quoted)
 
 
 def check_question(question: object, limit: int) -> str:

@@ -19,13 +19,18 @@ from index.articles import scan_articles
 from index.chunking import chunk_article
 from index.embeddings import Embedder
 from index.errors import DepecheError
-from index.models import Article, RebuildReport
+from index.models import Article, GarbageReport, RebuildReport
+from index.quotes import attribute_quotes, speaker_titles
 from index.snapshot import ChunkRecord, Snapshot, load_snapshot, prune_generations, write_snapshot
-from index.store import VectorStore, collection_name, describe
+from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
+from index.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 256  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
+EMBED_BATCH = 256
+# Bump when ingestion or chunking code changes what a file yields: the next rebuild parses and
+# chunks every file again, even where its bytes are unchanged. 2: quoted sentences get a speaker.
+INGEST_VERSION = 2  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 
 class RebuildInProgress(DepecheError):
@@ -106,13 +111,23 @@ def _rebuild(
     elif full:
         report.reason = "--full: every article is re-embedded"
     report.full = full
-    name = collection_name(settings.chroma.collection, fingerprint)
+    deployment = settings.chroma.deployment_name
+    name = collection_name(deployment, fingerprint)
     store = VectorStore.open(
-        client, name, _collection_metadata(embedder, settings), create=True,
+        client, name, _collection_metadata(embedder, settings, fingerprint), create=True,
         where=describe(settings.chroma, settings.data_dir),
     )
+    # The store, not the manifest, says which vectors exist: a deleted store or a fresh server
+    # behind an unchanged manifest must be refilled, not trusted.
+    stored = store.all_ids()
 
-    reusable = previous.articles if previous is not None and not full else {}
+    reparse = previous is not None and previous.manifest.get("ingest_version") != INGEST_VERSION
+    if reparse and not report.reason:
+        report.reason = (
+            f"ingestion changed (version {previous.manifest.get('ingest_version', 1)} → {INGEST_VERSION}): "
+            "every file is parsed again; only chunks whose text changed are re-embedded"
+        )
+    reusable = previous.articles if previous is not None and not full and not reparse else {}
     known = previous.articles if previous is not None else {}
     articles: dict[str, dict] = {}
     chunks: list[ChunkRecord] = []
@@ -124,11 +139,16 @@ def _rebuild(
             articles[article.id] = old
             chunks.extend(previous.chunks[cid] for cid in old["chunk_ids"])
             continue
-        (report.updated if article.id in known else report.added).append(article.id)
         records = _records(article, settings)
         articles[article.id] = _article_entry(article, records)
         chunks.extend(records)
         fresh.extend(records)
+        before = known.get(article.id)
+        same = reparse and before is not None and before["content_hash"] == article.content_hash
+        if same and all(_same_text(rec, previous) for rec in records):
+            report.unchanged.append(article.id)  # parsed again, to the same chunks
+        else:
+            (report.updated if article.id in known else report.added).append(article.id)
 
     # A file that is still there but unreadable now keeps its previous version: nothing is lost.
     unreadable = {n.article_id for n in scan.notices if n.kind == "skipped"}
@@ -146,20 +166,35 @@ def _rebuild(
         else:
             report.removed.append(article_id)
 
-    report.chunks_embedded = _embed_missing(store, embedder, fresh, articles, progress)
+    fresh_ids = {rec.id for rec in fresh}
+    # --full re-embeds every chunk even where a vector is stored (same ids: content hashes).
+    # A file parsed again after an ingestion change keeps its chunk ids (they hash the file's
+    # bytes): a chunk whose text changed under the same id is re-embedded in place.
+    todo = chunks if full else [rec for rec in chunks if rec.id not in stored or not _same_text(rec, previous)]
+    report.vectors_restored = sum(1 for rec in todo if rec.id not in fresh_ids and rec.id not in stored)
+    if report.vectors_restored:
+        log.warning(
+            "%d vectors of unchanged articles were missing from %s; re-embedding them",
+            report.vectors_restored, store.where,
+        )
+    report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
     manifest = {
         "collection": name,
+        "deployment": deployment,
         "fingerprint": fingerprint,
         "model": embedder.name,
         "dimension": embedder.dimension,
         "chunking": settings.chunking.model_dump(),
+        "ingest_version": INGEST_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "articles": articles,
     }
-    changed = report.added or report.updated or report.removed or previous is None
+    # Restored vectors get a new generation too: readers in other processes reopen the store on a
+    # new generation, and only then see vectors written since they opened it.
+    changed = report.added or report.updated or report.removed or previous is None or report.vectors_restored or reparse
     if changed or previous.collection != name:
         write_snapshot(settings.data_dir, manifest, chunks)
-    _collect_garbage(client, store, {rec.id for rec in chunks}, settings.chroma.collection, name)
+    _remove_stale(store, stored, {rec.id for rec in chunks})
     prune_generations(settings.data_dir)
     report.chunks_total = len(chunks)
     report.seconds = time.perf_counter() - started
@@ -167,11 +202,21 @@ def _rebuild(
     return report
 
 
+def _same_text(rec: ChunkRecord, previous: Snapshot | None) -> bool:
+    """Whether the previous generation holds this chunk id with the same text."""
+    old = previous.chunks.get(rec.id) if previous is not None else None
+    return old is None or old.text == rec.text
+
+
 def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     # The content hash in the id keeps an old and a new version of an article apart until the swap.
     version = article.content_hash[:12]
+    quoted = _quoted_sentences(article)
     return [
-        ChunkRecord(f"{article.id}:{version}:{c.index}", article.id, c.index, c.text, c.start, c.end)
+        ChunkRecord(
+            f"{article.id}:{version}:{c.index}", article.id, c.index, c.text, c.start, c.end,
+            tuple(q for q in quoted if c.start <= q[0] and q[1] <= c.end),
+        )
         for c in chunk_article(
             article,
             max_words=settings.chunking.max_words,
@@ -180,8 +225,38 @@ def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     ]
 
 
+def _quoted_sentences(article: Article) -> list[tuple[int, int, str, str]]:
+    """[start, end, name, key] of every sentence of the article that quotes or reports someone."""
+    spans = split_sentences(article.body)
+    return [
+        (start, end, speaker.name, speaker.key)
+        for (start, end), speaker in zip(spans, attribute_quotes(article.body, spans))
+        if speaker is not None
+    ]
+
+
+def _fuller(name: str, than: str) -> bool:
+    """Whether `name` names a person better: a proper name ("Vladimir Poutine") beats a title
+    ("le président russe"), then the longer one wins."""
+
+    def rank(candidate: str) -> tuple[bool, int]:
+        proper = candidate[:1].isupper() and not candidate.lower().startswith(("le ", "la ", "les ", "l'", "l’"))
+        return proper, len(candidate)
+
+    return rank(name) > rank(than)
+
+
 def _article_entry(article: Article, records: list[ChunkRecord]) -> dict:
+    # Who the article quotes (the fullest name of each) and the titles it gives them: what a
+    # who-said-what question is resolved against.
+    speakers: dict[str, str] = {}
+    for rec in records:
+        for _, _, name, key in rec.speakers:
+            if _fuller(name, speakers.get(key, "")):
+                speakers[key] = name
     return {
+        "speakers": speakers,
+        "titles": {key: list(titles) for key, titles in speaker_titles(article.body).items()},
         "title": article.title,
         "date": article.date,
         "date_precision": article.date_precision,
@@ -193,16 +268,14 @@ def _article_entry(article: Article, records: list[ChunkRecord]) -> dict:
     }
 
 
-def _embed_missing(
+def _embed(
     store: VectorStore,
     embedder: Embedder,
-    records: list[ChunkRecord],
+    todo: list[ChunkRecord],
     articles: dict[str, dict],
     progress: ProgressFactory | None,
 ) -> int:
-    """Embed and store the chunks not already in the collection; returns how many were embedded."""
-    present = store.existing([rec.id for rec in records])
-    todo = [rec for rec in records if rec.id not in present]
+    """Embed and store these chunks, batch by batch; returns how many were embedded."""
     bar = progress(len(todo)) if progress and todo else None
     try:
         for start in range(0, len(todo), EMBED_BATCH):
@@ -236,8 +309,10 @@ def _chunk_metadata(rec: ChunkRecord, article: dict) -> dict:
     }
 
 
-def _collection_metadata(embedder: Embedder, settings: Settings) -> dict:
+def _collection_metadata(embedder: Embedder, settings: Settings, fingerprint: str) -> dict:
     return {
+        "deployment": settings.chroma.deployment_name,  # what `depeche index gc` checks before dropping
+        "fingerprint": fingerprint,
         "model": embedder.name,
         "dimension": embedder.dimension,
         "query_prefix": embedder.settings.query_prefix,
@@ -247,15 +322,41 @@ def _collection_metadata(embedder: Embedder, settings: Settings) -> dict:
     }
 
 
-def _collect_garbage(client: ClientAPI, store: VectorStore, live: set[str], base: str, current: str) -> None:
-    """Drop vectors no generation needs: old versions, removed articles, other models' collections."""
-    if store.count() != len(live):
-        stale = store.all_ids() - live
-        if stale:
-            log.info("removing %d stale chunks", len(stale))
-            store.delete(stale)
-    for collection in client.list_collections():
-        other = getattr(collection, "name", collection)
-        if other != current and other.startswith(f"{base}-") and len(other) == len(current):
-            log.info("removing collection %s of a previous model or chunking", other)
-            client.delete_collection(other)
+def _remove_stale(store: VectorStore, stored: set[str], live: set[str]) -> None:
+    """Drop this collection's vectors no generation needs: old versions, removed articles.
+
+    Only ids seen before this rebuild wrote, and only in its own collection: other collections
+    (another model still queried by peers, another deployment) are never touched here.
+    """
+    stale = stored - live
+    if stale:
+        log.info("removing %d stale chunks from %s", len(stale), store.name)
+        store.delete(stale)
+
+
+def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False) -> GarbageReport:
+    """Drop this deployment's collections of other models or chunkings (never another deployment's).
+
+    Peers of the deployment still on the previous model query its collection until they rebuild:
+    run this once every machine has rebuilt. Keeps the collection the current generation uses.
+    """
+    with rebuild_lock(settings.data_dir):
+        snapshot = load_snapshot(settings.data_dir)
+        if snapshot is None:
+            raise DepecheError(
+                f"There is no index in {settings.data_dir}: garbage collection keeps the collection the "
+                "current index uses, so run it where an index is built (`depeche index rebuild`)."
+            )
+        deployment = settings.chroma.deployment_name
+        where = describe(settings.chroma, settings.data_dir)
+        owned, unlabelled = deployment_collections(client, deployment, where)
+        report = GarbageReport(deployment, snapshot.collection, dry_run=dry_run)
+        report.unlabelled = sorted(n for n in unlabelled if n != snapshot.collection)
+        for collection in sorted(owned, key=lambda c: c.name):
+            if collection.name == snapshot.collection:
+                continue
+            report.dropped.append(collection.name)
+            if not dry_run:
+                log.info("dropping collection %s (%s)", collection.name, (collection.metadata or {}).get("model"))
+                drop_collection(client, collection.name, where)
+        return report

@@ -7,12 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from config.settings import RetrievalSettings
 from index.embeddings import Embedder
-from index.models import Hit
+from index.language import detect_language
+from index.models import Hit, SpeakerInfo
 from index.snapshot import Snapshot
 from index.store import VectorStore
 
@@ -48,8 +47,12 @@ class Retrieval:
     query_vector: np.ndarray | None = None  # reused to rank answer sentences
 
 
-class HybridRetriever(BaseRetriever):
-    """Dense + BM25 over one index generation, behind LlamaIndex's retriever interface."""
+class HybridRetriever:
+    """Dense + BM25 over one index generation.
+
+    A plain class, not a LlamaIndex `BaseRetriever`: importing llama_index.core costs about a
+    second, which every one-shot command paid; the eval's LlamaIndex baselines import it there.
+    """
 
     def __init__(
         self,
@@ -59,7 +62,6 @@ class HybridRetriever(BaseRetriever):
         settings: RetrievalSettings,
         mode: str = "hybrid",
     ) -> None:
-        super().__init__()
         self.snapshot = snapshot
         self.store = store
         self.embedder = embedder
@@ -114,13 +116,19 @@ class HybridRetriever(BaseRetriever):
         started = time.perf_counter()
         fused = weighted_rrf(
             [
-                ([cid for cid, _ in dense], self.settings.dense_weight),
+                ([cid for cid, _ in dense], self._dense_weight(query)),
                 ([cid for cid, _ in lexical], self.settings.bm25_weight),
             ],
             self.settings.rrf_k,
         )
         timings.add("fusion", time.perf_counter() - started)
         return fused, dense_best
+
+    def _dense_weight(self, query: str) -> float:
+        """English questions over French articles lean on the multilingual encoder, not on BM25."""
+        if detect_language(query) == "en":
+            return self.settings.english_dense_weight
+        return self.settings.dense_weight
 
     def _merge(self, ranked: list[tuple[str, float]], top_k: int) -> list[Hit]:
         """Fold overlapping chunks of one article into one passage, keeping the better score."""
@@ -154,23 +162,19 @@ class HybridRetriever(BaseRetriever):
                     start=span["start"],
                     end=span["end"],
                     chunk_ids=tuple(span["ids"]),
+                    speakers=self._speakers(span["ids"]),
                 )
             )
         return hits
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [
-            NodeWithScore(
-                node=TextNode(
-                    id_=hit.chunk_ids[0],
-                    text=hit.text,
-                    metadata={"article_id": hit.article_id, "title": hit.title, "date": hit.date or "",
-                              "outlet": hit.outlet or "", "start": hit.start, "end": hit.end},
-                ),
-                score=hit.score,
-            )
-            for hit in self.search(query_bundle.query_str)
-        ]
+    def _speakers(self, chunk_ids: list[str]) -> tuple[SpeakerInfo, ...]:
+        """The attributed sentences of the merged chunks, once each, in text order."""
+        found = {
+            (start, end): SpeakerInfo(name, key, start, end)
+            for cid in chunk_ids
+            for start, end, name, key in self.snapshot.chunks[cid].speakers
+        }
+        return tuple(found[span] for span in sorted(found))
 
 
 def _extend(span: dict, rec) -> None:

@@ -17,9 +17,6 @@ from pathlib import Path
 
 from index.lexical import BM25Index
 
-MANIFEST_VERSION = 1
-
-
 @dataclass(frozen=True)
 class ChunkRecord:
     """A stored chunk: its id in Chroma, its text and where it sits in its article's body."""
@@ -30,6 +27,8 @@ class ChunkRecord:
     text: str
     start: int
     end: int
+    # Its quoted sentences: [start, end, name, key] each, offsets in the article body.
+    speakers: tuple[tuple[int, int, str, str], ...] = ()
 
 
 @dataclass
@@ -89,7 +88,7 @@ def write_snapshot(data_dir: Path, manifest: dict, chunks: list[ChunkRecord]) ->
     name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     staging = root / f".{name}.tmp"
     staging.mkdir()
-    manifest = {**manifest, "version": MANIFEST_VERSION, "generation": name}
+    manifest = {**manifest, "generation": name}
     _write_durably(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     _write_durably(
         staging / "chunks.jsonl",

@@ -19,12 +19,13 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
+    TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
-from bot.tgbot import handlers
+from bot.tgbot import handlers, sources
+from bot.tgbot.state import ANSWERED_GROUP, BotState, RecordingBot, SQLitePersistence
 from bot.tgbot.texts import COMMANDS
 from config.settings import Settings
 from index.errors import DepecheError
@@ -34,13 +35,16 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 RATE_LIMIT_RETRIES = 3  # 429s retried by AIORateLimiter, each after the server's retry_after
 MAX_CONCURRENT_UPDATES = 32
-PERSISTENCE_INTERVAL = 10.0  # seconds between writes of telegram.pickle (and at shutdown)
+# Seconds between PTB's own writes of chat data; each answer already commits its chat's data.
+PERSISTENCE_INTERVAL = 60.0
 # Bot API calls: connect fast, allow a slow answer. getUpdates adds the long-poll timeout to its read timeout.
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 20.0
 WRITE_TIMEOUT = 20.0
 POOL_TIMEOUT = 10.0
 GET_UPDATES_READ_MARGIN = 10.0
+API_CONNECTIONS = 256  # PTB's own default pool sizes: many concurrent sends, one long poll
+POLL_CONNECTIONS = 1
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -120,6 +124,12 @@ def redact_token_in_logs(token: str) -> None:
             logging.getLogger(name).addFilter(redactor)
 
 
+async def on_start(application: Application) -> None:
+    """Before polling: queue what was received and never answered before the last stop, then publish the commands."""
+    await application.bot_data["bot_state"].recover(application)
+    await set_commands(application)
+
+
 async def set_commands(application: Application) -> None:
     """Publish the command menu: French by default, English for English-speaking clients."""
     bot = application.bot
@@ -141,29 +151,26 @@ def build_application(settings: Settings, engine) -> Application:
         )
     redact_token_in_logs(token)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    persistence = PicklePersistence(
-        filepath=settings.data_dir / "telegram.pickle",
-        # bot_data holds the engine and live locks; only the chats' conversations are worth keeping.
-        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
-        update_interval=PERSISTENCE_INTERVAL,
+    state = BotState(settings.data_dir)
+    # The bot is built here rather than by the builder: its get_updates records each update (see state.py).
+    bot = RecordingBot(
+        token,
+        base_url=tg.base_url,
+        base_file_url=tg.base_file_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=AIORateLimiter(max_retries=RATE_LIMIT_RETRIES),
+        request=HTTPXRequest(connection_pool_size=API_CONNECTIONS, connect_timeout=CONNECT_TIMEOUT,
+                             read_timeout=READ_TIMEOUT, write_timeout=WRITE_TIMEOUT, pool_timeout=POOL_TIMEOUT),
+        get_updates_request=HTTPXRequest(connection_pool_size=POLL_CONNECTIONS, connect_timeout=CONNECT_TIMEOUT,
+                                         read_timeout=GET_UPDATES_READ_MARGIN, pool_timeout=POOL_TIMEOUT),
+        state=state,
     )
     application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(tg.base_url)
-        .base_file_url(tg.base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .persistence(persistence)
+        .bot(bot)
+        .persistence(SQLitePersistence(state, PERSISTENCE_INTERVAL))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .write_timeout(WRITE_TIMEOUT)
-        .pool_timeout(POOL_TIMEOUT)
-        .get_updates_connect_timeout(CONNECT_TIMEOUT)
-        .get_updates_read_timeout(GET_UPDATES_READ_MARGIN)
-        .get_updates_pool_timeout(POOL_TIMEOUT)
-        .post_init(set_commands)
+        .post_init(on_start)
         .build()
     )
     application.bot_data.update(
@@ -172,7 +179,10 @@ def build_application(settings: Settings, engine) -> Application:
         question_times={},
         reindex_lock=asyncio.Lock(),
         articles_per_page=handlers.ARTICLES_PER_PAGE,
+        bot_state=state,
     )
+    # Runs after every other group, also after an error: the update is done, commit it as answered.
+    application.add_handler(TypeHandler(Update, state.answered_handler), group=ANSWERED_GROUP)
 
     new_only = filters.UpdateType.MESSAGE  # an edited command is not run again
     for name, callback in (
@@ -184,6 +194,7 @@ def build_application(settings: Settings, engine) -> Application:
         ("reindex", handlers.reindex),
     ):
         application.add_handler(CommandHandler(name, callback, filters=new_only))
+    sources.register(application)  # /add and feed polling; before the catch-all for unknown commands
     application.add_handler(
         MessageHandler(new_only & filters.COMMAND & filters.ChatType.PRIVATE, handlers.help_command)
     )

@@ -20,6 +20,7 @@ from index.present import byline, format_date, outlet_name
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 MAX_TITLE = 200
+MAX_OUTLET = 100  # an outlet is a name: anything longer is a parsing accident, and must not outgrow a message
 MAX_BUTTON = 48
 MAX_QUOTED_QUESTION = 300
 
@@ -109,7 +110,8 @@ def pack(blocks: Iterable[str], limit: int = MAX_MESSAGE, sep: str = "\n\n") -> 
 
 def source_label(source: Source, language: Language) -> str:
     """Escaped "outlet, date" of a source."""
-    return escape(byline(source.outlet, source.date, source.date_precision, language))
+    outlet = shorten(source.outlet, MAX_OUTLET) if source.outlet else None
+    return escape(byline(outlet, source.date, source.date_precision, language))
 
 
 def source_line(source: Source, language: Language) -> str:
@@ -185,7 +187,7 @@ def articles_page(
     first = page * per_page
     lines = [text("articles_header", language, total=len(articles), page=page + 1, pages=pages)]
     for number, info in enumerate(articles[first : first + per_page], start=first + 1):
-        outlet = escape(outlet_name(info.outlet, language))
+        outlet = escape(outlet_name(shorten(info.outlet, MAX_OUTLET) if info.outlet else None, language))
         date = escape(format_date(info.date, info.date_precision, language))
         title = escape(shorten(info.title or info.id, MAX_TITLE))
         lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}")

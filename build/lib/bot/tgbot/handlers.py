@@ -2,7 +2,7 @@
 
 Shared objects (settings, engine, rate-limit windows) come from `context.bot_data`; each chat's
 `Conversation` and the sources its answer buttons point to live in `context.chat_data`, which
-`PicklePersistence` keeps across restarts.
+`bot.tgbot.state` keeps across restarts (committed with each answer).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from config.settings import Settings
 from index.conversation import Conversation
 from index.errors import BadQuestion, IndexNotBuilt
 from index.language import Language, normalize_language
+from index.rebuild import RebuildInProgress
 
 logger = logging.getLogger(__name__)
 
@@ -269,8 +270,13 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     async with lock:
         await reply(update, context, text("reindex_started", language))
-        async with typing(context, update.effective_chat.id):
-            report = await asyncio.to_thread(context.bot_data["engine"].rebuild)
+        try:
+            async with typing(context, update.effective_chat.id):
+                report = await asyncio.to_thread(context.bot_data["engine"].rebuild)
+        except RebuildInProgress:  # another process (`depeche index rebuild`) holds the index's lock
+            logger.info("/reindex by admin %s: another rebuild is running", user.id)
+            await reply(update, context, text("reindex_running", language))
+            return
         logger.info("Re-index by admin %s: %s", user.id, report.to_dict())
         await reply(update, context, formatting.reindex_text(report.to_dict(), language))
 

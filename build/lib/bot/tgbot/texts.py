@@ -143,6 +143,7 @@ COMMANDS: dict[Language, list[tuple[str, str]]] = {
         ("articles", "Liste des articles indexés"),
         ("reset", "Oublier la conversation"),
         ("reindex", "Réindexer les articles (administrateurs)"),
+        ("add", "Ajouter un article ou un flux du web (administrateurs)"),
     ],
     "en": [
         ("start", "What the indexed articles cover"),
@@ -151,6 +152,7 @@ COMMANDS: dict[Language, list[tuple[str, str]]] = {
         ("articles", "List the indexed articles"),
         ("reset", "Forget the conversation"),
         ("reindex", "Re-index the articles (administrators)"),
+        ("add", "Add an article or a feed from the web (administrators)"),
     ],
 }
 

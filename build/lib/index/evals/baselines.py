@@ -18,7 +18,7 @@ class LlamaIndexEmbedding(BaseEmbedding):
     _embedder: Embedder = PrivateAttr()
 
     def __init__(self, embedder: Embedder) -> None:
-        super().__init__(model_name=embedder.name, embed_batch_size=embedder.settings.batch_size)
+        super().__init__(model_name=embedder.name, embed_batch_size=embedder.batch_size)
         self._embedder = embedder
 
     def _get_query_embedding(self, query: str) -> list[float]:

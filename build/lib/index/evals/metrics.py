@@ -12,8 +12,21 @@ from pathlib import Path
 from index.text import TYPOGRAPHY, strip_accents
 
 CATEGORIES = frozenset(
-    {"fact", "date", "number", "name", "paraphrase", "multi", "date-sensitive", "unanswerable"}
+    {
+        "fact",
+        "date",
+        "number",
+        "name",
+        "paraphrase",
+        "multi",
+        "date-sensitive",
+        "unanswerable",
+        "quote",  # who said what: judged by `quote_correct` against the case's speaker and quotes
+        "fact-elsewhere",  # the fact sits in a sentence sharing no content word with the question
+    }
 )
+# Fields only `quote` cases carry, and must carry.
+QUOTE_FIELDS = ("speaker", "quote", "other_quotes")
 LANGUAGES = frozenset({"fr", "en"})
 
 # ranx names hit@k "hit_rate@k"; we report the shorter names the eval tables use.
@@ -44,6 +57,12 @@ class EvalCase:
     answerable: bool
     gold: tuple[GoldPassage, ...]
     facts: tuple[str, ...]
+    # `quote` cases only: who is asked about (as the article names them), a verbatim excerpt of their
+    # words that answers, and verbatim excerpts of other speakers' words in the same articles, which a
+    # correct answer must not quote.
+    speaker: str | None = None
+    quote: str | None = None
+    other_quotes: tuple[str, ...] = ()
 
     @property
     def gold_article_ids(self) -> tuple[str, ...]:
@@ -142,6 +161,21 @@ def fact_coverage(answer_text: str, facts: list[str] | tuple[str, ...]) -> bool:
     return all(normalise(f) in answer for f in facts)
 
 
+def quote_correct(answer_text: str, case: EvalCase) -> bool:
+    """True when the answer quotes the case's gold words and none of the other speakers' words.
+
+    Judged from the gold labels alone (not from any attribution the system made), comparing as
+    `fact_coverage` does: accents, case, whitespace and quote styles are ignored. Raises ValueError for
+    a case without a gold quote.
+    """
+    if case.quote is None:
+        raise ValueError(f"case {case.id!r} has no gold quote; quote_correct applies to 'quote' cases")
+    answer = normalise(answer_text)
+    if normalise(case.quote) not in answer:
+        return False
+    return not any(normalise(other) in answer for other in case.other_quotes)
+
+
 def abstention_scores(cases: list[tuple[bool, bool]]) -> dict[str, float | int]:
     """Abstention quality from (answerable, abstained) pairs.
 
@@ -175,7 +209,7 @@ def _parse_case(obj: object) -> EvalCase:
     required = {"id", "question", "language", "categories", "answerable", "gold", "facts"}
     if missing := sorted(required - obj.keys()):
         raise ValueError(f"missing field(s): {', '.join(missing)}")
-    if unknown := sorted(obj.keys() - required):
+    if unknown := sorted(obj.keys() - required - set(QUOTE_FIELDS)):
         raise ValueError(f"unknown field(s): {', '.join(unknown)}")
     for field in ("id", "question"):
         if not isinstance(obj[field], str) or not obj[field].strip():
@@ -208,6 +242,7 @@ def _parse_case(obj: object) -> EvalCase:
         raise ValueError("an answerable case cannot have the 'unanswerable' category")
     if "multi" in categories and len({g.article_id for g in gold}) < 2:
         raise ValueError("a 'multi' case needs gold passages from at least two articles")
+    speaker, quote, other_quotes = _quote_fields(obj, categories)
     return EvalCase(
         id=obj["id"],
         question=obj["question"],
@@ -216,7 +251,32 @@ def _parse_case(obj: object) -> EvalCase:
         answerable=answerable,
         gold=tuple(gold),
         facts=facts,
+        speaker=speaker,
+        quote=quote,
+        other_quotes=other_quotes,
     )
+
+
+def _quote_fields(obj: dict, categories: tuple[str, ...]) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The speaker, gold quote and other speakers' quotes of a `quote` case; nothing for other cases."""
+    present = [f for f in QUOTE_FIELDS if f in obj]
+    if "quote" not in categories:
+        if present:
+            raise ValueError(f"{', '.join(present)} belong(s) to 'quote' cases only")
+        return None, None, ()
+    if missing := [f for f in QUOTE_FIELDS if f not in obj]:
+        raise ValueError(f"a 'quote' case needs {', '.join(missing)}")
+    for field in ("speaker", "quote"):
+        if not isinstance(obj[field], str) or not obj[field].strip():
+            raise ValueError(f"'{field}' must be a non-empty string")
+    if not isinstance(obj["other_quotes"], list):
+        raise ValueError("'other_quotes' must be a list of strings")
+    others = _str_list(obj["other_quotes"], "other_quotes") if obj["other_quotes"] else ()
+    gold_quote = normalise(obj["quote"])
+    for other in others:
+        if normalise(other) in gold_quote or gold_quote in normalise(other):
+            raise ValueError(f"other quote {other!r} overlaps the gold quote; no answer could be right")
+    return obj["speaker"], obj["quote"], others
 
 
 def load_cases(path: Path) -> list[EvalCase]:

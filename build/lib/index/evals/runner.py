@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from index.evals.metrics import (
     abstention_scores,
     article_metrics,
     fact_coverage,
+    quote_correct,
     load_cases,
     passage_hit_at_k,
 )
@@ -40,7 +41,8 @@ PASSAGE_K = 5  # a gold passage must be in the first five, what an answer is bui
 ARTICLE_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
 # Languages first, then the case categories of the eval set.
 GROUPS = (
-    "french", "english", "fact", "paraphrase", "multi", "date", "number", "name", "date-sensitive", "unanswerable",
+    "french", "english", "fact", "paraphrase", "multi", "date", "number", "name", "date-sensitive", "quote",
+    "fact-elsewhere", "unanswerable",
 )
 
 
@@ -58,6 +60,8 @@ class CaseResult:
     answer: str
     abstained: bool
     facts_found: bool | None  # None for unanswerable cases
+    quote_right: bool | None  # the gold speaker's words and no one else's; None outside `quote` cases
+    sentences: int  # quoted sentences in the answer (0 when it abstained)
     coverage: float  # the evidence abstention decided on
     dense: float
 
@@ -98,7 +102,9 @@ class EvalReport:
             f"answers (hybrid, extractive): facts found in {_fmt(hybrid['facts'])} of answerable questions; "
             f"abstention precision {_fmt(hybrid['abstain_precision'])}, recall {_fmt(hybrid['abstain_recall'])}, "
             f"{int(hybrid['false_abstentions'])} false abstentions, "
-            f"{int(hybrid['answered_unanswerable'])} unanswerable questions answered",
+            f"{int(hybrid['answered_unanswerable'])} unanswerable questions answered; "
+            f"{_fmt(hybrid.get('sentences'))} sentences and {_fmt(hybrid.get('chars'))} characters per answer; "
+            f"quotes right {_fmt(hybrid.get('quote'))}",
             "",
             "hybrid by category (article metrics and facts over answerable cases)",
         ]
@@ -133,7 +139,7 @@ def run_eval(
     settings: Settings,
     embedder: Embedder,
     dataset: Path,
-    extra_articles: Path | None,
+    extra_articles: Sequence[Path],
     work_dir: Path,
 ) -> EvalReport:
     """Build (or update) an eval index in `work_dir` from the seeds plus `extra_articles`, then score.
@@ -141,7 +147,7 @@ def run_eval(
     settings: the settings whose retrieval and chunking are measured (data dir and Chroma are
         replaced by an embedded store under `work_dir`). embedder: the loaded model.
     dataset: a JSON Lines question set (`index.metrics.load_cases`).
-    extra_articles: a folder of distractor articles indexed with the seeds, or None.
+    extra_articles: folders of articles indexed with the seeds (distractors, the eval's own articles).
     Returns the report; reruns with the same `work_dir` only embed what changed.
     """
     from index.engine import Engine
@@ -150,7 +156,7 @@ def run_eval(
     started = time.perf_counter()
     cases = load_cases(dataset)
     articles_dir = work_dir / "articles"
-    _sync_articles([settings.seeds_dir] + ([extra_articles] if extra_articles else []), articles_dir)
+    _sync_articles([settings.seeds_dir, *extra_articles], articles_dir)
     eval_settings = settings.model_copy(
         update={
             "data_dir": work_dir,
@@ -231,6 +237,8 @@ def _run_case(case: EvalCase, engine, loaded, baselines: dict[str, Callable[[str
         answer=answer.text,
         abstained=answer.abstained,
         facts_found=(not answer.abstained and fact_coverage(answer.text, case.facts)) if case.answerable else None,
+        quote_right=(not answer.abstained and quote_correct(answer.text, case)) if case.quote is not None else None,
+        sentences=0 if answer.abstained else len(answer.text.splitlines()),
         coverage=evidence.coverage,
         dense=evidence.dense,
     )
@@ -271,6 +279,13 @@ def _metrics(system: str, results: list[CaseResult], by_id: dict[str, EvalCase])
     if system == "hybrid" and results:
         if answerable:
             scores["facts"] = sum(1 for r in answerable if r.facts_found) / len(answerable)
+            answered = [r for r in answerable if not r.abstained]
+            if answered:
+                scores["sentences"] = sum(r.sentences for r in answered) / len(answered)
+                scores["chars"] = sum(len(r.answer) for r in answered) / len(answered)
+        quoted = [r for r in results if r.quote_right is not None]
+        if quoted:
+            scores["quote"] = sum(1 for r in quoted if r.quote_right) / len(quoted)
         scores.update(abstention_scores([(r.answerable, r.abstained) for r in results]))
         scores["abstained"] = sum(1 for r in results if r.abstained)
     return scores

@@ -1,0 +1,266 @@
+"""Adding web pages and feed items to the seeds dir as front-matter Markdown files.
+
+The seeds dir stays the single source of truth: a page becomes
+`<seeds_dir>/web/<site>/<site>-<slug>-<8 hex of the canonical URL's hash>.md`, so its article id is
+stable for its URL, and `index rebuild` needs nothing new. Files appear whole (written under a dot
+name the scanner ignores, then renamed). The same canonical URL is never saved twice; the same text
+under another URL is reported as a duplicate and not saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from config.settings import Settings
+from index.articles import _body_key, read_article, scan_articles
+from index.errors import ArticleUnreadable, FetchFailed
+from index.web.extract import MIN_ARTICLE_WORDS, Page, extract_page, render_markdown
+from index.web.feeds import is_feed, parse_feed
+from index.web.fetch import Fetcher
+
+__all__ = ["AddResult", "add_urls", "article_path", "canonical_url", "update_feeds"]
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
+WEB_DIR = "web"
+FETCH_WORKERS = 4  # pages fetched and extracted at once; `sources.per_host` still caps each host
+MAX_SLUG_CHARS = 60
+# Query parameters that only track the reader: dropped so one article keeps one URL.
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_\w+)$", re.IGNORECASE)
+
+
+@dataclass
+class AddResult:
+    """What happened to one page or feed item; `to_dict()` is the `--json` line."""
+
+    url: str
+    feed: str | None = None
+    status: Status = "failed"
+    article_id: str | None = None
+    title: str | None = None
+    date: str | None = None
+    outlet: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        """One JSON Lines object."""
+        return asdict(self)
+
+
+def add_urls(
+    settings: Settings, urls: Iterable[str], *, fetcher: Fetcher | None = None, refetch_known: bool = True
+) -> list[AddResult]:
+    """Fetch each URL (an article page, or a feed whose items are all added) into the seeds dir.
+
+    `refetch_known=False` skips feed items that already have a file (what polling wants). Returns
+    one result per page or feed item, in input order; failures are results, never exceptions.
+    """
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(settings.sources)
+    try:
+        return _Adder(settings, fetcher, refetch_known).run(list(urls))
+    finally:
+        if own:
+            fetcher.close()
+
+
+def update_feeds(settings: Settings, *, fetcher: Fetcher | None = None) -> list[AddResult]:
+    """Fetch every feed of `sources.feeds` and add the items not seen before."""
+    return add_urls(settings, settings.sources.feeds, fetcher=fetcher, refetch_known=False)
+
+
+def canonical_url(url: str) -> str:
+    """The URL an article is known by: lower-case scheme and host, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    netloc = (parts.hostname or "").lower()
+    if parts.port and parts.port != {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        netloc += f":{parts.port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+
+
+def article_path(seeds_dir: Path, canonical: str) -> Path:
+    """Where the article of a canonical URL lives: its stem is the article id, unique across sites."""
+    parts = urlsplit(canonical)
+    host = parts.netloc.removeprefix("www.")
+    site = _slug(host) or "site"
+    segments = [s for s in parts.path.split("/") if s]
+    slug = _slug(re.sub(r"\.[a-z0-9]{2,5}$", "", segments[-1], flags=re.IGNORECASE)) if segments else ""
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:8]
+    return Path(seeds_dir) / WEB_DIR / site / f"{site}-{slug or 'article'}-{digest}.md"
+
+
+def _slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:MAX_SLUG_CHARS].rstrip("-")
+
+
+@dataclass(frozen=True)
+class _Item:
+    url: str
+    feed: str | None
+
+
+class _Adder:
+    def __init__(self, settings: Settings, fetcher: Fetcher, refetch_known: bool) -> None:
+        self.settings = settings
+        self.seeds_dir = Path(settings.seeds_dir)
+        self.fetcher = fetcher
+        self.refetch_known = refetch_known
+        self._bodies: dict[str, str] | None = None  # body key -> article id, read on first need
+
+    def run(self, urls: list[str]) -> list[AddResult]:
+        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
+            firsts = list(pool.map(self._fetch_first, urls))
+            jobs: list[tuple[_Item, object]] = []
+            for url, first in zip(urls, firsts):
+                if isinstance(first, list):  # a feed: its items, fetched in turn
+                    for link in first:
+                        item = _Item(link, url)
+                        if not self.refetch_known and (known := self._known(link)) is not None:
+                            known.feed = url
+                            jobs.append((item, known))
+                        else:
+                            jobs.append((item, pool.submit(self._fetch_page, link)))
+                else:
+                    jobs.append((_Item(url, None), first))
+            results = []
+            for item, outcome in jobs:
+                if hasattr(outcome, "result"):
+                    outcome = outcome.result()
+                results.append(self._settle(item, outcome))
+        for result in results:
+            logger.info("%s %s%s", result.status, _without_userinfo(result.url), f": {result.error}" if result.error else "")
+        return results
+
+    # --- in worker threads -------------------------------------------------------------------
+
+    def _fetch_first(self, url: str) -> object:
+        """A feed's item links, or the outcome for a page: (final URL, Page), AddResult or an error text."""
+        try:
+            fetched = self.fetcher.fetch(url)
+            if is_feed(fetched):
+                feed = parse_feed(fetched)
+                if not feed.links:
+                    return f"{url} is a feed with no items."
+                logger.info("feed %s: %d items", url, len(feed.links))
+                return feed.links
+            return self._extract(fetched)
+        except FetchFailed as exc:
+            return str(exc)
+        except Exception as exc:  # a parser crash on hostile bytes is this URL's failure, not the batch's
+            logger.warning("adding %s failed", _without_userinfo(url), exc_info=True)
+            return f"{url} could not be read ({type(exc).__name__}: {exc})."
+
+    def _fetch_page(self, url: str) -> object:
+        try:
+            fetched = self.fetcher.fetch(url)
+            if is_feed(fetched):
+                return f"{url} is a feed, listed as an item of another feed; add it on its own."
+            return self._extract(fetched)
+        except FetchFailed as exc:
+            return str(exc)
+        except Exception as exc:
+            logger.warning("adding %s failed", _without_userinfo(url), exc_info=True)
+            return f"{url} could not be read ({type(exc).__name__}: {exc})."
+
+    def _extract(self, fetched) -> tuple[str, Page]:
+        page = extract_page(fetched.body, fetched.final_url)
+        canonical = fetched.final_url
+        # A page may name its canonical URL, but only on its own site: another site's address
+        # would let it overwrite that site's article.
+        if page.url and _same_site(page.url, fetched.final_url):
+            canonical = page.url
+        return fetched.final_url, replace(page, url=canonical_url(canonical))
+
+    # --- in the calling thread, one at a time ------------------------------------------------
+
+    def _settle(self, item: _Item, outcome: object) -> AddResult:
+        if isinstance(outcome, AddResult):
+            return outcome
+        if isinstance(outcome, str):
+            return AddResult(url=item.url, feed=item.feed, status="failed", error=outcome)
+        _, page = outcome
+        result = AddResult(url=item.url, feed=item.feed)
+        if len(page.text.split()) < MIN_ARTICLE_WORDS:
+            result.error = f"{item.url}: no article text found on the page (is it a home page or a list?)."
+            return result
+        path = article_path(self.seeds_dir, page.url)
+        data = render_markdown(page).encode("utf-8")
+        if path.exists() and path.read_bytes() == data:
+            return self._described(result, path, "unchanged")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # a dot name: the scanner skips it
+        try:
+            with open(temp, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                article, _ = read_article(temp)
+            except ArticleUnreadable:
+                result.error = f"{item.url}: no article text is left once boilerplate is removed."
+                return result
+            key = _body_key(article.body)
+            bodies = self._known_bodies()
+            other = bodies.get(key)
+            if other is not None and other != path.stem:
+                result.status, result.article_id = "duplicate", other
+                result.title, result.date, result.outlet = article.title, article.date, article.outlet
+                result.error = None
+                return result
+            status: Status = "updated" if path.exists() else "added"
+            os.replace(temp, path)
+            bodies[key] = path.stem
+            return self._described(result, path, status, article)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _described(self, result: AddResult, path: Path, status: Status, article=None) -> AddResult:
+        if article is None:
+            article, _ = read_article(path)
+        result.status, result.article_id = status, path.stem
+        result.title, result.date, result.outlet = article.title, article.date, article.outlet
+        return result
+
+    def _known(self, link: str) -> AddResult | None:
+        """The result for a feed item whose page is already saved, without fetching it again."""
+        path = article_path(self.seeds_dir, canonical_url(link))
+        if not path.is_file():
+            return None
+        try:
+            return self._described(AddResult(url=link), path, "unchanged")
+        except ArticleUnreadable:
+            return None
+
+    def _known_bodies(self) -> dict[str, str]:
+        if self._bodies is None:
+            self._bodies = {}
+            if self.seeds_dir.is_dir():
+                for article in scan_articles(self.seeds_dir).articles:
+                    self._bodies[_body_key(article.body)] = article.id
+        return self._bodies
+
+
+def _same_site(a: str, b: str) -> bool:
+    host = lambda url: (urlsplit(url).hostname or "").lower().removeprefix("www.")  # noqa: E731
+    return host(a) == host(b) and urlsplit(a).scheme in ("http", "https")
+
+
+def _without_userinfo(url: str) -> str:
+    """The URL for a log line: a `user:password@` in it is a secret."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, "<credentials>@" + parts.netloc.rsplit("@", 1)[1], parts.path, parts.query, ""))
