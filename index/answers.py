@@ -77,11 +77,16 @@ class Evidence:
     """How strongly the retrieved passages support any answer (what abstention decides on)."""
 
     coverage: float  # share of the question's term weight found in the best passage
-    dense: float  # best cosine between the question and a passage
+    dense: float  # best cosine between the question and a passage or one of its sentences
+    language: Language = "fr"
 
 
 def should_abstain(evidence: Evidence, settings: RetrievalSettings) -> bool:
-    """The abstention rule: too little of the question covered, and no passage close in meaning."""
+    """The abstention rule: too little of the question covered, and nothing close in meaning; or,
+    for a French question, almost none of its words in the articles whatever the encoder says
+    (the encoder finds "Russia-China" close to a question on a border bridge no article covers)."""
+    if evidence.language == "fr" and evidence.coverage < settings.min_french_coverage:
+        return True
     return evidence.coverage < settings.min_coverage and evidence.dense < settings.min_dense
 
 
@@ -123,7 +128,7 @@ class Extractor:
         candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector)
         # A sentence can be closer to the question than any whole passage is (an English question
         # sharing no term with the French text has only the encoder to go by).
-        evidence = Evidence(evidence.coverage, max(evidence.dense, sentence_dense))
+        evidence = Evidence(evidence.coverage, max(evidence.dense, sentence_dense), evidence.language)
         if should_abstain(evidence, self.settings):
             log.info("abstaining: coverage %.2f, dense %.2f", evidence.coverage, evidence.dense)
             return abstain(question.text, question.language, standalone), evidence
@@ -149,13 +154,14 @@ class Extractor:
         numbers, shared words) are weighed, and a question it knows none of covers nothing.
         """
         terms = set(tokenize(query))
-        if detect_language(query) == "en":
+        language = detect_language(query)
+        if language == "en":
             terms = {t for t in terms if self.df.get(t, 0) > 0}
         total = sum(self.idf(t) for t in terms)
         if not hits or total == 0:
-            return Evidence(0.0, dense)
+            return Evidence(0.0, dense, language)
         best = max(sum(self.idf(t) for t in terms & set(tokenize(hit.text))) for hit in hits)
-        return Evidence(best / total, dense)
+        return Evidence(best / total, dense, language)
 
     def candidates(
         self,

@@ -71,7 +71,7 @@ def test_answer_has_citations_and_sources_block():
     assert "[1]" in message and "14 septembre 2026" in message
     assert "<b>Sources</b>" in message
     assert "<b>[1]</b> AA, 4 février 2026 — <i>Titre 1</i>" in message
-    assert "<b>[2]</b> source non précisée, non daté — <i>Titre 2</i>" in message
+    assert "<b>[2]</b> source et date non précisées — <i>Titre 2</i>" in message
 
 
 def test_english_answer_uses_english_labels():

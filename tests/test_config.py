@@ -22,7 +22,7 @@ def test_defaults_come_from_the_settings_models():
     settings = Settings()
     assert TOML_FILES[0].name == "default.toml" and TOML_FILES[0].exists()
     assert settings.data_dir == Path("data")
-    assert settings.chunking.max_words == 100
+    assert settings.chunking.max_words == 80
     assert settings.llm.provider == "none"
     assert settings.chroma.host is None
 

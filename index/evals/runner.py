@@ -64,6 +64,7 @@ class CaseResult:
     sentences: int  # quoted sentences in the answer (0 when it abstained)
     coverage: float  # the evidence abstention decided on
     dense: float
+    near_miss: bool  # abstained because no sentence states the kind of fact asked
 
 
 @dataclass
@@ -241,6 +242,7 @@ def _run_case(case: EvalCase, engine, loaded, baselines: dict[str, Callable[[str
         sentences=0 if answer.abstained else len(answer.text.splitlines()),
         coverage=evidence.coverage,
         dense=evidence.dense,
+        near_miss=answer.abstained and not should_abstain(evidence, engine.settings.retrieval),
     )
 
 
@@ -292,15 +294,26 @@ def _metrics(system: str, results: list[CaseResult], by_id: dict[str, EvalCase])
 
 
 def abstention_tradeoff(
-    results: list[CaseResult], thresholds: Iterable[tuple[float, float]]
+    results: list[CaseResult], thresholds: Iterable[tuple[float, float, float]]
 ) -> list[dict[str, float]]:
-    """What each (min_coverage, min_dense) pair would have done on the recorded evidence.
+    """What each (min_coverage, min_dense, min_french_coverage) would have done on the recorded evidence.
 
-    The rule is the engine's own (`index.answers.should_abstain`), replayed on the recorded evidence.
+    The rule is the engine's own (`index.answers.should_abstain`), replayed on the recorded evidence;
+    near-miss abstentions (a fact of the kind asked stated nowhere) are kept as they happened.
     """
     rows = []
-    for min_coverage, min_dense in thresholds:
-        rule = RetrievalSettings(min_coverage=min_coverage, min_dense=min_dense)
-        pairs = [(r.answerable, should_abstain(Evidence(r.coverage, r.dense), rule)) for r in results]
-        rows.append({"min_coverage": min_coverage, "min_dense": min_dense, **abstention_scores(pairs)})
+    for min_coverage, min_dense, min_french in thresholds:
+        rule = RetrievalSettings(min_coverage=min_coverage, min_dense=min_dense, min_french_coverage=min_french)
+        pairs = [
+            (r.answerable, r.near_miss or should_abstain(Evidence(r.coverage, r.dense, _language(r)), rule))
+            for r in results
+        ]
+        rows.append(
+            {"min_coverage": min_coverage, "min_dense": min_dense, "min_french_coverage": min_french,
+             **abstention_scores(pairs)}
+        )
     return rows
+
+
+def _language(result: CaseResult) -> str:
+    return "en" if "english" in result.groups else "fr"
