@@ -1,1 +1,0 @@
-"""The Dépêche core: articles, chunks, the store, retrieval, answers and evals. Knows nothing of Telegram."""

@@ -1,2 +1,0 @@
-"""The eval: labelled questions (`metrics`), the runner that scores the engine (`runner`), and the
-LlamaIndex baselines it is compared with (`baselines`)."""
