@@ -19,7 +19,7 @@ from llama_index.core.llms import LLM
 
 from config.settings import LLMSettings
 from index.errors import DepecheError
-from index.language import Language, detect_language, phrase
+from index.language import Language, detect_language
 from index.models import Answer, Hit, Source
 from index.present import byline
 

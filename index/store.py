@@ -57,7 +57,6 @@ def server_headers(settings: ChromaSettings) -> dict[str, str]:
 
 
 def _open_server(settings: ChromaSettings, data_dir: Path, client_settings: ChromaClientSettings) -> ClientAPI:
-    where = describe(settings, data_dir)
     headers = server_headers(settings)
     # chromadb's client talks to the server while it is being built, with no timeout at all
     # (`httpx.Client(timeout=None)` in chromadb/api/fastapi.py): ask first, with ours, so a hung
@@ -153,8 +152,8 @@ def _refused(settings: ChromaSettings, data_dir: Path, status: int) -> str:
         problem = f"refused the token sent in the {header} header"
     return (
         f"{describe(settings, data_dir)} {problem} (HTTP {status}). Set DEPECHE_CHROMA__TOKEN (chroma.token) "
-        f"to the token its proxy expects"
-        + ("." if header == "Authorization" else f", and DEPECHE_CHROMA__TOKEN_HEADER (chroma.token_header) to its header.")
+        "to the token its proxy expects"
+        + ("." if header == "Authorization" else ", and DEPECHE_CHROMA__TOKEN_HEADER (chroma.token_header) to its header.")
     )
 
 

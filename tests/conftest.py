@@ -59,6 +59,19 @@ def st_embedder():
     return Embedder(EmbeddingSettings(backend="sentence-transformers"))
 
 
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` on 127.0.0.1, stopped when the test ends."""
+    from chroma_helpers import ChromaServer
+
+    server = ChromaServer(tmp_path)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
 def make_settings(data_dir: Path, seeds_dir: Path = SEEDS, **overrides) -> Settings:
     """Settings for a temp data dir, embedded Chroma unless `chroma=` says otherwise."""
     overrides.setdefault("chroma", ChromaSettings())

@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 
-from chroma_helpers import ChromaServer  # tests/ is on sys.path
 from conftest import SEEDS, cli_env, make_settings, run_cli
 from config.settings import ChromaSettings, ChunkingSettings
 from index.engine import Engine
@@ -20,16 +19,6 @@ pytestmark = pytest.mark.slow
 
 GONE = "001_144ff868b3a4961c"
 GONE_QUERY = "pourparlers sur l'Ukraine à Abou Dhabi facteur stabilisant"
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    server = ChromaServer(tmp_path)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
 
 
 def counts(client) -> dict[str, int]:
@@ -57,7 +46,7 @@ def test_deployments_share_a_server_and_gc_touches_only_its_own(chroma_server, t
 
     prod_engine = Engine(prod, client, embedder)
     staging_engine = Engine(staging, open_client(staging.chroma, staging.data_dir), embedder)
-    built = prod_engine.rebuild()
+    prod_engine.rebuild()
     staged = staging_engine.rebuild()
     old_prod = prod_engine.status().collection
     assert old_prod == f"depeche-{fingerprint}"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
-from chroma_helpers import ChromaServer, SilentServer, TokenProxy  # tests/ is on sys.path
+from chroma_helpers import SilentServer, TokenProxy  # tests/ is on sys.path
 from conftest import cli_env, make_settings, run_cli
 from config.settings import ChromaSettings
 from index.engine import Engine
@@ -22,16 +22,6 @@ pytestmark = pytest.mark.slow
 
 TOKEN = "s3cr3t-Tok3n-7f9e2a41c8"
 WRONG = "wr0ng-Tok3n-00d1e5b6"
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    server = ChromaServer(tmp_path)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

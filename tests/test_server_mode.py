@@ -10,20 +10,9 @@ from index.engine import Engine
 from index.errors import StoreUnavailable
 from index.snapshot import load_snapshot
 from index.store import open_client
-from chroma_helpers import ChromaServer  # tests/ is on sys.path
 from conftest import cli_env, make_settings, run_cli
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    server = ChromaServer(tmp_path)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_rebuild_search_and_status_through_a_chroma_server(chroma_server, tmp_path, embedder, seeds_copy):

@@ -253,16 +253,23 @@ async def articles_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             raise
 
 
+async def not_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> bool:
+    """Refuse (and say so) when the user is not one of `telegram.admin_user_ids`."""
+    settings: Settings = context.bot_data["settings"]
+    user = update.effective_user
+    if user is not None and user.id in settings.telegram.admin_user_ids:
+        return False
+    logger.info("Refused %s from non-admin user %s", command, user.id if user else None)
+    await reply(update, context, text("not_admin", ui_language(update), command=command))
+    return True
+
+
 async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Rebuild the index from the seeds (administrators only) and report what changed."""
     if await refused(update, context):
         return
     language = ui_language(update)
-    settings: Settings = context.bot_data["settings"]
-    user = update.effective_user
-    if user is None or user.id not in settings.telegram.admin_user_ids:
-        logger.info("Refused /reindex from non-admin user %s", user.id if user else None)
-        await reply(update, context, text("not_admin", language))
+    if await not_admin(update, context, "/reindex"):
         return
     lock: asyncio.Lock = context.bot_data["reindex_lock"]
     if lock.locked():
@@ -274,10 +281,10 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             async with typing(context, update.effective_chat.id):
                 report = await asyncio.to_thread(context.bot_data["engine"].rebuild)
         except RebuildInProgress:  # another process (`depeche index rebuild`) holds the index's lock
-            logger.info("/reindex by admin %s: another rebuild is running", user.id)
+            logger.info("/reindex by admin %s: another rebuild is running", update.effective_user.id)
             await reply(update, context, text("reindex_running", language))
             return
-        logger.info("Re-index by admin %s: %s", user.id, report.to_dict())
+        logger.info("Re-index by admin %s: %s", update.effective_user.id, report.to_dict())
         await reply(update, context, formatting.reindex_text(report.to_dict(), language))
 
 

@@ -13,7 +13,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.tgbot.handlers import refused, reply, typing, ui_language
+from bot.tgbot.handlers import not_admin, refused, reply, typing, ui_language
 from config.settings import Settings
 from index.present import format_date
 from index.language import Language
@@ -28,10 +28,6 @@ MAX_LINES = 15  # result lines shown; a feed of 50 items is summed up, not liste
 FIRST_POLL_SECONDS = 60.0  # let the bot come up before the first poll
 
 TEXTS: dict[str, dict[Language, str]] = {
-    "not_admin": {
-        "fr": "Désolé, seuls les administrateurs du bot peuvent ajouter des articles.",
-        "en": "Sorry, only the bot's administrators can add articles.",
-    },
     "usage": {
         "fr": "Envoyez <code>/add URL</code> : l'adresse d'un article ou d'un flux RSS/Atom (jusqu'à {n}).",
         "en": "Send <code>/add URL</code>: the address of an article or of an RSS/Atom feed (up to {n}).",
@@ -83,10 +79,7 @@ async def add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     language = ui_language(update)
     settings: Settings = context.bot_data["settings"]
-    user = update.effective_user
-    if user is None or user.id not in settings.telegram.admin_user_ids:
-        logger.info("Refused /add from non-admin user %s", user.id if user else None)
-        await reply(update, context, _t("not_admin", language))
+    if await not_admin(update, context, "/add"):
         return
     urls = list(context.args or [])
     if not urls or len(urls) > MAX_URLS:
@@ -97,7 +90,7 @@ async def add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         report = await _rebuild_if_new(context, results)
     logger.info(
         "/add by admin %s: %s; rebuild: %s",
-        user.id, [(r.status, r.article_id or r.url) for r in results], report.to_dict() if report else "not needed",
+        update.effective_user.id, [(r.status, r.article_id or r.url) for r in results], report.to_dict() if report else "not needed",
     )
     await reply(update, context, added_text(results, language))
 

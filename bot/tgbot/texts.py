@@ -91,8 +91,8 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Sorry, this bot is restricted to certain chats and is not available here.",
     },
     "not_admin": {
-        "fr": "Désolé, seuls les administrateurs du bot peuvent réindexer les articles.",
-        "en": "Sorry, only the bot's administrators can re-index the articles.",
+        "fr": "Désolé, seuls les administrateurs du bot peuvent utiliser {command}.",
+        "en": "Sorry, only the bot's administrators can use {command}.",
     },
     "reindex_started": {
         "fr": "Réindexation en cours…",
