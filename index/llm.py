@@ -22,6 +22,7 @@ from index.errors import DepecheError
 from index.language import Language, detect_language
 from index.models import Answer, Hit, Source
 from index.present import byline
+from index.text import ABBREVIATIONS, CASELESS_ABBREVIATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -219,14 +220,6 @@ _END = re.compile(
     rf"(?:{_SPACE}*\[[^\[\]\n]{{1,40}}\])*"
     rf"(?={_SPACE}+\S|{_SPACE}*$)"
 )
-# Words whose trailing dot does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    "m mm mme mmes mlle mlles mr mrs ms dr pr prof st ste sts cf ex p pp nº al env janv févr fév "
-    "avr juil oct nov déc jan feb apr jun jul aug dec av éd ed gén gen lt cdt sgt jr sr vs fig "
-    "chap inc ltd corp dept univ hab approx".split()
-)
-# Also ordinary words ("me.", "sept.", "no."), so only their capitalised abbreviation counts.
-_ABBREVIATIONS_CASED = frozenset("Me No Sept Mar Art Vol Col Min Max".split())
 _CITATIONS_ONLY = re.compile(rf"^(?:{_SPACE}*\[[^\[\]\n]{{1,40}}\])+{_SPACE}*[.,;:]?{_SPACE}*$")
 
 
@@ -312,7 +305,8 @@ def _is_abbreviation(line: str, dot: int, start: int) -> bool:
     letters = re.findall(r"[^\W\d_]+", token)
     if not token:
         return False
-    if token.lower() in _ABBREVIATIONS or token in _ABBREVIATIONS_CASED:
+    # One abbreviation list with the chunker (index.text); case is unreliable in generated text.
+    if token.lower() in CASELESS_ABBREVIATIONS or (token[:1].isupper() and token in ABBREVIATIONS):
         return True
     if letters and all(len(x) == 1 and x.isupper() for x in letters):
         return True  # initials: E. Macron, J.-C. Juncker, U.S.

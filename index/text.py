@@ -70,8 +70,13 @@ ABBREVIATIONS = frozenset(
     M MM Mme Mmes Mlle Mlles Mgr Me Dr Pr Sr Jr St Ste Sts Stes Gal Gén Col Cdt Lt Cne Adj Sgt
     Cie Ets Bd bd av apr Av boul ch chap Chap art Art fig Fig vol Vol p pp ex cf Cf env
     min max hab no No nos Nos tél Tél réf Réf éd Éd coll suiv vs resp janv févr avr juill sept oct nov déc
+    Mr Mrs Ms Prof prof Inc Ltd Corp Dept Univ approx fév juil Jan Feb Apr Jun Jul Aug Dec al nº ed gen
     """.split()
 )
+# Abbreviations that are ordinary words in lower case ("Ils étaient sept.", "Il me."): where case
+# tells nothing (text a model wrote), only their capitalised form is taken for an abbreviation.
+AMBIGUOUS_ABBREVIATIONS = frozenset("me no nos sept min max art vol col ch ex p".split())
+CASELESS_ABBREVIATIONS = frozenset(a.lower() for a in ABBREVIATIONS) - AMBIGUOUS_ABBREVIATIONS
 
 _INITIALS = re.compile(r"^(?:[A-ZÀ-Ý]\.?-?)+$")  # "J", "J.-C", "U.S.A"
 
