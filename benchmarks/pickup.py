@@ -81,7 +81,8 @@ def main() -> int:
                 done = subprocess.run(rebuild, env=env, cwd=code, capture_output=True, text=True)
                 if done.returncode != 0:
                     sys.exit(f"rebuild {n} failed: {done.stderr[-2000:]}")
-                generation = (work / "data" / "CURRENT").read_text().strip()
+                # Found rather than named: where CURRENT lives in the data dir changed between versions.
+                generation = next((work / "data").rglob("CURRENT")).read_text().strip()
                 answer = ask()
                 readings.append((n, rss_kib(asker.pid), open_fds(asker.pid), generation))
                 if "error" in answer:
