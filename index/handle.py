@@ -8,6 +8,7 @@ Chroma system (chromadb counts clients per path and stops a system when its last
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from collections.abc import Iterator
@@ -131,12 +132,27 @@ class IndexHandle:
         if self.settings.chroma.host:
             return  # a server client always sees the server's current state
         _close(self.client)
+        _return_freed_memory()
         self.client = open_client(self.settings.chroma, self.settings.data_dir)
 
     def _wait_idle(self) -> None:
         with self._idle:
             while self._users:
                 self._idle.wait()
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory a closed Chroma system freed back to the OS (glibc only).
+
+    Measured with benchmarks/pickup.py: without it RSS grew 0.68 MB a pickup although Python's
+    heap stayed flat (tracemalloc) and every system was stopped: glibc kept the freed native
+    segments of each closed store. With `malloc_trim(0)` after each close, RSS stays flat.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc: nothing to trim
+    libc.malloc_trim(0)
 
 
 def _close(client: ClientAPI) -> None:
