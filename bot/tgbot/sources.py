@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.tgbot.handlers import not_admin, refused, reply, typing, ui_language
+from bot.tgbot.texts import text
 from config.settings import Settings
 from index.present import format_date
 from index.language import Language
@@ -27,41 +28,23 @@ MAX_URLS = 10  # per /add message: one admin command should not become a crawl
 MAX_LINES = 15  # result lines shown; a feed of 50 items is summed up, not listed (4,096-character limit)
 FIRST_POLL_SECONDS = 60.0  # let the bot come up before the first poll
 
-TEXTS: dict[str, dict[Language, str]] = {
-    "usage": {
-        "fr": "Envoyez <code>/add URL</code> : l'adresse d'un article ou d'un flux RSS/Atom (jusqu'à {n}).",
-        "en": "Send <code>/add URL</code>: the address of an article or of an RSS/Atom feed (up to {n}).",
-    },
-    "added": {"fr": "Ajouté", "en": "Added"},
-    "updated": {"fr": "Mis à jour", "en": "Updated"},
-    "unchanged": {"fr": "Déjà indexé", "en": "Already indexed"},
-    "duplicate": {"fr": "Doublon (même texte)", "en": "Duplicate (same text)"},
-    "failed": {"fr": "Échec", "en": "Failed"},
-    "unknown_outlet": {"fr": "média inconnu", "en": "unknown outlet"},
-    "more": {"fr": "… et {n} autres.", "en": "… and {n} more."},
-    "nothing": {"fr": "Aucun article trouvé.", "en": "No article found."},
-}
-
-
-def _t(key: str, language: Language, **values: object) -> str:
-    return TEXTS[key][language].format(**values)
-
 
 def added_text(results: list[AddResult], language: Language) -> str:
     """The admin's report after `/add`: a line per page with title, outlet and date, or the reason it failed."""
     if not results:
-        return _t("nothing", language)
+        return text("add_nothing", language)
     lines = []
     for result in results[:MAX_LINES]:
-        label = f"<b>{_t(result.status, language)}</b>" + (" : " if language == "fr" else ": ")
+        status = text(f"add_{result.status}", language)
+        label = f"<b>{status}</b>" + (" : " if language == "fr" else ": ")
         if result.status == "failed":
             lines.append(label + escape(result.error or result.url, quote=False))
             continue
-        outlet = escape(result.outlet or _t("unknown_outlet", language), quote=False)
+        outlet = escape(result.outlet or text("add_unknown_outlet", language), quote=False)
         when = escape(format_date(result.date, "unknown", language), quote=False)
         lines.append(f"{label}{escape(result.title or result.url, quote=False)} — {outlet}, {when}")
     if len(results) > MAX_LINES:
-        lines.append(_t("more", language, n=len(results) - MAX_LINES))
+        lines.append(text("add_more", language, n=len(results) - MAX_LINES))
     return "\n".join(lines)
 
 
@@ -83,7 +66,7 @@ async def add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     urls = list(context.args or [])
     if not urls or len(urls) > MAX_URLS:
-        await reply(update, context, _t("usage", language, n=MAX_URLS))
+        await reply(update, context, text("add_usage", language, n=MAX_URLS))
         return
     async with typing(context, update.effective_chat.id):
         results = await asyncio.to_thread(add_urls, settings, urls)

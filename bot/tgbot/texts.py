@@ -132,6 +132,19 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Désolé, les articles ne sont pas encore indexés : un administrateur peut lancer /reindex.",
         "en": "Sorry, the articles are not indexed yet: an administrator can run /reindex.",
     },
+    # /add (bot/tgbot/sources.py)
+    "add_usage": {
+        "fr": "Envoyez <code>/add URL</code> : l'adresse d'un article ou d'un flux RSS/Atom (jusqu'à {n}).",
+        "en": "Send <code>/add URL</code>: the address of an article or of an RSS/Atom feed (up to {n}).",
+    },
+    "add_added": {"fr": "Ajouté", "en": "Added"},
+    "add_updated": {"fr": "Mis à jour", "en": "Updated"},
+    "add_unchanged": {"fr": "Déjà indexé", "en": "Already indexed"},
+    "add_duplicate": {"fr": "Doublon (même texte)", "en": "Duplicate (same text)"},
+    "add_failed": {"fr": "Échec", "en": "Failed"},
+    "add_unknown_outlet": {"fr": "média inconnu", "en": "unknown outlet"},
+    "add_more": {"fr": "… et {n} autres.", "en": "… and {n} more."},
+    "add_nothing": {"fr": "Aucun article trouvé.", "en": "No article found."},
 }
 
 # Shown by Telegram in the command menu; French is the default list, English for `language_code="en"`.
