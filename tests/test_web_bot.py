@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from fake_telegram import FakeTelegram, check_html  # tests/ is on sys.path
-from telegram.ext import Application
+from test_bot_e2e import running
 
-from bot.tgbot.app import build_application, polling_options
 from config.settings import Settings, SourcesSettings, TelegramSettings
 from index.engine import Engine
 from web_site import EXPECTED, Site
@@ -23,21 +20,6 @@ TOKEN = "123456:TEST-SECRET-web"
 ADMIN, OTHER = 501, 502
 WAIT = 90.0  # an /add fetches, extracts and rebuilds with the real model on a busy machine
 PAGES = list(EXPECTED)
-
-
-@contextlib.asynccontextmanager
-async def running(settings: Settings, engine: Engine) -> AsyncIterator[Application]:
-    """The bot as `run()` runs it, long-polling the fake server."""
-    app = build_application(settings, engine)
-    async with app:
-        await app.post_init(app)
-        await app.updater.start_polling(**{**polling_options(settings), "timeout": 2})
-        await app.start()
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
 
 
 async def test_admin_add_and_feed_polling(tmp_path):
