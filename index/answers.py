@@ -64,8 +64,6 @@ class Candidate:
     hit: Hit
     text: str
     score: float
-    coverage: float
-    terms: frozenset[str]
     start: int = 0  # offsets in the article body
     end: int = 0
     speaker: SpeakerInfo | None = None
@@ -218,8 +216,7 @@ class Extractor:
                 if len(text.split()) < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
                 out.append(
-                    Candidate(hit, text, score, coverage, sentence_terms & terms, hit.start + start,
-                              hit.start + end, speaker, states)
+                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states)
                 )
         return sorted(out, key=lambda c: -c.score)
 
