@@ -23,7 +23,7 @@ from index.models import Answer, ArticleInfo, Hit, IndexStatus, RebuildReport
 from index.questions import check_question, prepare
 from index.rebuild import ProgressFactory, index_fingerprint, rebuild
 from index.retrieval import HybridRetriever, Retrieval, Timings
-from index.snapshot import current_generation
+from index.snapshot import current_generation, current_manifest
 from index.store import open_client
 
 log = logging.getLogger(__name__)
@@ -65,13 +65,11 @@ class Engine:
 
     def stale(self) -> str | None:
         """Why the current generation cannot serve this process (another encoder or chunking), or None."""
-        from index.snapshot import load_snapshot
-
-        snapshot = load_snapshot(self.settings.data_dir)
-        if snapshot is None or snapshot.manifest.get("fingerprint") == self.handle.fingerprint:
+        manifest = current_manifest(self.settings.data_dir)
+        if manifest is None or manifest.get("fingerprint") == self.handle.fingerprint:
             return None
         return (
-            f"the index was built with {snapshot.manifest.get('model')} and other model or chunking "
+            f"the index was built with {manifest.get('model')} and other model or chunking "
             f"settings than {self.embedder.name}"
         )
 

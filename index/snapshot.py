@@ -66,19 +66,34 @@ def current_generation(data_dir: Path) -> str | None:
 
 def load_snapshot(data_dir: Path) -> Snapshot | None:
     """Load the current generation, or None when there is none."""
+    return _read_current(data_dir, _load)
+
+
+def current_manifest(data_dir: Path) -> dict | None:
+    """The current generation's manifest alone (no chunks, no BM25), or None when there is none."""
+    return _read_current(data_dir, lambda name, folder: _manifest(folder))
+
+
+def _read_current(data_dir: Path, read):
     for _ in range(3):  # a rebuild may prune a generation between reading CURRENT and opening it
         name = current_generation(data_dir)
         if name is None:
             return None
-        folder = index_dir(data_dir) / "generations" / name
         try:
-            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
-                chunks = {rec.id: rec for rec in (ChunkRecord(**json.loads(line)) for line in lines)}
-            return Snapshot(name, manifest, chunks, BM25Index.load(folder / "bm25"))
+            return read(name, index_dir(data_dir) / "generations" / name)
         except FileNotFoundError:
             time.sleep(0.05)
     return None
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _load(name: str, folder: Path) -> Snapshot:
+    with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
+        chunks = {rec.id: rec for rec in (ChunkRecord(**json.loads(line)) for line in lines)}
+    return Snapshot(name, _manifest(folder), chunks, BM25Index.load(folder / "bm25"))
 
 
 def write_snapshot(data_dir: Path, manifest: dict, chunks: list[ChunkRecord]) -> str:
