@@ -127,10 +127,14 @@ class RetrievalSettings(BaseModel):
     # on tests/eval answerable French questions cover 0.2 and more; "Qui a gagné la Coupe du monde
     # de football 2018 ?" covers 0.11 of the seeds yet sits at cosine 0.81.
     min_french_coverage: float = 0.15
-    # Weight of the question–sentence similarity (normalised over the candidates) when picking the
-    # sentences that answer, and how many front-runners get it (each costs an encoder pass, cached).
+    # The answer's sentences are picked from the first `answer_k` passages (abstention weighs the
+    # first `top_k` only). Each sentence's scores add the encoder's similarity of the question to
+    # the sentence alone and to the sentence read after the one before it ("Il a coûté…" after
+    # "Le pont…"), each rescaled over the candidates. Tuned on tests/eval's answerable questions
+    # (`depeche eval`: facts found, sentences per answer); BENCHMARKS.md §5c has the figures.
+    answer_k: int = 10
     sentence_dense_weight: float = 0.5
-    sentence_rerank_depth: int = 12
+    sentence_context_weight: float = 0.5
 
 
 class LLMSettings(BaseModel):

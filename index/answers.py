@@ -28,6 +28,7 @@ from index.models import Answer, Hit, Source, SpeakerInfo
 from index.present import byline
 from index.questions import Question
 from index.quotes import Speaker, resolve_speaker
+from index.sentences import SentenceLookup, in_context
 from index.text import fold, split_sentences
 
 if TYPE_CHECKING:
@@ -49,12 +50,14 @@ RANK_BONUS = 0.1  # divided by the passage's rank
 REPEAT_PENALTY = 0.5  # a follow-up's answer quotes the previous answer's sentence only if it still wins
 FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer nothing
 FRAGMENT_WORDS = 5
-RUNNER_UP_RATIO = 0.75  # a second or third sentence must score this share of the best
+OTHER_YEAR_PENALTY = 0.3  # the question names a year, the sentence names only others
+RUNNER_UP_RATIO = 0.82  # a second or third sentence must score this share of the best
 MAX_SENTENCES = 3
 # Near-miss abstention: a question asking for one of these kinds, none of whose best sentences
 # states one, is answered "the articles don't say".
 SPECIFIC_KINDS = frozenset({"date", "duration", "amount", "quantity"})
 NEAR_MISS_DEPTH = 5
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Candidate:
     end: int = 0
     speaker: SpeakerInfo | None = None
     states_fact: bool = True  # states a fact of the kind asked (always, for open questions)
+    previous: str = ""  # the sentence before it in its article
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,9 @@ class Extractor:
 
     df, n_docs: document frequencies of the corpus's terms (off the BM25 index); embedder: the
     encoder, for question-sentence similarity; settings: retrieval settings (abstention thresholds,
-    the similarity's weight and depth); articles: the generation's article entries (their speakers
-    and titles resolve who-said-what questions).
+    the similarities' weights); articles: the generation's article entries (their speakers and
+    titles resolve who-said-what questions); sentences: the generation's stored sentence vectors
+    (without them every candidate sentence is encoded at question time).
     """
 
     def __init__(
@@ -104,19 +109,23 @@ class Extractor:
         embedder: Embedder | None = None,
         settings: RetrievalSettings | None = None,
         articles: Mapping[str, dict] | None = None,
+        sentences: SentenceLookup | None = None,
     ) -> None:
         self.df = df
         self.n_docs = max(n_docs, 1)
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
         self.articles = articles or {}
+        self.sentences = sentences
         self.max_sentences = MAX_SENTENCES
 
     def answer(self, question: Question, result: Retrieval) -> tuple[Answer, Evidence]:
         """The cited answer to `question` from what retrieval found, and the evidence abstention weighed."""
         hits = result.hits
         standalone = question.standalone
-        evidence = self.evidence(standalone, hits, result.dense_best)
+        # More passages are read for the answer than are weighed as evidence: an answer may sit in
+        # the seventh passage, but an off-topic question must not look covered by going deeper.
+        evidence = self.evidence(standalone, hits[: self.settings.top_k], result.dense_best)
         if not hits:
             return abstain(question.text, question.language, standalone), evidence
         asked = asked_fact(question.text)
@@ -177,6 +186,7 @@ class Extractor:
         asked = asked if asked is not None else asked_fact(focus or query)
         terms = set(tokenize(query))
         total = sum(self.idf(t) for t in terms) or 1.0
+        years = set(YEAR.findall(query))
         focus_terms = set(tokenize(focus)) & terms if focus else set()
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
         follow_up = bool(focus_terms) and focus_terms != terms
@@ -184,14 +194,15 @@ class Extractor:
         out: list[Candidate] = []
         for hit in hits:
             speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
-            previous: frozenset[str] = frozenset()
-            for start, end in split_sentences(hit.text):
+            spans = split_sentences(hit.text)
+            before = self.sentences.previous(hit.article_id, hit.start) if self.sentences and spans else ""
+            for start, end in spans:
                 text = hit.text[start:end]
                 sentence_terms = frozenset(tokenize(text))
                 coverage = self._weight(terms & sentence_terms) / total
-                in_context = self._weight(terms & (sentence_terms | previous)) / total
-                previous = sentence_terms
-                score = max(coverage, CONTEXT_WEIGHT * in_context)
+                context = self._weight(terms & (sentence_terms | frozenset(tokenize(before)))) / total
+                previous, before = before, text
+                score = max(coverage, CONTEXT_WEIGHT * context)
                 if follow_up:
                     # The terms carried from the previous question set the topic; the follow-up's
                     # own words say what is new ("Et pour les citoyens chinois ?").
@@ -202,6 +213,9 @@ class Extractor:
                 states = states_asked_fact(asked, fresh)
                 if asked.kinds and states:
                     score += FACT_BONUS
+                stated_years = set(YEAR.findall(text))
+                if years and stated_years and not stated_years & years:
+                    score -= OTHER_YEAR_PENALTY  # "en 2024" does not answer "in 2025"
                 speaker = _speaker_of(hit, hit.start + start, hit.start + end)
                 if asked.who_said_what:
                     if speaker is None:
@@ -216,15 +230,9 @@ class Extractor:
                 if len(text.split()) < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
                 out.append(
-                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states)
+                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states, previous)
                 )
         return sorted(out, key=lambda c: -c.score)
-
-    @staticmethod
-    def rerank(candidates: list[Candidate], similarity: np.ndarray, weight: float) -> list[Candidate]:
-        """Add `weight` × the question–sentence cosine to the first len(similarity) candidates."""
-        head = [replace(c, score=c.score + weight * float(sim)) for c, sim in zip(candidates, similarity)]
-        return sorted(head, key=lambda c: -c.score) + candidates[len(head):]
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus up to two more that score nearly as well."""
@@ -241,20 +249,26 @@ class Extractor:
     def _rerank(
         self, candidates: list[Candidate], query: str, query_vector: np.ndarray | None
     ) -> tuple[list[Candidate], float]:
-        """The encoder's question–sentence similarity added to the front-runners' scores, and the best one."""
-        weight = self.settings.sentence_dense_weight
-        if weight <= 0 or not candidates or self.embedder is None:
+        """The encoder's similarity of the question to each sentence, alone and after the sentence
+        before it, added to the scores; and the best sentence cosine among the first passages
+        (what abstention weighs: the extra passages read for the answer are not evidence)."""
+        if not candidates or self.embedder is None:
             return candidates, 0.0
-        # Only the front-runners are embedded: encoding every sentence of every hit cost most of
-        # an ask's time. Vectors are cached: the same passages come back often.
-        head = candidates[: self.settings.sentence_rerank_depth]
-        vectors = self.embedder.encode_sentences([c.text for c in head])
+        pairs = [(c.previous, c.text) for c in candidates]
+        if self.sentences is not None:
+            plain, context = self.sentences.vectors(pairs)
+        else:
+            plain = self.embedder.encode_sentences([text for _, text in pairs])
+            context = self.embedder.encode_sentences([in_context(prev, text) for prev, text in pairs])
         if query_vector is None:
             query_vector = self.embedder.encode_query(query)
-        similarity = vectors @ query_vector
-        # Relative to the best: a multilingual encoder's cosines sit in a narrow band (0.75-0.9).
-        spread = float(similarity.max() - similarity.min()) or 1.0
-        return self.rerank(candidates, (similarity - similarity.min()) / spread, weight), float(similarity.max())
+        alone, after = plain @ query_vector, context @ query_vector
+        scored = [
+            replace(c, score=c.score + self.settings.sentence_dense_weight * a + self.settings.sentence_context_weight * b)
+            for c, a, b in zip(candidates, _spread(alone), _spread(after))
+        ]
+        evidence = [float(x) for c, x in zip(candidates, alone) if c.hit.rank <= self.settings.top_k]
+        return sorted(scored, key=lambda c: -c.score), max(evidence, default=0.0)
 
     def _resolve(self, asked: AskedFact, article_id: str) -> str | None:
         """The key of the speaker a who-said-what question names, in one article."""
@@ -271,6 +285,12 @@ class Extractor:
                 if key is not None:
                     return key, (self.articles.get(hit.article_id) or {}).get("speakers", {}).get(key)
         return None, None
+
+
+def _spread(similarity: np.ndarray) -> np.ndarray:
+    """Cosines rescaled to 0-1 over the candidates: a multilingual encoder's sit in a narrow band (0.75-0.9)."""
+    low = float(similarity.min())
+    return (similarity - low) / (float(similarity.max()) - low or 1.0)
 
 
 def _speaker_of(hit: Hit, start: int, end: int) -> SpeakerInfo | None:

@@ -162,7 +162,8 @@ class Engine:
         """`ask`, with each stage's seconds and the evidence abstention decided on."""
         asked = prepare(question, conversation, self.settings.max_question_chars, self.llm)
         with self.handle.using() as loaded:  # one generation for the whole question
-            result = loaded.retriever.retrieve_hits(asked.standalone)
+            retrieval = self.settings.retrieval
+            result = loaded.retriever.retrieve_hits(asked.standalone, max(retrieval.top_k, retrieval.answer_k))
             timings = result.timings
             started = time.perf_counter()
             answer, evidence = loaded.extractor.answer(asked, result)
@@ -171,6 +172,7 @@ class Engine:
             from index.llm import generate
 
             started = time.perf_counter()
-            answer = generate(self.llm, asked.text, asked.standalone, asked.language, result.hits) or answer
+            hits = result.hits[: self.settings.retrieval.top_k]
+            answer = generate(self.llm, asked.text, asked.standalone, asked.language, hits) or answer
             timings.add("llm", time.perf_counter() - started)
         return Traced(answer, timings, evidence)

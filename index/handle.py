@@ -22,7 +22,9 @@ from index.answers import Extractor
 from index.errors import IndexNotBuilt
 from index.lexical import document_frequencies
 from index.retrieval import HybridRetriever
-from index.snapshot import Snapshot, current_generation, load_snapshot
+from index.sentences import FILE_NAME as SENTENCES_FILE
+from index.sentences import SentenceLookup, SentenceVectors
+from index.snapshot import Snapshot, current_generation, index_dir, load_snapshot
 from index.store import VectorStore, describe, open_client, warn_if_dense_missing
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class IndexHandle:
         self._loaded: LoadedIndex | None = None
         self._generation: str | None = None
         self._own_generation: str | None = None  # written through this very client: no reopen needed
+        self._sentences: SentenceVectors | None = None  # one file for every generation
 
     @contextmanager
     def using(self) -> Iterator[LoadedIndex]:
@@ -110,11 +113,14 @@ class IndexHandle:
             )
             warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)  # once per generation
             df, n_docs = document_frequencies(snapshot.bm25)
+            if self._sentences is None:
+                self._sentences = SentenceVectors(index_dir(self.settings.data_dir) / SENTENCES_FILE, self.embedder.dimension)
+            sentences = SentenceLookup(self._sentences, self.embedder, self.fingerprint, snapshot.chunks)
             self._loaded = LoadedIndex(
                 snapshot,
                 store,
                 HybridRetriever(snapshot, store, self.embedder, self.settings.retrieval),
-                Extractor(df, n_docs, self.embedder, self.settings.retrieval, snapshot.articles),
+                Extractor(df, n_docs, self.embedder, self.settings.retrieval, snapshot.articles, sentences),
             )
             self._generation = snapshot.generation
             log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
@@ -125,6 +131,9 @@ class IndexHandle:
         with self._reload_lock:
             self._wait_idle()
             _close(self.client)
+            if self._sentences is not None:
+                self._sentences.close()
+                self._sentences = None
             self._loaded = None
 
     def _reopen(self) -> None:

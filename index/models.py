@@ -168,6 +168,7 @@ class RebuildReport:
     chunks_embedded: int = 0
     chunks_total: int = 0
     vectors_restored: int = 0  # of chunks_embedded: vectors of unchanged chunks the store had lost
+    sentences_embedded: int = 0  # sentence and sentence-in-context vectors encoded (`index.sentences`)
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -183,6 +184,7 @@ class RebuildReport:
             "chunks_embedded": self.chunks_embedded,
             "chunks_total": self.chunks_total,
             "vectors_restored": self.vectors_restored,
+            "sentences_embedded": self.sentences_embedded,
             "seconds": round(self.seconds, 3),
             "full": self.full,
             "reason": self.reason,

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +21,9 @@ from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, GarbageReport, RebuildReport
 from index.quotes import attribute_quotes, speaker_titles
-from index.snapshot import ChunkRecord, Snapshot, load_snapshot, prune_generations, write_snapshot
+from index.sentences import FILE_NAME as SENTENCES_FILE
+from index.sentences import SentenceVectors, embed_sentences
+from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
 from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
 from index.text import split_sentences
 
@@ -178,6 +180,9 @@ def _rebuild(
             report.vectors_restored, store.where,
         )
     report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
+    sentences_path = index_dir(settings.data_dir) / SENTENCES_FILE
+    with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
+        report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
     manifest = {
         "collection": name,
         "deployment": deployment,
@@ -194,12 +199,41 @@ def _rebuild(
     changed = report.added or report.updated or report.removed or previous is None or report.vectors_restored or reparse
     if changed or previous.collection != name:
         write_snapshot(settings.data_dir, manifest, chunks)
+    # Vectors of sentences no longer indexed go once the new generation is current (a reader still
+    # on the old one encodes what it misses).
+    with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
+        if sentences.count() > len(needed):
+            sentences.retain(needed)
     _remove_stale(store, stored, {rec.id for rec in chunks})
     prune_generations(settings.data_dir)
     report.chunks_total = len(chunks)
     report.seconds = time.perf_counter() - started
     log.info("rebuild done: %s", report.to_dict())
     return report
+
+
+def _embed_sentences(
+    sentences: SentenceVectors,
+    embedder: Embedder,
+    fingerprint: str,
+    chunks: list[ChunkRecord],
+    full: bool,
+    progress: ProgressFactory | None,
+) -> tuple[int, set[bytes]]:
+    """The sentence vectors answer selection reads (`index.sentences`), with a progress bar of their own."""
+    bar = None
+
+    def advance(n: int) -> None:
+        nonlocal bar
+        if progress is not None:
+            bar = bar or progress(n)
+            bar.update(n)
+
+    try:
+        return embed_sentences(sentences, embedder, fingerprint, chunks, full, advance)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _same_text(rec: ChunkRecord, previous: Snapshot | None) -> bool:
