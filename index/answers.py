@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from config.settings import RetrievalSettings
-from index.facts import AskedFact, StatedFacts, asked_fact, stated_facts, states_asked_fact
+from index.facts import AskedFact, StatedFacts, asked_fact, counts, stated_facts, states_asked_fact
 from index.language import Language, detect_language, phrase
 from index.lexical import tokenize
 from index.models import Answer, Hit, Source, SpeakerInfo
@@ -72,6 +72,7 @@ class Candidate:
     speaker: SpeakerInfo | None = None
     states_fact: bool = True  # states a fact of the kind asked (always, for open questions)
     previous: str = ""  # the sentence before it in its article
+    timely: bool = True  # can speak of the year the question names (see `_timely`)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,11 @@ class Extractor:
         terms = set(tokenize(query))
         total = sum(self.idf(t) for t in terms) or 1.0
         years = set(YEAR.findall(query))
+        # "Combien de documents…": once the best passage speaks of documents, only a count of them
+        # answers (a noun it never uses may be a synonym of what it counts: "félins" for "tigres").
+        counted = asked.counted if asked.counted and hits and re.search(
+            rf"\b{re.escape(asked.counted)}", fold(hits[0].text)
+        ) else None
         focus_terms = set(tokenize(focus)) & terms if focus else set()
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
         follow_up = bool(focus_terms) and focus_terms != terms
@@ -211,11 +217,14 @@ class Extractor:
                 stated = stated_facts(text)
                 fresh = StatedFacts(tuple(m for m in stated.mentions if fold(m.text) not in asked_folded))
                 states = states_asked_fact(asked, fresh)
+                if states and counted:
+                    states = any(counts(m, counted) for m in fresh.mentions if m.kind == "quantity")
                 if asked.kinds and states:
                     score += FACT_BONUS
                 stated_years = set(YEAR.findall(text))
                 if years and stated_years and not stated_years & years:
                     score -= OTHER_YEAR_PENALTY  # "en 2024" does not answer "in 2025"
+                timely = _timely(years, stated_years, hit.date)
                 speaker = _speaker_of(hit, hit.start + start, hit.start + end)
                 if asked.who_said_what:
                     if speaker is None:
@@ -230,7 +239,7 @@ class Extractor:
                 if len(text.split()) < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
                 out.append(
-                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states, previous)
+                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states, previous, timely)
                 )
         return sorted(out, key=lambda c: -c.score)
 
@@ -302,10 +311,25 @@ def _speaker_of(hit: Hit, start: int, end: int) -> SpeakerInfo | None:
 
 
 def _near_miss(asked: AskedFact, candidates: list[Candidate]) -> bool:
-    """A specific fact asked (a date, an amount…) that none of the best sentences states."""
+    """A specific fact asked (a date, an amount…) that none of the best sentences states for the
+    year the question names."""
     if not asked.kinds or not asked.kinds <= SPECIFIC_KINDS or asked.who_said_what:
         return False
-    return not any(c.states_fact for c in candidates[:NEAR_MISS_DEPTH])
+    return not any(c.states_fact and c.timely for c in candidates[:NEAR_MISS_DEPTH])
+
+
+def _timely(asked: set[str], stated: set[str], date: str | None) -> bool:
+    """Whether a sentence can speak of the years a question names: it names one of them, or it
+    names none and its article dates from that year or the next ("l'an dernier"). An article of
+    2021 cannot say how long a 2026 call lasted; an undated one may."""
+    if not asked:
+        return True
+    if stated:
+        return bool(stated & asked)
+    if not date:
+        return True
+    year = int(date[:4])
+    return any(int(y) <= year <= int(y) + 1 for y in asked)
 
 
 def compose(

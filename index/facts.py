@@ -19,6 +19,7 @@ __all__ = [
     "Mention",
     "StatedFacts",
     "asked_fact",
+    "counts",
     "states_asked_fact",
     "stated_facts",
 ]
@@ -38,6 +39,10 @@ class AskedFact:
 
     kinds: frozenset[FactKind] = frozenset()
     speaker: str | None = None
+    # "À quelle date exacte…", "Quel jour…": only a day answers ("en octobre" does not).
+    exact_date: bool = False
+    # "Combien de documents…": what is counted, folded and without its plural ending ("document").
+    counted: str | None = None
 
     @property
     def who_said_what(self) -> bool:
@@ -128,6 +133,12 @@ _DATE = re.compile(
     r"|hiver|automne)"
     r"|au\s+printemps|cet\s+(?:été|hiver|automne)|ce\s+printemps|(?:en|à\s+l['’])\s*(?:été|hiver|automne))\b"
     rf"|\b(?:{_MONTHS})\b",
+    re.IGNORECASE,
+)
+# A date that names a day: "17 mars", "du 20 au 22 mars", "4/02/2026". Not a weekday alone: the
+# "mercredi" of a sentence is mostly when something was said, not the date asked for.
+_DAY = re.compile(
+    rf"\b(?:\d{{1,2}}|1er)(?:\s+(?:au|et)\s+\d{{1,2}})?\s+(?:{_MONTHS})\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
     re.IGNORECASE,
 )
 _UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ"
@@ -304,6 +315,20 @@ _Q_NAME = re.compile(
     r"|\bwhat\s+is\s+(?:the\s+)?(?:name|called)\b|\bwhat\s+(?:is\s+)?(?:\w+\s+){0,3}called\b|\bname\s+of\b",
     _FLAGS,
 )
+_Q_EXACT_DATE = re.compile(
+    r"\bdate\s+(?:exacte|précise)\b|\bquel\s+jour\b|\bexact\s+date\b|\b(?:what|which)\s+day\b",
+    _FLAGS,
+)
+# "Combien de documents…", "Quel nombre de soldats…": the counted noun, after determiners and adjectives.
+_Q_COUNTED = re.compile(
+    r"\b(?:combien|quel\s+nombre)\s+d(?:e\s+|['’]\s*)(?:(?:ces|ses|leurs|les|grands?|grandes?|petits?|petites?"
+    r"|nouveaux|nouvelles)\s+)*([a-zà-ÿ][\w-]+)",
+    _FLAGS,
+)
+# What "combien de…" asks that is not a count of things: time, which durations answer.
+_NOT_COUNTED = frozenset(
+    fold(w) for w in "temps jours jour semaines semaine mois ans années année heures heure minutes nuits décennies fois".split()
+)
 _Q_DATE = re.compile(
     # "quand" asks a date at the start, after a preposition or with an inverted subject; "Que répond
     # Pékin quand on lui reproche…" is a conjunction.
@@ -464,12 +489,26 @@ def asked_fact(question: str) -> AskedFact:
     speaker = _question_speaker(q)
     if speaker is not None or _Q_SAID.search(q):
         kinds.add("quote")
-    if speaker is not None and kinds == {"quote"}:
-        return AskedFact(frozenset(kinds), speaker)
-    if speaker is not None:
-        # "Selon Poutine, à quoi a contribué…": the facts asked, in the named speaker's words.
-        return AskedFact(frozenset(kinds), speaker)
-    return AskedFact(frozenset(kinds), None)
+    # With a speaker, "Selon Poutine, à quoi a contribué…" asks the facts in the named speaker's words.
+    exact = "date" in kinds and bool(_Q_EXACT_DATE.search(q))
+    return AskedFact(frozenset(kinds), speaker, exact, _counted(q) if "quantity" in kinds else None)
+
+
+def _counted(question: str) -> str | None:
+    """The noun a French "combien de…" question counts, folded and singular; None when it counts
+    time (a duration) or the question has no such noun."""
+    m = _Q_COUNTED.search(question)
+    if m is None:
+        return None
+    noun = fold(m.group(1))
+    if noun in _NOT_COUNTED:
+        return None
+    return noun[:-1] if noun.endswith(("s", "x")) and len(noun) > 3 else noun
+
+
+def counts(mention: Mention, noun: str) -> bool:
+    """Whether a quantity stated counts `noun` ("240 milliards de dollars" does not count documents)."""
+    return any(word.startswith(noun) for word in fold(mention.text).replace("'", " ").split())
 
 
 def states_asked_fact(asked: AskedFact, stated: StatedFacts) -> bool:
@@ -480,6 +519,8 @@ def states_asked_fact(asked: AskedFact, stated: StatedFacts) -> bool:
     """
     if not asked.kinds:
         return True
+    if asked.exact_date and asked.kinds <= {"date", "quote"}:
+        return any(m.kind == "date" and _DAY.search(m.text) for m in stated.mentions)
     kinds = asked.kinds - {"quote"} if asked.kinds != {"quote"} else asked.kinds
     accepted = set().union(*(_SATISFIED_BY.get(k, {k}) for k in kinds))
     return bool(accepted & stated.kinds)
