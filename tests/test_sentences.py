@@ -301,3 +301,29 @@ def test_a_rebuild_killed_while_encoding_sentences_keeps_its_committed_batches(t
         )
     finally:
         store.close()
+
+
+def test_an_engine_reads_the_sentence_file_a_rebuild_made_after_the_old_one_was_deleted(tmp_path, embedder, caplog):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in SEED_FILES[:2]:
+        shutil.copy(path, seeds)
+    settings = make_settings(tmp_path / "data", seeds)
+    engine = engine_for(settings, embedder)
+    question = "Que dit Rossiya-24 ?"  # answered from the third seed once it is added
+    try:
+        engine.rebuild()
+        engine.ask(question)  # the engine now holds the file open
+        for path in index_dir(settings.data_dir).glob(f"{FILE_NAME}*"):
+            path.unlink()  # what an operator resetting the vectors does
+        shutil.copy(SEED_FILES[2], seeds)
+        report = engine.rebuild()
+        assert report.added == [SEED_FILES[2].stem]
+        assert report.sentences_embedded == len(needed_keys(settings, embedder)), "a new file: all encoded"
+        caplog.set_level(logging.WARNING, logger="index.sentences")
+        answer = engine.ask(question)
+        assert any(source.article_id == SEED_FILES[2].stem for source in answer.sources), answer
+        # Still reading the deleted file, the engine would lack the new article's vectors.
+        assert not [r for r in caplog.records if NO_VECTOR in r.getMessage()]
+    finally:
+        engine.close()
