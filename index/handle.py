@@ -113,6 +113,9 @@ class IndexHandle:
             )
             warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)  # once per generation
             df, n_docs = document_frequencies(snapshot.bm25)
+            if self._sentences is not None and self._sentences.replaced():
+                self._sentences.close()  # nobody uses the old generation's lookup any more
+                self._sentences = None
             if self._sentences is None:
                 self._sentences = SentenceVectors(index_dir(self.settings.data_dir) / SENTENCES_FILE, self.embedder.dimension)
             sentences = SentenceLookup(self._sentences, self.embedder, self.fingerprint, snapshot.chunks)

@@ -71,6 +71,12 @@ class SentenceVectors:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
         self._db.commit()
+        self._identity = _identity(path)
+
+    def replaced(self) -> bool:
+        """Whether the file at `path` is no longer the one this connection reads (deleted, or
+        deleted and made again by a rebuild): an open connection keeps reading the old one."""
+        return _identity(self.path) != self._identity
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         """The stored vectors of these keys (absent keys are left out)."""
@@ -116,6 +122,14 @@ class SentenceVectors:
         """Close the file."""
         with self._lock:
             self._db.close()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def sentences_of(chunks: Iterable[ChunkRecord]) -> list[Sentence]:
