@@ -476,7 +476,8 @@ def asked_fact(question: str) -> AskedFact:
             kinds.discard("amount")
             kinds.discard("duration")
     if re.search(r"\bâge\b|\bâgée?s?\b|\bhow\s+old\b", q, _FLAGS):
-        kinds.add("duration")  # an age is stated as a duration: "âgé de quatre ans"
+        # An age is stated as a duration ("âgé de quatre ans"), not as any number the sentence gives.
+        kinds = {"duration"}
     if _Q_DATE.search(q):
         kinds.add("date")
     if _Q_PLACE.search(q):

@@ -86,6 +86,30 @@ def test_off_topic_questions_abstain_in_french(engine, question):
     assert answer.text.startswith("Les articles indexés ne permettent pas")
 
 
+@pytest.mark.parametrize(
+    ("near_miss", "answered", "fact"),
+    [
+        # The seeds give the 2025 trade figure ("l'an dernier", in a February 2026 article), no other year's.
+        (
+            "Quel était le volume des échanges commerciaux entre la Chine et la Russie en 2019 ?",
+            "Quel volume ont atteint les échanges commerciaux entre la Chine et la Russie en 2025 ?",
+            "220 milliards",
+        ),
+        # Documents "seraient signés", but how many is said nowhere; the length of the visit is.
+        (
+            "Combien de documents bilatéraux seront signés pendant la visite de Xi Jinping en Russie ?",
+            "Combien de jours a duré la visite en Russie du plus haut diplomate chinois ?",
+            "quatre jours",
+        ),
+    ],
+)
+def test_a_detail_the_articles_do_not_give_is_not_answered_with_another(engine, near_miss, answered, fact):
+    missed = engine.ask(near_miss)
+    assert missed.abstained and missed.sources == [], missed.text
+    answer = engine.ask(answered)
+    assert not answer.abstained and fact in answer.text
+
+
 def test_follow_up_is_rewritten_by_the_rule_and_answered(engine):
     conversation = Conversation()
     first = engine.ask("Jusqu'à quand le régime sans visa chinois est-il valable ?", conversation)

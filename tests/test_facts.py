@@ -9,7 +9,7 @@ import pytest
 from index.articles import read_article
 from index.chunking import split_sentences
 from index.evals.metrics import load_cases, normalise
-from index.facts import FACT_KINDS, AskedFact, asked_fact, stated_facts, states_asked_fact
+from index.facts import FACT_KINDS, AskedFact, asked_fact, counts, stated_facts, states_asked_fact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -266,3 +266,30 @@ def test_measures_with_a_unit_are_stated_quantities():
     assert stated_facts("Le pont mesure plus d'un kilomètre.").states("quantity")
     assert stated_facts("Il pèse environ 180 kilogrammes.").states("quantity")
     assert not stated_facts("Le pont a été inauguré vendredi.").states("quantity")
+
+
+def test_an_age_is_asked_as_a_duration_only():
+    # "300 kilomètres" or "750 tigres" state quantities; only "quatre ans" states an age.
+    for question in ("How old is the tiger that crossed into China?", "Quel âge a le tigre ?"):
+        assert asked_fact(question).kinds == {"duration"}
+
+
+def test_an_exact_date_wants_a_day():
+    asked = asked_fact("À quelle date exacte Vladimir Poutine se rendra-t-il en Chine ?")
+    assert asked.exact_date
+    assert not states_asked_fact(asked, stated_facts("Il se rendra en Chine en octobre."))
+    assert not states_asked_fact(asked, stated_facts("Il l'a annoncé mercredi."))
+    assert states_asked_fact(asked, stated_facts("Il sera à Pékin du 20 au 22 mars."))
+    assert not asked_fact("Quand Poutine ira-t-il en Chine ?").exact_date
+
+
+def test_a_count_names_what_it_counts():
+    asked = asked_fact("Combien de documents bilatéraux ont-ils signés ?")
+    assert asked.counted == "document"
+    dollars = stated_facts("Les échanges ont atteint 240 milliards de dollars.")
+    signed = stated_facts("Les deux pays ont signé quatorze documents.")
+    assert not any(counts(m, asked.counted) for m in dollars.mentions if m.kind == "quantity")
+    assert any(counts(m, asked.counted) for m in signed.mentions if m.kind == "quantity")
+    assert asked_fact("Combien de ces grands félins vivent encore en liberté ?").counted == "felin"
+    # Time is a duration, not a count.
+    assert asked_fact("Combien de jours peut-on rester en Chine ?").counted is None
