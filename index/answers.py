@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from config.settings import RetrievalSettings
-from index.facts import AskedFact, StatedFacts, asked_fact, counts, stated_facts, states_asked_fact
+from index.facts import (
+    AskedFact,
+    StatedFacts,
+    asked_fact,
+    counts,
+    speaks_for_a_state,
+    stated_facts,
+    states_asked_fact,
+)
 from index.language import Language, detect_language, phrase
 from index.lexical import tokenize
 from index.models import Answer, Hit, Source, SpeakerInfo
@@ -46,6 +54,7 @@ CONTEXT_WEIGHT = 0.6  # question terms found in the sentence before ("Il a coût
 FACT_BONUS = 0.4  # the sentence states the kind of fact asked (a date, an amount, a duration…)
 SPEAKER_BONUS = 1.0  # who-said-what: the sentence quotes the person asked about
 UNQUOTED_PENALTY = 0.5  # who-said-what: the sentence quotes no one
+STATE_SPEAKER_BONUS = 0.5  # "Selon Pékin…": the sentence quotes Pékin
 RANK_BONUS = 0.1  # divided by the passage's rank
 REPEAT_PENALTY = 0.5  # a follow-up's answer quotes the previous answer's sentence only if it still wins
 FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer nothing
@@ -188,6 +197,9 @@ class Extractor:
         terms = set(tokenize(query))
         total = sum(self.idf(t) for t in terms) or 1.0
         years = set(YEAR.findall(query))
+        # "Selon Pékin, …": a government's position is mostly reported unquoted, and its ministers
+        # speak for it: its own quotes are preferred, nothing else is held against a sentence.
+        state = asked.who_said_what and speaks_for_a_state(asked.speaker or "")
         # "Combien de documents…": once the best passage speaks of documents, only a count of them
         # answers (a noun it never uses may be a synonym of what it counts: "félins" for "tigres").
         counted = asked.counted if asked.counted and hits and re.search(
@@ -226,7 +238,10 @@ class Extractor:
                     score -= OTHER_YEAR_PENALTY  # "en 2024" does not answer "in 2025"
                 timely = _timely(years, stated_years, hit.date)
                 speaker = _speaker_of(hit, hit.start + start, hit.start + end)
-                if asked.who_said_what:
+                if state:
+                    if speaker is not None and speaker_key is not None and speaker.key == speaker_key:
+                        score += STATE_SPEAKER_BONUS
+                elif asked.who_said_what:
                     if speaker is None:
                         score -= UNQUOTED_PENALTY
                     elif speaker_key is not None and speaker.key != speaker_key:

@@ -20,6 +20,7 @@ __all__ = [
     "StatedFacts",
     "asked_fact",
     "counts",
+    "speaks_for_a_state",
     "states_asked_fact",
     "stated_facts",
 ]
@@ -397,7 +398,7 @@ _Q_QUOTE = [
     ),
     # "Comment Poutine a-t-il qualifié…", "Que Poutine a-t-il dit", "De quoi X a-t-il parlé"
     re.compile(
-        rf"^\s*(?:comment|que|qu['’]|de\s+quoi|à\s+quoi|sur\s+quoi|pourquoi)\s*{_SPEAKER}\s+(?:a|avait"
+        rf"^\s*(?:(?:comment|que|de\s+quoi|à\s+quoi|sur\s+quoi|pourquoi)\s+|qu['’]\s*){_SPEAKER}\s+(?:a|avait"
         rf"|aurait)-t-(?:il|elle)\s+"
         r"(?:dit|déclaré|qualifié|décrit|jugé|estimé|répondu|affirmé|souligné|présenté|parlé|appelé|insisté|remercié|"
         r"salué|averti|dénoncé|évoqué|expliqué|justifié|insisté|rappelé|assuré|précisé|annoncé|promis|vanté)\b",
@@ -510,6 +511,14 @@ def _counted(question: str) -> str | None:
 def counts(mention: Mention, noun: str) -> bool:
     """Whether a quantity stated counts `noun` ("240 milliards de dollars" does not count documents)."""
     return any(word.startswith(noun) for word in fold(mention.text).replace("'", " ").split())
+
+
+def speaks_for_a_state(speaker: str) -> bool:
+    """Whether a speaker a question names is a capital, country or institution standing for a
+    government ("Pékin", "le Kremlin", "Washington"), whose position articles mostly report without
+    quoting anyone by name ("ce que la Chine nie", "les autorités russes soulignent que…")."""
+    words = [w for w in re.split(r"[\s'’]+", fold(speaker)) if w and w not in ("le", "la", "les", "l", "the")]
+    return len(words) == 1 and words[0] in _KNOWN_NAMES and words[0] not in _DEMONYMS
 
 
 def states_asked_fact(asked: AskedFact, stated: StatedFacts) -> bool:

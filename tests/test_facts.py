@@ -9,7 +9,7 @@ import pytest
 from index.articles import read_article
 from index.chunking import split_sentences
 from index.evals.metrics import load_cases, normalise
-from index.facts import FACT_KINDS, AskedFact, asked_fact, counts, stated_facts, states_asked_fact
+from index.facts import FACT_KINDS, AskedFact, asked_fact, counts, speaks_for_a_state, stated_facts, states_asked_fact
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -293,3 +293,17 @@ def test_a_count_names_what_it_counts():
     assert asked_fact("Combien de ces grands félins vivent encore en liberté ?").counted == "felin"
     # Time is a duration, not a count.
     assert asked_fact("Combien de jours peut-on rester en Chine ?").counted is None
+
+
+def test_a_government_named_by_its_capital_speaks_for_a_state():
+    for speaker in ("Pékin", "le Kremlin", "the Kremlin", "Washington"):
+        assert speaks_for_a_state(speaker), speaker
+    for speaker in ("Poutine", "le ministère chinois des Affaires étrangères", "Wang Yi", "les Russes"):
+        assert not speaks_for_a_state(speaker), speaker
+
+
+def test_quel_is_not_que_followed_by_a_speaker():
+    # "Quel jour le ministère… a-t-il annoncé" once read as "Que" + the speaker "l jour le ministère…".
+    asked = asked_fact("Quel jour le ministère chinois des Affaires étrangères a-t-il annoncé la visite ?")
+    assert asked.speaker is None and asked.kinds == {"date"}
+    assert asked_fact("Qu'Ouchakov a-t-il dit de la visite ?").speaker == "Ouchakov"
