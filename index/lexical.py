@@ -49,6 +49,10 @@ _STOP = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_EN) | {
     "jusqu", "a", "à", "est", "sont", "été", "ont", "d", "l", "qu", "c", "j", "n", "s", "m", "t",
     "quel", "quelle", "quels", "quelles", "quand", "combien", "comment", "pourquoi", "où",
     "what", "when", "which", "who", "whom", "how", "many", "much", "did", "does",
+    # Forms of "aller", which the French list lacks though it has "être" and "avoir": "Quand Poutine
+    # ira-t-il en Chine ?" matched "Xi Jinping ira en Russie…" on "ira", its rarest word.
+    "va", "vas", "vont", "allons", "allez", "allait", "allaient", "allé", "allée", "allés", "ira", "iras",
+    "irons", "irez", "iront", "irait", "iraient", "aille", "aillent",
 }
 
 
