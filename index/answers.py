@@ -2,11 +2,13 @@
 fact asked for, quoted and cited — or the decision to abstain.
 
 A sentence is scored on what it states, not on repeating the question: the encoder's similarity to
-the question, the kind of fact asked (a duration, an amount, a date, a person, a quote…) against
-what the sentence states, and the question terms of the sentence and of the one before it (so
-"Il a coûté 19 milliards de roubles." inherits "Le pont de Blagovechtchensk…"). Who-said-what
+the question, of the sentence alone and read after the one before it (vectors stored at rebuild,
+`index.sentences`); the kind of fact asked (a duration, an amount, a date, a person, a quote…)
+against what the sentence states; and the question terms of the sentence and of the one before it
+(so "Il a coûté 19 milliards de roubles." inherits "Le pont de Blagovechtchensk…"). Who-said-what
 questions rank the quotes of the person asked about first, and never present another speaker's
-words as theirs.
+words as theirs. A question asking a specific fact that no good sentence states for the year it
+names, or a count of something no sentence counts, is answered "the articles don't say".
 """
 
 from __future__ import annotations
@@ -189,7 +191,8 @@ class Extractor:
         repeated: frozenset[str] = frozenset(),
     ) -> list[Candidate]:
         """Every sentence of the hits, scored on question terms (its own and its context's), the
-        kind of fact asked, the speaker asked about, and the passage's rank; best first.
+        kind of fact asked, the years asked, the speaker asked about, and the passage's rank; best
+        first. The encoder's similarities are added by `_rerank`.
 
         `focus` is the question as asked: in a rewritten follow-up its own words matter most.
         """
