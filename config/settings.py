@@ -115,6 +115,9 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = 0.7
     english_dense_weight: float = 3.0
     bm25_weight: float = 1.0
+    # Who-said-what questions ("Qu'a dit Poutine…") add a third ranking: the chunks quoting the person
+    # named, nearest first.
+    speaker_weight: float = 1.0
     # Abstain when the best passage covers less than `min_coverage` of the question's term weight
     # and no passage is closer than `min_dense` in cosine similarity. Calibrated on tests/eval with
     # multilingual-e5-small, whose cosines sit in a narrow band: off-topic questions reach

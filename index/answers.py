@@ -37,7 +37,7 @@ from index.lexical import tokenize
 from index.models import Answer, Hit, Source, SpeakerInfo
 from index.present import byline
 from index.questions import Question
-from index.quotes import Speaker, resolve_speaker
+from index.quotes import Speaker, fuller, resolve_speaker
 from index.sentences import SentenceLookup, in_context
 from index.text import fold, split_sentences
 
@@ -306,12 +306,20 @@ class Extractor:
 
     def _speaker_asked(self, asked: AskedFact, hits: list[Hit]) -> tuple[str | None, str | None]:
         """The key of the person a who-said-what question asks about, and their fullest name."""
-        if asked.who_said_what:
-            for hit in hits:
-                key = self._resolve(asked, hit.article_id)
-                if key is not None:
-                    return key, (self.articles.get(hit.article_id) or {}).get("speakers", {}).get(key)
-        return None, None
+        if not asked.who_said_what:
+            return None, None
+        found: str | None = None
+        name = ""
+        for hit in hits:
+            key = self._resolve(asked, hit.article_id)
+            if key is None or found not in (None, key):
+                continue
+            found = key
+            # An article that quotes Putin only as "le président russe" does not name him for all.
+            written = (self.articles.get(hit.article_id) or {}).get("speakers", {}).get(key, "")
+            if fuller(written, name):
+                name = written
+        return found, name or None
 
 
 def _spread(similarity: np.ndarray) -> np.ndarray:

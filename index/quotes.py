@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from index.text import fold
 
-__all__ = ["Speaker", "attribute_quotes", "reports_speech", "resolve_speaker", "speaker_key", "speaker_titles"]
+__all__ = [
+    "Speaker", "attribute_quotes", "fuller", "keys_naming", "reports_speech", "resolve_speaker", "speaker_key", "speaker_titles",
+]
 
 
 @dataclass(frozen=True)
@@ -606,13 +608,7 @@ def resolve_speaker(
     people = [s for s in speakers if s is not None]
     if not people:
         return None
-    key = speaker_key(_ENGLISH_DETERMINER.sub("", mention.strip()))
-    candidates = [key, _EXONYMS.get(key, key)]
-    if key in _OFFICE_HOLDERS:
-        candidates.append(_OFFICE_HOLDERS[key])
-    for candidate in list(candidates):
-        words = candidate.split()
-        candidates.append(" ".join(_EXONYMS.get(w, w) for w in words))
+    candidates = _spellings(mention)
     keys = {s.key for s in people}
     for candidate in candidates:
         if candidate in keys:
@@ -629,6 +625,38 @@ def resolve_speaker(
         if len(matches) == 1:
             return matches.pop()
     return _resolve_title(mention, keys, titles or {})
+
+
+def _spellings(mention: str) -> list[str]:
+    """The speaker keys a question's mention may stand for: as written, in French spelling, and the
+    office holder a few well-known offices name."""
+    key = speaker_key(_ENGLISH_DETERMINER.sub("", mention.strip()))
+    candidates = [key, _EXONYMS.get(key, key)]
+    if key in _OFFICE_HOLDERS:
+        candidates.append(_OFFICE_HOLDERS[key])
+    for candidate in list(candidates):
+        words = candidate.split()
+        candidates.append(" ".join(_EXONYMS.get(w, w) for w in words))
+    return candidates
+
+
+def fuller(name: str, than: str) -> bool:
+    """Whether `name` names a person better: a proper name ("Vladimir Poutine") beats a title
+    ("le président russe"), then the longer one wins."""
+
+    def rank(candidate: str) -> tuple[bool, int]:
+        proper = candidate[:1].isupper() and not candidate.lower().startswith(("le ", "la ", "les ", "l'", "l’"))
+        return proper, len(candidate)
+
+    return rank(name) > rank(than)
+
+
+def keys_naming(mention: str, keys: Iterable[str]) -> set[str]:
+    """Every speaker key, across articles, that a question's name for a person may stand for:
+    "Putin" names "vladimir poutine" and "poutine". Titles ("le président russe") are left to
+    `resolve_speaker`, which knows whom each article gives them to."""
+    wanted = [set(c.split()) for c in _spellings(mention) if c]
+    return {key for key in keys if any(tokens <= set(key.split()) for tokens in wanted)}
 
 
 # English words of titles, as the French stems (`_title_stem`) they may stand for.

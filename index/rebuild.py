@@ -20,7 +20,7 @@ from index.chunking import chunk_article
 from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, GarbageReport, RebuildReport
-from index.quotes import attribute_quotes, speaker_titles
+from index.quotes import attribute_quotes, fuller, speaker_titles
 from index.sentences import FILE_NAME as SENTENCES_FILE
 from index.sentences import SentenceVectors, embed_sentences
 from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
@@ -269,24 +269,13 @@ def _quoted_sentences(article: Article) -> list[tuple[int, int, str, str]]:
     ]
 
 
-def _fuller(name: str, than: str) -> bool:
-    """Whether `name` names a person better: a proper name ("Vladimir Poutine") beats a title
-    ("le président russe"), then the longer one wins."""
-
-    def rank(candidate: str) -> tuple[bool, int]:
-        proper = candidate[:1].isupper() and not candidate.lower().startswith(("le ", "la ", "les ", "l'", "l’"))
-        return proper, len(candidate)
-
-    return rank(name) > rank(than)
-
-
 def _article_entry(article: Article, records: list[ChunkRecord]) -> dict:
     # Who the article quotes (the fullest name of each) and the titles it gives them: what a
     # who-said-what question is resolved against.
     speakers: dict[str, str] = {}
     for rec in records:
         for _, _, name, key in rec.speakers:
-            if _fuller(name, speakers.get(key, "")):
+            if fuller(name, speakers.get(key, "")):
                 speakers[key] = name
     return {
         "speakers": speakers,

@@ -10,8 +10,10 @@ import numpy as np
 
 from config.settings import RetrievalSettings
 from index.embeddings import Embedder
+from index.facts import asked_fact, speaks_for_a_state
 from index.language import detect_language
 from index.models import Hit, SpeakerInfo
+from index.quotes import keys_naming
 from index.snapshot import Snapshot
 from index.store import VectorStore
 
@@ -113,16 +115,31 @@ class HybridRetriever:
             return dense, dense_best
         if self.mode == "bm25":
             return lexical, dense_best
+        rankings = [
+            ([cid for cid, _ in dense], self._dense_weight(query)),
+            ([cid for cid, _ in lexical], self.settings.bm25_weight),
+        ]
+        quoting = self._quoting(query)
+        if quoting:
+            # "Qu'a dit Poutine…": the passages where Putin is quoted, nearest first, are a ranking of
+            # their own, or his quotes lose to passages that only speak of him.
+            started = time.perf_counter()
+            speaker = [cid for cid, _ in self.store.query(vector, self.settings.dense_k, among=quoting)]
+            rankings.append((speaker, self.settings.speaker_weight))
+            timings.add("dense", time.perf_counter() - started)
         started = time.perf_counter()
-        fused = weighted_rrf(
-            [
-                ([cid for cid, _ in dense], self._dense_weight(query)),
-                ([cid for cid, _ in lexical], self.settings.bm25_weight),
-            ],
-            self.settings.rrf_k,
-        )
+        fused = weighted_rrf(rankings, self.settings.rrf_k)
         timings.add("fusion", time.perf_counter() - started)
         return fused, dense_best
+
+    def _quoting(self, query: str) -> list[str]:
+        """The chunks quoting the person a who-said-what question names (not a government: "Selon
+        Pékin" is mostly reported unquoted), or none."""
+        speaker = asked_fact(query).speaker
+        if speaker is None or speaks_for_a_state(speaker):
+            return []
+        quoting = self.snapshot.quoting
+        return sorted({cid for key in keys_naming(speaker, quoting) for cid in quoting[key]})
 
     def _dense_weight(self, query: str) -> float:
         """English questions over French articles lean on the multilingual encoder, not on BM25."""

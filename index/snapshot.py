@@ -13,6 +13,7 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 from index.lexical import BM25Index
@@ -44,6 +45,15 @@ class Snapshot:
     def articles(self) -> dict[str, dict]:
         """Article metadata by id (no body)."""
         return self.manifest["articles"]
+
+    @cached_property
+    def quoting(self) -> dict[str, tuple[str, ...]]:
+        """Speaker key -> the ids of the chunks that quote them (who-said-what retrieval)."""
+        found: dict[str, list[str]] = {}
+        for rec in self.chunks.values():
+            for key in dict.fromkeys(key for _, _, _, key in rec.speakers):
+                found.setdefault(key, []).append(rec.id)
+        return {key: tuple(ids) for key, ids in found.items()}
 
     @property
     def collection(self) -> str:

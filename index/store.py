@@ -376,14 +376,17 @@ class VectorStore:
             return 0
         return self._call(self.collection.count)
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity (1 - cosine distance)."""
+    def query(self, vector: np.ndarray, k: int, among: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity (1 - cosine distance), among the given ids if any."""
         # No count() first: Chroma 1.x returns fewer results (or none) when asked for more than it
         # holds, and every call is an HTTP round trip in server mode.
-        if self.collection is None:
+        if self.collection is None or (among is not None and not among):
             return []
+        ids = list(among) if among is not None else None
         result = self._call(
-            lambda: self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
+            lambda: self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=k, ids=ids, include=["distances"]
+            )
         )
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 

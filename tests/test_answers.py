@@ -226,3 +226,18 @@ def test_a_fact_in_the_sentence_after_its_subject_is_found(tmp_path, embedder):
     assert "19 milliards de roubles" in engine.ask("Combien a coûté le pont ?").quoted[0]
     assert "630 camions" in engine.ask("Quelle est la capacité du pont ?").quoted[0]
     assert "19 milliards de roubles" in engine.ask("How much did the bridge cost?").quoted[0]
+
+
+def test_who_said_what_retrieval_ranks_the_passages_quoting_the_person(built, embedder):
+    # The speaker ranking alone decides here: every passage found quotes Putin, read from real Chroma.
+    settings = built.model_copy(update={"retrieval": built.retrieval.model_copy(update={"speaker_weight": 1000.0})})
+    engine = Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
+    loaded = engine.loaded()
+    ranked, _ = loaded.retriever.rank_chunks("Qu'a dit Poutine sur le régime sans visa ?")
+    quoting = {cid for key in ("vladimir poutine", "poutine") for cid in loaded.snapshot.quoting.get(key, ())}
+    assert quoting
+    head = [cid for cid, _ in ranked[: len(quoting)]]
+    assert set(head) == quoting
+    # A question naming no speaker gets no such ranking.
+    assert loaded.retriever._quoting("Jusqu'à quand le régime sans visa chinois est-il valable ?") == []
+    engine.close()

@@ -10,7 +10,7 @@ from index.articles import read_article
 from index.chunking import split_sentences
 from index.evals.metrics import load_cases, normalise
 from index.facts import asked_fact
-from index.quotes import Speaker, attribute_quotes, resolve_speaker, speaker_key, speaker_titles
+from index.quotes import Speaker, attribute_quotes, keys_naming, resolve_speaker, speaker_key, speaker_titles
 
 ROOT = Path(__file__).resolve().parents[1]
 POUTINE, XI = "vladimir poutine", "xi jinping"
@@ -346,3 +346,11 @@ def test_eval_quote_sentence_is_attributed_to_the_speaker_the_question_names(cas
     assert key is not None and key == resolve_speaker(case.speaker, speakers)
     quoted = [s for (a, b), s in zip(spans, speakers) if normalise(case.quote) in normalise(article.body[a:b])]
     assert quoted and all(s is not None and s.key == key for s in quoted)
+
+
+def test_a_name_in_a_question_names_every_key_of_that_person_across_articles():
+    keys = ["vladimir poutine", "poutine", "xi jinping", "iouri ouchakov", "le president russe"]
+    assert keys_naming("Putin", keys) == {"vladimir poutine", "poutine"}
+    assert keys_naming("Vladimir Poutine", keys) == {"vladimir poutine"}
+    assert keys_naming("Ushakov", keys) == {"iouri ouchakov"}
+    assert keys_naming("Lavrov", keys) == set()
