@@ -243,6 +243,12 @@ def cmd_status(args, settings) -> int:
     print(f"vectors: {status.vectors_present} of {status.vectors_expected} present")
     if status.vectors_present is not None and status.vectors_present < (status.vectors_expected or 0):
         print("  search uses BM25 alone for the missing ones: run `depeche index rebuild` to re-embed them")
+    if status.sentence_vectors_expected is None:
+        print("sentence vectors: none (index built before them): run `depeche index rebuild` to store them")
+    else:
+        print(f"sentence vectors: {status.sentence_vectors_present} of {status.sentence_vectors_expected} present")
+        if (status.sentence_vectors_present or 0) < status.sentence_vectors_expected:
+            print("  answers encode the missing ones per question (slower): run `depeche index rebuild` to store them")
     return 0
 
 

@@ -114,6 +114,8 @@ class Engine:
             generation=snapshot.generation,
             vectors_present=vectors_present(loaded.store, snapshot.chunks),
             vectors_expected=len(snapshot.chunks),
+            sentence_vectors_present=self.handle.sentence_vectors_present(snapshot),
+            sentence_vectors_expected=snapshot.manifest.get("sentence_vectors"),
         )
 
     def articles(self) -> list[ArticleInfo]:

@@ -23,7 +23,7 @@ from index.errors import IndexNotBuilt
 from index.lexical import document_frequencies
 from index.retrieval import HybridRetriever
 from index.sentences import FILE_NAME as SENTENCES_FILE
-from index.sentences import SentenceLookup, SentenceVectors
+from index.sentences import SentenceLookup, SentenceVectors, keys_of, sentences_of
 from index.snapshot import Snapshot, current_generation, index_dir, load_snapshot
 from index.store import VectorStore, describe, open_client, warn_if_dense_missing
 
@@ -128,6 +128,16 @@ class IndexHandle:
             self._generation = snapshot.generation
             log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
             return self._loaded
+
+    def sentence_vectors_present(self, snapshot: Snapshot) -> int | None:
+        """How many of the sentence vectors `snapshot` needs are stored (None before any is)."""
+        if self._sentences is None:
+            return None
+        expected = snapshot.manifest.get("sentence_vectors")
+        if expected is not None and self._sentences.count() >= expected:
+            return expected  # a rebuild keeps only the vectors its generation needs
+        needed = keys_of(self.fingerprint, sentences_of(snapshot.chunks.values()))
+        return len(needed) - len(self._sentences.missing(needed))
 
     def close(self) -> None:
         """Release the Chroma client (waits for the questions still using it)."""

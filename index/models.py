@@ -153,6 +153,10 @@ class IndexStatus:
     # searches run partly on BM25 alone until a rebuild re-embeds them.
     vectors_present: int | None = None
     vectors_expected: int | None = None
+    # Sentence vectors (`index.sentences`) stored, of how many the generation needs; None expected
+    # for an index built before them. Fewer means slower answers (missing ones are encoded per question).
+    sentence_vectors_present: int | None = None
+    sentence_vectors_expected: int | None = None
 
 
 @dataclass

@@ -191,12 +191,16 @@ def _rebuild(
         "dimension": embedder.dimension,
         "chunking": settings.chunking.model_dump(),
         "ingest_version": INGEST_VERSION,
+        "sentence_vectors": len(needed),  # what `index status` compares the sentence file with
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "articles": articles,
     }
     # Restored vectors get a new generation too: readers in other processes reopen the store on a
     # new generation, and only then see vectors written since they opened it.
-    changed = report.added or report.updated or report.removed or previous is None or report.vectors_restored or reparse
+    changed = (
+        report.added or report.updated or report.removed or previous is None or report.vectors_restored or reparse
+        or previous.manifest.get("sentence_vectors") != len(needed)
+    )
     if changed or previous.collection != name:
         write_snapshot(settings.data_dir, manifest, chunks)
     # Vectors of sentences no longer indexed go once the new generation is current (a reader still

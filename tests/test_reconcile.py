@@ -93,11 +93,16 @@ def test_a_deleted_store_is_reported_and_refilled_by_the_cli(tmp_path):
     built = json.loads(run_cli("index", "rebuild", "--json", env=env).stdout)
     total = built["chunks_total"]
     shutil.rmtree(data / "chroma")  # or a fresh server: the manifest still lists every chunk
+    for file in (data / "index").glob("sentences.sqlite3*"):
+        file.unlink()  # and the sentence vectors with it
 
     done = run_cli("index", "status", env=env)
     assert done.returncode == 0, done.stderr
     assert f"vectors: 0 of {total} present" in done.stdout
     assert "run `depeche index rebuild` to re-embed them" in done.stdout
+    sentences = built["sentences_embedded"]
+    assert f"sentence vectors: 0 of {sentences} present" in done.stdout
+    assert "run `depeche index rebuild` to store them" in done.stdout
 
     done = run_cli("index", "rebuild", env=env)
     assert done.returncode == 0, done.stderr
@@ -106,6 +111,7 @@ def test_a_deleted_store_is_reported_and_refilled_by_the_cli(tmp_path):
 
     status = json.loads(run_cli("index", "status", "--json", env=env).stdout)
     assert status["vectors_present"] == status["vectors_expected"] == total
+    assert status["sentence_vectors_present"] == status["sentence_vectors_expected"] == sentences
 
     full = json.loads(run_cli("index", "rebuild", "--full", "--json", env=env).stdout)
     assert full["chunks_embedded"] == full["chunks_total"] == total and full["vectors_restored"] == 0

@@ -219,6 +219,8 @@ def test_answers_are_the_same_without_stored_vectors_and_the_operator_is_told_on
         stored = engine.ask(question)
         assert not stored.abstained and stored.text
         assert not [r for r in caplog.records if NO_VECTOR in r.getMessage()]
+        status = engine.status()
+        assert status.sentence_vectors_present == status.sentence_vectors_expected == len(needed_keys(settings, embedder))
 
         # Emptied by another connection, as another process would: the engine's open file sees it.
         other = SentenceVectors(index_dir(settings.data_dir) / FILE_NAME, embedder.dimension)
@@ -233,6 +235,10 @@ def test_answers_are_the_same_without_stored_vectors_and_the_operator_is_told_on
         warnings = [r for r in caplog.records if NO_VECTOR in r.getMessage()]
         assert len(warnings) == 1, [r.getMessage() for r in warnings]
         assert warnings[0].levelno == logging.WARNING and "depeche index rebuild" in warnings[0].getMessage()
+        # `index status` tells the operator too, and a rebuild stores them again.
+        assert engine.status().sentence_vectors_present == 0
+        assert engine.rebuild().sentences_embedded == status.sentence_vectors_expected
+        assert engine.status().sentence_vectors_present == status.sentence_vectors_expected
     finally:
         engine.close()
 
