@@ -67,6 +67,16 @@ def engine_for(settings, embedder) -> Engine:
     return Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
 
 
+def two_seeds(tmp_path: Path, embedder):
+    """A seeds folder holding the first two seeds, settings over it, and an engine (no index yet)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in SEED_FILES[:2]:
+        shutil.copy(path, seeds)
+    settings = make_settings(tmp_path / "data", seeds)
+    return seeds, settings, engine_for(settings, embedder)
+
+
 # --- the store ---------------------------------------------------------------------------------
 
 
@@ -160,12 +170,7 @@ def test_previous_sentence_matches_the_article_and_the_question_time_lookup(tmp_
 
 
 def test_rebuilds_encode_only_new_sentences_and_drop_removed_ones(tmp_path, embedder):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for path in SEED_FILES[:2]:
-        shutil.copy(path, seeds)
-    settings = make_settings(tmp_path / "data", seeds)
-    engine = engine_for(settings, embedder)
+    seeds, settings, engine = two_seeds(tmp_path, embedder)
     fingerprint = index_fingerprint(embedder, settings)
     try:
         first = engine.rebuild()
@@ -206,12 +211,7 @@ def test_rebuilds_encode_only_new_sentences_and_drop_removed_ones(tmp_path, embe
 
 
 def test_answers_are_the_same_without_stored_vectors_and_the_operator_is_told_once(tmp_path, embedder, caplog):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for path in SEED_FILES[:2]:
-        shutil.copy(path, seeds)
-    settings = make_settings(tmp_path / "data", seeds)
-    engine = engine_for(settings, embedder)
+    seeds, settings, engine = two_seeds(tmp_path, embedder)
     question = "Qui est Iouri Ouchakov ?"
     try:
         engine.rebuild()
@@ -310,12 +310,7 @@ def test_a_rebuild_killed_while_encoding_sentences_keeps_its_committed_batches(t
 
 
 def test_an_engine_reads_the_sentence_file_a_rebuild_made_after_the_old_one_was_deleted(tmp_path, embedder, caplog):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for path in SEED_FILES[:2]:
-        shutil.copy(path, seeds)
-    settings = make_settings(tmp_path / "data", seeds)
-    engine = engine_for(settings, embedder)
+    seeds, settings, engine = two_seeds(tmp_path, embedder)
     question = "Que dit Rossiya-24 ?"  # answered from the third seed once it is added
     try:
         engine.rebuild()
