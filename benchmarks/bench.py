@@ -636,7 +636,7 @@ def report(run: dict) -> str:
     out.append(table(["stage", "seeds: share (mean ms)", "big: share (mean ms)"], rows))
     out.append(
         "\nFrom `Timings.stages` of every measured `ask_timed`; `answer` is extractive answer selection "
-        "(including encoding the candidate sentences); `other` is the rest of the wall time (question "
+        "(reading the candidate sentences' stored vectors, scoring, abstention, citing); `other` is the rest of the wall time (question "
         "checks, language detection, reading `CURRENT`).\n"
     )
 
