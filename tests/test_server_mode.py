@@ -29,6 +29,9 @@ def test_rebuild_search_and_status_through_a_chroma_server(chroma_server, tmp_pa
     assert engine.search("Rossiya-24")[0].article_id == "002_83c3c266e9f4ddcc"
     answer = engine.ask("Jusqu'à quand le régime sans visa chinois est-il valable ?")
     assert "14 septembre 2026" in answer.text and answer.sources[0].article_id == "002_83c3c266e9f4ddcc"
+    # A who-said-what question queries the server among the chunks quoting the person named.
+    quoted = engine.ask("Qu'a dit Poutine sur le régime sans visa ?")
+    assert quoted.sources and all(s.speaker is not None and s.speaker.key == "vladimir poutine" for s in quoted.sources)
 
     edited = "000_232c08492062af93"
     with (seeds_copy / f"{edited}.txt").open("a", encoding="utf-8") as f:
