@@ -205,7 +205,7 @@ def test_who_said_what_quotes_only_the_person_asked_about(engine, question, key,
 
 
 def test_a_quoted_quote_keeps_one_pair_of_guillemets(engine):
-    answer = engine.ask("What did Putin say about relations with China?")
+    answer = engine.ask("Qu'a dit Poutine au ministre chinois Wang Yi à Saint-Pétersbourg ?")
     assert "« “J’ai été heureux" in answer.text  # the sentence is itself a quote: nested as “ ”
     assert "« «" not in answer.text and "» »" not in answer.text
 
