@@ -135,7 +135,7 @@ class RetrievalSettings(BaseModel):
     # the sentence alone and to the sentence read after the one before it ("Il a coûté…" after
     # "Le pont…"), each rescaled over the candidates. Tuned on tests/eval's answerable questions
     # (`depeche eval`: facts found, sentences per answer); BENCHMARKS.md §5c has the figures.
-    answer_k: int = 10
+    answer_k: int = 15
     sentence_dense_weight: float = 0.5
     sentence_context_weight: float = 0.5
 

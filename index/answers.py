@@ -62,7 +62,7 @@ REPEAT_PENALTY = 0.5  # a follow-up's answer quotes the previous answer's senten
 FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer nothing
 FRAGMENT_WORDS = 5
 OTHER_YEAR_PENALTY = 0.3  # the question names a year, the sentence names only others
-RUNNER_UP_RATIO = 0.82  # a second or third sentence must score this share of the best
+RUNNER_UP_RATIO = 0.84  # a second or third sentence must score this share of the best
 MAX_SENTENCES = 3
 # Near-miss abstention: a question asking for one of these kinds, none of whose best sentences
 # states one, is answered "the articles don't say".

@@ -101,6 +101,7 @@ _DURATION = re.compile(
     rf"|totale\s+)?de\s+(?!\d)(?!(?:{_NUMBER_WORDS})\b)\S+",
     re.IGNORECASE,
 )
+_ANNIVERSARY_BEFORE = re.compile(r"\b(?:les|des|aux|ses|leurs)\s+$", re.IGNORECASE)
 _MONEY = re.compile(
     rf"{_SCALED}\s*(?:de\s+|d['’])?{_CURRENCIES}(?!\w)|[$€]\s*{_DIGITS}(?:\s*(?:millions?|milliards?))?",
     re.IGNORECASE,
@@ -220,7 +221,9 @@ def stated_facts(sentence: str) -> StatedFacts:
     for m in _DATE.finditer(sentence):
         add("date", m.start(), m.end())
     for m in _DURATION.finditer(sentence):
-        add("duration", m.start(), m.end())
+        # "les 80 ans de la fin de la guerre" is an anniversary, a number; "pendant 80 ans" lasts.
+        anniversary = _ANNIVERSARY_BEFORE.search(sentence, 0, m.start())
+        add("quantity" if anniversary else "duration", m.start(), m.end())
     for m in _PERCENT.finditer(sentence):
         add("quantity", m.start(), m.end())
     for m in _COUNT.finditer(sentence):

@@ -307,3 +307,12 @@ def test_quel_is_not_que_followed_by_a_speaker():
     asked = asked_fact("Quel jour le ministère chinois des Affaires étrangères a-t-il annoncé la visite ?")
     assert asked.speaker is None and asked.kinds == {"date"}
     assert asked_fact("Qu'Ouchakov a-t-il dit de la visite ?").speaker == "Ouchakov"
+
+
+def test_an_anniversary_is_a_number_not_a_duration():
+    # "Combien de temps a duré…" is not answered by "les 80 ans de la fin de la guerre".
+    assert [m.kind for m in stated_facts("Un défilé célébrant les 80 ans de la fin de la guerre.").mentions
+            if m.text == "80 ans"] == ["quantity"]
+    assert stated_facts("Le traité est prolongé pour cinq ans.").states("duration")
+    assert states_asked_fact(asked_fact("What anniversary did the parade celebrate?"),
+                             stated_facts("Un défilé célébrant les 80 ans de la fin de la guerre."))
