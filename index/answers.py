@@ -217,12 +217,13 @@ class Extractor:
             speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
             spans = split_sentences(hit.text)
             before = self.sentences.previous(hit.article_id, hit.start) if self.sentences and spans else ""
+            before_terms = frozenset(tokenize(before))
             for start, end in spans:
                 text = hit.text[start:end]
                 sentence_terms = frozenset(tokenize(text))
                 coverage = self._weight(terms & sentence_terms) / total
-                context = self._weight(terms & (sentence_terms | frozenset(tokenize(before)))) / total
-                previous, before = before, text
+                context = self._weight(terms & (sentence_terms | before_terms)) / total
+                previous, before, before_terms = before, text, sentence_terms
                 score = max(coverage, CONTEXT_WEIGHT * context)
                 if follow_up:
                     # The terms carried from the previous question set the topic; the follow-up's
