@@ -118,7 +118,10 @@ class IndexHandle:
                 self._sentences = None
             if self._sentences is None:
                 self._sentences = SentenceVectors(index_dir(self.settings.data_dir) / SENTENCES_FILE, self.embedder.dimension)
-            sentences = SentenceLookup(self._sentences, self.embedder, self.fingerprint, snapshot.chunks)
+            sentences = SentenceLookup(
+                self._sentences, self.embedder, self.fingerprint, snapshot.chunks,
+                {aid: entry["chunk_ids"] for aid, entry in snapshot.articles.items()},
+            )
             self._loaded = LoadedIndex(
                 snapshot,
                 store,

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,23 +192,26 @@ class SentenceLookup:
     """
 
     def __init__(
-        self, vectors: SentenceVectors | None, embedder: Embedder, fingerprint: str, chunks: dict[str, ChunkRecord]
+        self,
+        vectors: SentenceVectors | None,
+        embedder: Embedder,
+        fingerprint: str,
+        chunks: Mapping[str, ChunkRecord],
+        chunk_ids: Mapping[str, Sequence[str]],
     ) -> None:
+        """chunks: the generation's chunks by id; chunk_ids: each article's chunk ids in text order
+        (the manifest's `chunk_ids`)."""
         self.store = vectors
         self.embedder = embedder
         self.fingerprint = fingerprint
-        self._by_article: dict[str, list[ChunkRecord]] = defaultdict(list)
-        for rec in chunks.values():
-            self._by_article[rec.article_id].append(rec)
-        for recs in self._by_article.values():
-            recs.sort(key=lambda rec: rec.start)
-        self._starts = {aid: [rec.start for rec in recs] for aid, recs in self._by_article.items()}
+        self._chunks = chunks
+        self._chunk_ids = chunk_ids
         self._warned = False
 
     def previous(self, article_id: str, start: int) -> str:
         """The text of the article's sentence that ends where the sentence at `start` begins ("" if none)."""
-        recs = self._by_article.get(article_id, [])
-        i = bisect_left(self._starts.get(article_id, []), start) - 1
+        recs = [self._chunks[cid] for cid in self._chunk_ids.get(article_id, ())]
+        i = bisect_left([rec.start for rec in recs], start) - 1
         if i < 0:
             return ""
         rec = recs[i]

@@ -157,7 +157,9 @@ def test_previous_sentence_matches_the_article_and_the_question_time_lookup(tmp_
                 assert keys[vector_key("fp", sentence.text, sentence.previous)] == in_context(sentence.previous, sentence.text)
 
         by_start = {s.start: s for s in sentences}
-        lookup = SentenceLookup(None, embedder, "fp", {rec.id: rec for rec in records})
+        lookup = SentenceLookup(
+            None, embedder, "fp", {rec.id: rec for rec in records}, {article.id: [rec.id for rec in records]}
+        )
         assert lookup.previous(article.id, records[0].start) == ""
         for rec in records[1:]:
             assert rec.start in by_start, "a chunk starts on a sentence"
