@@ -626,3 +626,30 @@ _RESOLVE = {
     "ago": _resolve_ago,
     "weekday": _resolve_weekday,
 }
+
+
+def sentence_dates(
+    body: str, sentences: list[tuple[int, int]], published: str | None, precision: str = "unknown"
+) -> list[tuple[int, int, str, str, str]]:
+    """The dates an article's sentences speak of, resolved against its publication date:
+    (sentence start, sentence end, first day, last day inclusive, precision), days in ISO.
+
+    `published` is the article's ISO date ("2026-02-04", "2023-09", "2023") and `precision` its
+    precision; an undated article ("unknown") resolves only dates that name their year.
+    """
+    span = span_of(published) if published else None
+    anchor = span.start if span is not None and precision in _RANK else None
+    out: list[tuple[int, int, str, str, str]] = []
+    for start, end in sentences:
+        seen = set()
+        for _, _, found in find_dates(body[start:end], anchor, anchor_precision=precision if anchor else "day"):
+            row = (start, end, found.start.isoformat(), found.end.isoformat(), found.precision)
+            if row not in seen:
+                seen.add(row)
+                out.append(row)
+    return out
+
+
+def ymd(day: date) -> int:
+    """20260204 for 4 February 2026: how dates are stored as Chroma metadata (scalar ints)."""
+    return day.year * 10000 + day.month * 100 + day.day

@@ -13,9 +13,13 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
+from index.dates import span_of
 from index.lexical import BM25Index
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class ChunkRecord:
     end: int
     # Its quoted sentences: [start, end, name, key] each, offsets in the article body.
     speakers: tuple[tuple[int, int, str, str], ...] = ()
+    # The dates its sentences speak of (`index.dates`): [sentence start, sentence end (offsets in the
+    # article body), first day "YYYY-MM-DD", last day (inclusive), precision] each.
+    dates: tuple[tuple[int, int, str, str, str], ...] = ()
 
 
 @dataclass
@@ -54,6 +61,61 @@ class Snapshot:
             for key in dict.fromkeys(key for _, _, _, key in rec.speakers):
                 found.setdefault(key, []).append(rec.id)
         return {key: tuple(ids) for key, ids in found.items()}
+
+    @cached_property
+    def _periods(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Every dated period of the generation as day ordinals: (first, last, chunk position), and
+        the chunk ids positions point at. A chunk has one row for its article's publication
+        period and one per date its sentences mention."""
+        ids = list(self.chunks)
+        position = {cid: i for i, cid in enumerate(ids)}
+        first: list[int] = []
+        last: list[int] = []
+        owner: list[int] = []
+        for entry in self.articles.values():
+            span = span_of(entry.get("date") or "")
+            if span is None:
+                continue
+            lo, hi = span.start.toordinal(), span.end.toordinal()
+            for cid in entry.get("chunk_ids", ()):
+                if cid in position:
+                    first.append(lo)
+                    last.append(hi)
+                    owner.append(position[cid])
+        for i, rec in enumerate(self.chunks.values()):
+            for _, _, start, end, _ in rec.dates:
+                first.append(date.fromisoformat(start).toordinal())
+                last.append(date.fromisoformat(end).toordinal())
+                owner.append(i)
+        return (
+            np.asarray(first, dtype=np.int32),
+            np.asarray(last, dtype=np.int32),
+            np.asarray(owner, dtype=np.int32),
+            ids,
+        )
+
+    def dated(self, lo: date, hi: date) -> frozenset[str]:
+        """Ids of the chunks whose article was published within [lo, hi] (both inclusive; a month-
+        dated article counts for its whole month) or that mention a date overlapping it."""
+        first, last, owner, ids = self._periods
+        hit = np.unique(owner[(first <= hi.toordinal()) & (last >= lo.toordinal())])
+        return frozenset(ids[i] for i in hit.tolist())
+
+    @cached_property
+    def _newest(self) -> str | None:
+        best: tuple[date, int, str] | None = None
+        for entry in self.articles.values():
+            iso = entry.get("date") or ""
+            span = span_of(iso)
+            if span is not None:
+                # Latest first day; between equal starts, the finer date ("2026-03-10" over "2026-03").
+                key = (span.start, -("day", "month", "year").index(span.precision), iso)
+                best = key if best is None or key > best else best
+        return best[2] if best else None
+
+    def newest_date(self) -> str | None:
+        """The publication date (ISO, as the manifest holds it) of the newest dated article, or None."""
+        return self._newest
 
     @property
     def collection(self) -> str:
@@ -102,8 +164,14 @@ def _manifest(folder: Path) -> dict:
 
 def _load(name: str, folder: Path) -> Snapshot:
     with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
-        chunks = {rec.id: rec for rec in (ChunkRecord(**json.loads(line)) for line in lines)}
+        chunks = {rec.id: rec for rec in (_record(json.loads(line)) for line in lines)}
     return Snapshot(name, _manifest(folder), chunks, BM25Index.load(folder / "bm25"))
+
+
+def _record(data: dict) -> ChunkRecord:
+    # Generations written before dates were stored have none; JSON gives lists, the record tuples.
+    data["dates"] = tuple(tuple(d) for d in data.get("dates", ()))
+    return ChunkRecord(**data)
 
 
 def write_snapshot(data_dir: Path, manifest: dict, chunks: list[ChunkRecord]) -> str:
