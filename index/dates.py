@@ -15,6 +15,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from index.text import MONTHS_EN, MONTHS_FR, WEEKDAYS_EN, WEEKDAYS_FR, fold
@@ -66,6 +67,7 @@ def _whole(day: date, precision: Precision) -> DateSpan:
     return DateSpan(day, day, "day")
 
 
+@lru_cache(maxsize=4096)  # a corpus repeats its publication dates: ten thousand articles, a few hundred days
 def span_of(iso: str) -> DateSpan | None:
     """The span an ISO date names ("2026-02-04", "2025-09", "2023"), or None when it is not one."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", iso.strip())

@@ -200,3 +200,54 @@ def test_it_is_fast_on_the_seed_sentences_and_does_not_import_dateparser():
     probe = "import sys, index.dates; print('dateparser' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the snapshot's date look-up -----------------------------------------------------------------
+
+
+def synthetic_snapshot(n_articles: int, chunks_per_article: int = 5):
+    """A generation of `n_articles` articles, one a day from 1 January 2020, each chunk mentioning a day."""
+    from index.snapshot import ChunkRecord, Snapshot
+
+    articles: dict[str, dict] = {}
+    chunks: dict[str, ChunkRecord] = {}
+    for a in range(n_articles):
+        published = date.fromordinal(date(2020, 1, 1).toordinal() + a)
+        ids = []
+        for c in range(chunks_per_article):
+            cid = f"a{a}:{c}"
+            mentioned = date.fromordinal(published.toordinal() - 400 - c).isoformat()
+            chunks[cid] = ChunkRecord(cid, f"a{a}", c, "x", 0, 1, (), ((0, 1, mentioned, mentioned, "day"),))
+            ids.append(cid)
+        iso = published.isoformat() if a % 10 else published.isoformat()[:7]  # every tenth: month precision
+        articles[f"a{a}"] = {"date": iso, "date_precision": "day" if a % 10 else "month", "chunk_ids": ids}
+    articles["undated"] = {"date": None, "date_precision": "unknown", "chunk_ids": ["u:0"]}
+    chunks["u:0"] = ChunkRecord("u:0", "undated", 0, "x", 0, 1)
+    return Snapshot("g", {"articles": articles}, chunks, None)
+
+
+def test_dated_honours_publication_precision_and_mentions():
+    snap = synthetic_snapshot(40)
+    day = date(2020, 1, 15)  # article 14 is published then; 0, 10, 20 and 30 are dated "2020-01"
+    got = snap.dated(day, day)
+    assert {cid.split(":")[0] for cid in got} == {"a0", "a10", "a14", "a20", "a30"}
+    assert all(cid in got for cid in ("a14:0", "a14:4", "a0:0", "a10:3"))
+    # A mention 400 days before publication: a29's chunk 1 speaks of 2020-01-30 minus 401 days.
+    mentioned = date.fromordinal(date(2020, 1, 30).toordinal() - 401)
+    assert snap.dated(mentioned, mentioned) == {"a29:1", "a30:2", "a31:3", "a32:4", "a28:0"}
+    assert snap.dated(date(1990, 1, 1), date(1990, 12, 31)) == frozenset()
+    assert "u:0" not in snap.dated(date(1900, 1, 1), date(2100, 1, 1))
+    assert snap.newest_date() == "2020-02-09"
+
+
+def test_dated_costs_well_under_a_few_ms_at_50000_chunks():
+    snap = synthetic_snapshot(10_000)  # 50,001 chunks, 100,000 dated periods
+    assert len(snap.chunks) == 50_001
+    snap.dated(date(2021, 1, 1), date(2021, 1, 1))  # builds the cached arrays once per generation
+    started = time.perf_counter()
+    for _ in range(20):
+        week = snap.dated(date(2021, 3, 1), date(2021, 3, 7))
+    per_call = (time.perf_counter() - started) / 20
+    assert 7 * 5 < len(week) < 40 * 5  # a week of articles, month-dated ones, and mentions
+    # Measured about 0.1 ms on the shared 2-core machine for a week (80 chunks), 1 ms for a year.
+    assert per_call < 0.005, f"{per_call * 1000:.2f} ms"
