@@ -243,13 +243,14 @@ _RANGE_JOIN = re.compile(r"\s+(?:au|à|et|to|and|until)\s+(?:le\s+)?|\s*[-–]\s
 
 # Tense cues: the nearest one to a phrase says whether it points back or forward.
 _FUTURE = re.compile(
-    r"\b(?:va|vont|vais|allons|allez|doit|doivent|devra|devront|devrait|devraient|pr[ée]vue?s?|pr[ée]voit"
+    r"\b(?i:va|vont|vais|allons|allez|doit|doivent|devra|devront|devrait|devraient|pr[ée]vue?s?|pr[ée]voit"
     r"|prochainement|will|shall|going\s+to|expected\s+to|due\s+to|scheduled|plans?\s+to)\b"
-    r"|'ll\b|\b[a-zàâçéèêëîïôûùüÿ]+(?:ra|ront)\b"
+    r"|'ll\b|\b[a-zàâçéèêëîïôûùüÿ]+(?:ra|ront)\b"  # futur simple; capitalised words are names (Ankara)
 )
 _NOT_FUTURE = frozenset("front affront caméra camera opéra opera extra contra ultra mantra cobra tiara ra".split())
 _PAST = re.compile(
-    r"\b(?:a|ont|avait|avaient|était|étaient|eut|fut|furent|had|has|have|was|were|did|said|told|met)\b"
+    r"\b(?:a|ont|avait|avaient|était|étaient|eut|fut|furent)\b"
+    r"|\b(?i:had|has|have|was|were|did|said|told|met)\b"
     r"|\b(?:est|sont)\s+(?:[a-zéèêàâîôûç]+(?:é|ée|és|ées|u|ue|us|ues|i|ie|is|ies))\b"
     r"|\b[a-zàâçéèêëîïôûùüÿ]{2,}(?:ait|aient|èrent)\b|\b[a-z]{3,}ed\b"
 )
@@ -324,7 +325,7 @@ def _join_ranges(text: str, found: list[tuple[int, int, DateSpan]]) -> list[tupl
 # --- resolution ----------------------------------------------------------------------------------
 
 
-def _tense(text: str, start: int, end: int) -> str | None:
+def _tense(text: str, start: int, end: int, language: str = "fr") -> str | None:
     """"future" or "past": the tense cue nearest the phrase in its clause, or None without one."""
     lo = max(0, start - _TENSE_REACH)
     edges = [e.end() for e in _SENTENCE_EDGE.finditer(text, lo, start)]
@@ -335,6 +336,8 @@ def _tense(text: str, start: int, end: int) -> str | None:
     best: tuple[int, str] | None = None
     for pattern, tense in ((_FUTURE, "future"), (_PAST, "past")):
         for cue in pattern.finditer(text, lo, hi):
+            if language == "en" and cue.group() == "a":
+                continue
             if cue.start() >= start and cue.end() <= end:
                 continue  # inside the phrase itself ("dans trois jours")
             if tense == "future" and cue.group().lower() in _NOT_FUTURE:
@@ -345,14 +348,14 @@ def _tense(text: str, start: int, end: int) -> str | None:
     return best[1] if best else None
 
 
-def _direction(m: re.Match[str], text: str, rel: str | None) -> str:
+def _direction(m: re.Match[str], text: str, rel: str | None, language: str = "fr") -> str:
     """Which way a phrase without its year points: "last" and "next" say it; otherwise the tense."""
     if rel:
-        r = fold(rel)
-        if re.fullmatch(_PAST_WORDS, r, _I) or r.startswith("d'avant") or r.startswith("d’avant"):
+        r = fold(rel).replace("’", "'")
+        if re.fullmatch(_PAST_WORDS, r, _I) or r.startswith("d'avant"):
             return "before"
         return "after"
-    tense = _tense(text, m.start(), m.end())
+    tense = _tense(text, m.start(), m.end(), language)
     return {"future": "onafter", "past": "onbefore"}.get(tense, "nearest")
 
 
@@ -438,7 +441,7 @@ def _resolve_range_days(m, text, anchor, rank, language):
     if y2 is None:
         if anchor is None or rank > _RANK["month"]:
             return None
-        end = _month_day(d2, m2, None, anchor, _direction(m, text, None))
+        end = _month_day(d2, m2, None, anchor, _direction(m, text, None, language))
         if end is None:
             return None
         y2 = end.start.year
@@ -454,7 +457,7 @@ def _resolve_range_months(m, text, anchor, rank, language):
         if anchor is None or rank > _RANK["month"]:
             return None
         candidates = [_whole(date(y, m2, 1), "month") for y in (anchor.year - 1, anchor.year, anchor.year + 1)]
-        y2 = _pick(candidates, anchor, _direction(m, text, None), "month").start.year
+        y2 = _pick(candidates, anchor, _direction(m, text, None, language), "month").start.year
     y1 = _year(m["y1"]) or (y2 if m1 <= m2 else y2 - 1)
     first, last = date(y1, m1, 1), _month_end(y2, m2)
     return DateSpan(first, last, "month") if first <= last else None
@@ -469,7 +472,7 @@ def _resolve_day(m, text, anchor, rank, language):
     year = _year(m["y"])
     if year is None and (rank is None or rank > _RANK["month"]):
         return None
-    span = _month_day(_day_number(m["d"]), _month_number(m["m"]), year, anchor, _direction(m, text, None) if year is None else "")
+    span = _month_day(_day_number(m["d"]), _month_number(m["m"]), year, anchor, _direction(m, text, None, language) if year is None else "")
     weekday = m.groupdict().get("wd")
     if span is not None and weekday and year is None and anchor is not None:
         # « mercredi 4 février »: the weekday settles the year when the tense could not.
@@ -502,14 +505,14 @@ def _resolve_month(m, text, anchor, rank, language):
         words = fold(m["yrel"]).split()
         year = anchor.year + (0 if words[0] == "cette" else _step(words[-1], None))
         return _part_of_month(m["part"], year, month)
-    direction = _direction(m, text, m["rel"])
+    direction = _direction(m, text, m["rel"], language)
     candidates = [_part_of_month(m["part"], y, month) for y in (anchor.year - 1, anchor.year, anchor.year + 1)]
     return _pick(candidates, anchor, direction, "month")
 
 
 def _resolve_month_rel_en(m, text, anchor, rank, language):
     rel = m["rel"].lower()
-    direction = {"last": "before", "next": "after"}.get(rel) or _direction(m, text, None)
+    direction = {"last": "before", "next": "after"}.get(rel) or _direction(m, text, None, language)
     candidates = [_whole(date(y, _month_number(m["m"]), 1), "month") for y in (anchor.year - 1, anchor.year, anchor.year + 1)]
     return _pick(candidates, anchor, direction, "month")
 
@@ -540,7 +543,7 @@ def _week_of(day: date) -> DateSpan:
 
 def _step(rel: str | None, rel_en: str | None) -> int:
     """-1 for last/previous, +1 for next, 0 for this."""
-    word = fold(rel or rel_en or "")
+    word = fold(rel or rel_en or "").replace("’", "'")
     if not word or word == "this":
         return 0
     if re.fullmatch(_PAST_WORDS, word, _I) or word.startswith("d'avant"):
@@ -592,7 +595,7 @@ def _resolve_weekday(m, text, anchor, rank, language):
         # « mercredi et jeudi »: the second day follows the first, whichever way the first points.
         first = _resolve_weekday(pair, text, anchor, rank, language).start
         return _whole(first + timedelta(days=(wd - first.weekday()) % 7 or 7), "day")
-    direction = _direction(m, text, rel)
+    direction = _direction(m, text, rel, language)
     if direction == "nearest":
         direction = "onbefore"  # a bare weekday in a report is the one just past (or today)
     if pre in ("depuis", "since"):

@@ -251,3 +251,10 @@ def test_dated_costs_well_under_a_few_ms_at_50000_chunks():
     assert 7 * 5 < len(week) < 40 * 5  # a week of articles, month-dated ones, and mentions
     # Measured about 0.1 ms on the shared 2-core machine for a week (80 chunks), 1 ms for a year.
     assert per_call < 0.005, f"{per_call * 1000:.2f} ms"
+
+
+def test_english_tense_and_the_week_before():
+    assert isos("Will Xi visit Moscow on Thursday?", language="en") == ["2026-02-05"]
+    assert isos("What did Xi say on a Thursday in Moscow?", language="en") == ["2026-01-29"]
+    assert isos("Et la semaine d’avant ?") == ["2026-01-26/2026-02-01"]
+    assert isos("Que se passera-t-il mercredi ?", date(2026, 2, 2)) == ["2026-02-04"]
