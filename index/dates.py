@@ -254,6 +254,7 @@ _PAST = re.compile(
     r"|\b(?:est|sont)\s+(?:[a-zéèêàâîôûç]+(?:é|ée|és|ées|u|ue|us|ues|i|ie|is|ies))\b"
     r"|\b[a-zàâçéèêëîïôûùüÿ]{2,}(?:ait|aient|èrent)\b|\b[a-z]{3,}ed\b"
 )
+_AIMED_AT = re.compile(r"\b(?:pour|d['’]ici|jusqu['’](?:au|à|en)|until|by)\s+(?:le\s+|la\s+|l['’])?$", _I)
 _SENTENCE_EDGE = re.compile(r"[.!?\n;]")
 _TENSE_REACH = 150  # characters looked at on each side of a phrase, at most
 
@@ -327,6 +328,8 @@ def _join_ranges(text: str, found: list[tuple[int, int, DateSpan]]) -> list[tupl
 
 def _tense(text: str, start: int, end: int, language: str = "fr") -> str | None:
     """"future" or "past": the tense cue nearest the phrase in its clause, or None without one."""
+    if _AIMED_AT.search(text, max(0, start - 20), start):
+        return "future"  # « annoncée pour le mois de mai », « prolongé jusqu'au 31 décembre »
     lo = max(0, start - _TENSE_REACH)
     edges = [e.end() for e in _SENTENCE_EDGE.finditer(text, lo, start)]
     lo = edges[-1] if edges else lo

@@ -96,6 +96,10 @@ def test_a_day_or_month_without_its_year_takes_it_from_the_anchor_and_the_tense(
     assert isos("Il a dit qu'il viendra le 10 mars.") == ["2026-03-10"]
     assert isos("Il est venu le 10 mars.") == ["2025-03-10"]
     assert isos("Le régime expire le 31 décembre.") == ["2025-12-31"]  # no tense cue: the nearest
+    assert isos("Le régime a été prolongé jusqu'au 31 décembre.") == ["2026-12-31"]
+    assert isos("Lavrov a été reçu mardi, avant une visite que la presse annonce pour le mois de mai.", date(2024, 4, 9)) == [
+        "2024-04-09", "2024-05",
+    ]
     assert isos("le 1er mars") == ["2026-03-01"]
     assert isos("l’offensive russe en février de l’année dernière", date(2023, 9, 1), anchor_precision="month") == ["2022-02"]
     # The seed of 17 March 2023: « ce vendredi 17 mars » and a visit « du 20 au 22 mars ».
