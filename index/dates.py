@@ -11,7 +11,6 @@ What is recognised, how each phrase is resolved and where the results are stored
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,7 +54,8 @@ def _unit_iso(day: date, precision: Precision) -> str:
 
 
 def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    # Not calendar.monthrange: importing calendar costs more than this module (one-shot CLI commands).
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def _whole(day: date, precision: Precision) -> DateSpan:
@@ -131,112 +131,119 @@ def _count(word: str) -> int:
 # --- patterns ------------------------------------------------------------------------------------
 # Each kind is tried on the whole text; overlapping finds keep the earliest, then the longest.
 _I = re.IGNORECASE
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(rf"(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d])")),
-    ("numeric", re.compile(rf"(?<![\d/.,])(?P<d>[0-3]?\d)([/.])(?P<m>[01]?\d)\2(?P<y>{_YEAR}|\d\d)(?![\d]|[.,/]\d)")),
-    (
-        "range_days",
-        re.compile(
-            rf"\b(?:du|entre(?:\s+le)?|from|between)\s+(?:{_WEEKDAY}\s+)?(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?)?"
-            rf"\s+(?:au|et(?:\s+le)?|to|and|until)\s+(?:{_WEEKDAY}\s+)?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
-            _I,
+# Compiled on first use (~20 ms): commands that never read a date (index status) do not pay it.
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
+    """The quick test that a text may hold a date at all, and the pattern of each kind."""
+    kinds = [
+        ("iso", re.compile(rf"(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d])")),
+        ("numeric", re.compile(rf"(?<![\d/.,])(?P<d>[0-3]?\d)([/.])(?P<m>[01]?\d)\2(?P<y>{_YEAR}|\d\d)(?![\d]|[.,/]\d)")),
+        (
+            "range_days",
+            re.compile(
+                rf"\b(?:du|entre(?:\s+le)?|from|between)\s+(?:{_WEEKDAY}\s+)?(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?)?"
+                rf"\s+(?:au|et(?:\s+le)?|to|and|until)\s+(?:{_WEEKDAY}\s+)?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-    (
-        "range_months",
-        re.compile(
-            rf"(?:\b(?:entre|between|de|from)\s+|\bd{_AP})(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?"
-            rf"\s+(?:et|and|à|to|until)\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
-            _I,
+        (
+            "range_months",
+            re.compile(
+                rf"(?:\b(?:entre|between|de|from)\s+|\bd{_AP})(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?"
+                rf"\s+(?:et|and|à|to|until)\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-    ("range_years", re.compile(rf"\b(?:entre|between|de|from)\s+(?P<y1>{_YEAR})\s+(?:et|and|à|to)\s+(?P<y2>{_YEAR})(?![\d,.]?\d)", _I)),
-    (
-        "day",
-        re.compile(
-            rf"(?:\b(?:(?:ce|le|on)\s+)?(?P<wd>{_WEEKDAY})\s+)?(?<![\d,.])(?P<d>{_DAY})\s+(?P<m>{_MONTH})(?:\s+(?P<y>{_YEAR})(?![\d,.]?\d))?(?!\w)",
-            _I,
+        ("range_years", re.compile(rf"\b(?:entre|between|de|from)\s+(?P<y1>{_YEAR})\s+(?:et|and|à|to)\s+(?P<y2>{_YEAR})(?![\d,.]?\d)", _I)),
+        (
+            "day",
+            re.compile(
+                rf"(?:\b(?:(?:ce|le|on)\s+)?(?P<wd>{_WEEKDAY})\s+)?(?<![\d,.])(?P<d>{_DAY})\s+(?P<m>{_MONTH})(?:\s+(?P<y>{_YEAR})(?![\d,.]?\d))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-    ("day_en", re.compile(rf"\b(?P<m>{_MONTH_EN})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?(?!\w)")),
-    ("month_year", re.compile(rf"(?:\b(?P<part>{_PART})\s*)?\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR})(?![\d,.]?\d)", _I)),
-    (
-        "month",
-        re.compile(
-            rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|(?:(?:au|le)\s+)?mois\s+(?:de\s+|d{_AP}))\s*"
-            rf"(?P<m>{_MONTH})(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|\s+de\s+(?P<yrel>l{_AP}ann[ée]e\s+(?:{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e))?"
-            r"(?!\w)(?!\s+\d)",
-            _I,
+        ("day_en", re.compile(rf"\b(?P<m>{_MONTH_EN})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?(?!\w)")),
+        ("month_year", re.compile(rf"(?:\b(?P<part>{_PART})\s*)?\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR})(?![\d,.]?\d)", _I)),
+        (
+            "month",
+            re.compile(
+                rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|(?:(?:au|le)\s+)?mois\s+(?:de\s+|d{_AP}))\s*"
+                rf"(?P<m>{_MONTH})(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|\s+de\s+(?P<yrel>l{_AP}ann[ée]e\s+(?:{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e))?"
+                r"(?!\w)(?!\s+\d)",
+                _I,
+            ),
         ),
-    ),
-    ("month_rel_en", re.compile(rf"\b(?P<rel>last|next|this)\s+(?P<m>{_MONTH_EN})(?!\w)", _I)),
-    (
-        "year",
-        re.compile(
-            rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|l{_AP}ann[ée]e|l{_AP}an|ann[ée]e|during|by|until)\s*"
-            rf"(?P<y>{_YEAR})(?![\d,.]?\d)(?!\s*%)",
-            _I,
+        ("month_rel_en", re.compile(rf"\b(?P<rel>last|next|this)\s+(?P<m>{_MONTH_EN})(?!\w)", _I)),
+        (
+            "year",
+            re.compile(
+                rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|l{_AP}ann[ée]e|l{_AP}an|ann[ée]e|during|by|until)\s*"
+                rf"(?P<y>{_YEAR})(?![\d,.]?\d)(?!\s*%)",
+                _I,
+            ),
         ),
-    ),
-    (
-        "relday",
-        re.compile(
-            rf"\b(?:avant[- ]hier|apr[èe]s[- ]demain|hier|demain|aujourd{_AP}hui|the\s+day\s+before\s+yesterday"
-            r"|the\s+day\s+after\s+tomorrow|yesterday|today|tomorrow|tonight|ce\s+matin|ce\s+soir|this\s+morning)\b",
-            _I,
+        (
+            "relday",
+            re.compile(
+                rf"\b(?:avant[- ]hier|apr[èe]s[- ]demain|hier|demain|aujourd{_AP}hui|the\s+day\s+before\s+yesterday"
+                r"|the\s+day\s+after\s+tomorrow|yesterday|today|tomorrow|tonight|ce\s+matin|ce\s+soir|this\s+morning)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "week",
-        re.compile(
-            rf"\b(?:(?:la\s+)?semaine\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}|d{_AP}avant|d{_AP}apr[èe]s)|cette\s+semaine"
-            rf"|(?P<rel_en>this|last|next|past|previous)\s+week)\b",
-            _I,
+        (
+            "week",
+            re.compile(
+                rf"\b(?:(?:la\s+)?semaine\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}|d{_AP}avant|d{_AP}apr[èe]s)|cette\s+semaine"
+                rf"|(?P<rel_en>this|last|next|past|previous)\s+week)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "month_rel",
-        re.compile(
-            rf"\b(?:ce\s+mois(?:-ci)?|le\s+mois\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|(?P<rel_en>this|last|next|past|previous)\s+month)\b",
-            _I,
+        (
+            "month_rel",
+            re.compile(
+                rf"\b(?:ce\s+mois(?:-ci)?|le\s+mois\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|(?P<rel_en>this|last|next|past|previous)\s+month)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "year_rel",
-        re.compile(
-            rf"\b(?:l{_AP}an(?:n[ée]e)?\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e"
-            rf"|(?P<rel_en>this|last|next|past|previous)\s+year)\b",
-            _I,
+        (
+            "year_rel",
+            re.compile(
+                rf"\b(?:l{_AP}an(?:n[ée]e)?\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e"
+                rf"|(?P<rel_en>this|last|next|past|previous)\s+year)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "ago",
-        re.compile(
-            rf"\b(?:(?P<fr>il\s+y\s+a|dans)\s+(?P<n>{_COUNT})\s+(?P<u>jours?|semaines?|mois|ans|ann[ée]es?|an)"
-            rf"|(?:(?P<in>in)\s+)?(?P<n_en>{_COUNT})\s+(?P<u_en>days?|weeks?|months?|years?)(?P<ago>\s+ago)?)\b",
-            _I,
+        (
+            "ago",
+            re.compile(
+                rf"\b(?:(?P<fr>il\s+y\s+a|dans)\s+(?P<n>{_COUNT})\s+(?P<u>jours?|semaines?|mois|ans|ann[ée]es?|an)"
+                rf"|(?:(?P<in>in)\s+)?(?P<n_en>{_COUNT})\s+(?P<u_en>days?|weeks?|months?|years?)(?P<ago>\s+ago)?)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "weekday",
-        re.compile(
-            rf"\b(?:(?P<pre>ce|cette|d[èe]s|depuis|since|on|last|next|this)\s+)?(?P<wd>{_WEEKDAY})"
-            rf"(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}))?(?!\w)",
-            _I,
+        (
+            "weekday",
+            re.compile(
+                rf"\b(?:(?P<pre>ce|cette|d[èe]s|depuis|since|on|last|next|this)\s+)?(?P<wd>{_WEEKDAY})"
+                rf"(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-]
+    ]
+    return _trigger(), kinds
 # What an anchor must at least give for a kind to be resolved (None: absolute, no anchor needed).
 _NEEDS: dict[str, str | None] = {
     "relday": "day", "week": "day", "weekday": "day", "month_rel": "month", "month": "month",
     "month_rel_en": "month", "year_rel": "year", "ago": "day",
 }
-# A cheap test that a text may hold a date at all: most sentences of a question have none.
-_TRIGGER = re.compile(
-    rf"\d|{_MONTH}|{_WEEKDAY}|hier|demain|aujourd|semaine|mois|\ban\b|ann[ée]e|yesterday|today|tomorrow|tonight"
-    r"|week|month|year|jours?\b|days?\b|ans\b|ago\b|ce\s+(?:matin|soir)|this\s+morning",
-    _I,
-)
+def _trigger() -> re.Pattern[str]:
+    # Most sentences of a question, and a quarter of an article's, hold no date: one search says so.
+    return re.compile(
+        rf"\d|{_MONTH}|{_WEEKDAY}|hier|demain|aujourd|semaine|mois|\ban\b|ann[ée]e|yesterday|today|tomorrow|tonight"
+        r"|week|month|year|jours?\b|days?\b|ans\b|ago\b|ce\s+(?:matin|soir)|this\s+morning",
+        _I,
+    )
+
 _SINCE_BEFORE = re.compile(r"(?:depuis|since)\s+(?:le\s+|l['’]|the\s+)?$", _I)
 _RANGE_OPEN = re.compile(r"(?:\bdu|\bde|\bentre|\bfrom|\bbetween)\s+(?:le\s+)?$", _I)
 _RANGE_JOIN = re.compile(r"\s+(?:au|à|et|to|and|until)\s+(?:le\s+)?|\s*[-–]\s*", _I)
@@ -270,11 +277,14 @@ def find_dates(
     only phrases that name their year are kept. `language` decides day/month order in numeric
     dates ("4/02/2026" is 4 February in French; in English too unless the day cannot be a month).
     """
-    if not text or not _TRIGGER.search(text):
+    if not text:
+        return []
+    trigger, kinds = _patterns()
+    if not trigger.search(text):
         return []
     rank = _RANK.get(anchor_precision, 0) if anchor is not None else None
     found: list[tuple[int, int, str, re.Match[str]]] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in kinds:
         need = _NEEDS.get(kind)
         if need is not None and (rank is None or rank > _RANK[need]):
             continue
@@ -389,7 +399,7 @@ def _year(text: str | None) -> int | None:
 
 
 def _part_of_month(part: str | None, year: int, month: int) -> DateSpan:
-    last = calendar.monthrange(year, month)[1]
+    last = _month_end(year, month).day
     p = fold(part or "").strip(" -")
     if p in ("debut", "early"):
         return DateSpan(date(year, month, 1), date(year, month, 10), "day")
