@@ -90,7 +90,7 @@ _MONTH_FR = (
     r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
     r"|janv\.|f[ée]vr\.|avr\.|juil\.|sept\.|oct\.|nov\.|d[ée]c\."
 )
-_MONTH_EN = "|".join(MONTHS_EN) + r"|Sept\.?"
+_MONTH_EN = "|".join(MONTHS_EN) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?(?=\s|$)"
 _MONTH = f"(?:{_MONTH_FR}|{_MONTH_EN})"
 _WEEKDAY = "(?:" + "|".join(WEEKDAYS_FR + WEEKDAYS_EN) + ")"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
@@ -199,6 +199,14 @@ def _patterns() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
             ),
         ),
         (
+            "weekend",
+            re.compile(
+                rf"\b(?:(?P<this>ce|this)\s+week-?end|(?:le\s+)?week-?end\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})"
+                rf"|(?P<rel_en>last|next|past)\s+week-?end)\b",
+                _I,
+            ),
+        ),
+        (
             "month_rel",
             re.compile(
                 rf"\b(?:ce\s+mois(?:-ci)?|le\s+mois\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|(?P<rel_en>this|last|next|past|previous)\s+month)\b",
@@ -208,8 +216,10 @@ def _patterns() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
         (
             "year_rel",
             re.compile(
-                rf"\b(?:l{_AP}an(?:n[ée]e)?\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e"
-                rf"|(?P<rel_en>this|last|next|past|previous)\s+year)\b",
+                rf"\b(?:(?P<part>{_PART}|milieu)\s*(?:de\s+|d{_AP}))?"
+                rf"(?:l{_AP}an(?:n[ée]e)?(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}))?"
+                rf"|(?<=d['’])ann[ée]e(?:\s+(?P<rel2>{_PAST_WORDS}|{_NEXT_WORDS}))?|(?P<this>cette)\s+ann[ée]e"
+                rf"|(?P<rel_en>this|last|next|past|previous)\s+year)\b(?!\s+\d)",
                 _I,
             ),
         ),
@@ -233,7 +243,7 @@ def _patterns() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
     return _trigger(), kinds
 # What an anchor must at least give for a kind to be resolved (None: absolute, no anchor needed).
 _NEEDS: dict[str, str | None] = {
-    "relday": "day", "week": "day", "weekday": "day", "month_rel": "month", "month": "month",
+    "relday": "day", "week": "day", "weekend": "day", "weekday": "day", "month_rel": "month", "month": "month",
     "month_rel_en": "month", "year_rel": "year", "ago": "day",
 }
 def _trigger() -> re.Pattern[str]:
@@ -568,6 +578,19 @@ def _resolve_week(m, text, anchor, rank, language):
     return _week_of(anchor + timedelta(weeks=_step(m["rel"], m["rel_en"])))
 
 
+def _resolve_weekend(m, text, anchor, rank, language):
+    step = _step(m["rel"], m["rel_en"])
+    saturday = anchor + timedelta(days=5 - anchor.weekday())  # the Saturday of the anchor's week
+    if step == 0:
+        # « ce week-end »: the one just past in a report of Monday to Friday, unless the verb is future.
+        past = anchor.weekday() < 5 and _tense(text, m.start(), m.end(), language) == "past"
+        step = -1 if past else 0
+    elif step == 1 and anchor.weekday() < 5:
+        step = 0  # « le week-end prochain » on a Wednesday: the coming one
+    saturday += timedelta(weeks=step)
+    return DateSpan(saturday, saturday + timedelta(days=1), "day")
+
+
 def _shift_month(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -578,7 +601,11 @@ def _resolve_month_rel(m, text, anchor, rank, language):
 
 
 def _resolve_year_rel(m, text, anchor, rank, language):
-    return _whole(date(anchor.year + _step(m["rel"], m["rel_en"]), 1, 1), "year")
+    rel = m["rel"] or m["rel2"]
+    if not (m["part"] or rel or m["this"] or m["rel_en"]):
+        return None  # a bare « l'année » is not a date; « fin d'année », « l'an dernier » are
+    part = "mi" if (m["part"] or "").lower() == "milieu" else m["part"]
+    return _part_of_year(part, anchor.year + _step(rel, m["rel_en"]))
 
 
 def _resolve_ago(m, text, anchor, rank, language):
@@ -639,6 +666,7 @@ _RESOLVE = {
     "year": _resolve_year,
     "relday": _resolve_relday,
     "week": _resolve_week,
+    "weekend": _resolve_weekend,
     "month_rel": _resolve_month_rel,
     "year_rel": _resolve_year_rel,
     "ago": _resolve_ago,

@@ -262,3 +262,14 @@ def test_english_tense_and_the_week_before():
     assert isos("What did Xi say on a Thursday in Moscow?", language="en") == ["2026-01-29"]
     assert isos("Et la semaine d’avant ?") == ["2026-01-26/2026-02-01"]
     assert isos("Que se passera-t-il mercredi ?", date(2026, 2, 2)) == ["2026-02-04"]
+
+
+def test_week_ends_parts_of_the_year_and_english_abbreviations():
+    assert isos("Ils se sont vus ce week-end.") == ["2026-01-31/2026-02-01"]
+    assert isos("Ils se verront ce week-end.") == ["2026-02-07/2026-02-08"]
+    assert isos("le week-end prochain") == ["2026-02-07/2026-02-08"]
+    assert isos("d'ici la fin de l'année") == ["2026-10/2026-12"]
+    assert isos("en début d'année prochaine") == ["2027-01/2027-03"]
+    assert isos("milieu de l'année dernière") == ["2025-05/2025-08"]
+    assert isos("L'année a été dure. Une année difficile.") == []
+    assert isos("on Feb 4, then 4 Dec 2025", language="en") == ["2026-02-04", "2025-12-04"]
