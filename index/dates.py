@@ -163,7 +163,7 @@ def _patterns() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
             ),
         ),
         ("day_en", re.compile(rf"\b(?P<m>{_MONTH_EN})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?(?!\w)")),
-        ("month_year", re.compile(rf"(?:\b(?P<part>{_PART})\s*)?\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR})(?![\d,.]?\d)", _I)),
+        ("month_year", re.compile(rf"\b(?=[jfmasondcel])(?:(?P<part>{_PART})\s*)?\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR})(?![\d,.]?\d)", _I)),
         (
             "month",
             re.compile(

@@ -194,13 +194,15 @@ def test_it_is_fast_on_the_seed_sentences_and_does_not_import_dateparser():
     ]
     assert len(sentences) > 50
     find_dates(sentences[0], WED)  # first call: nothing lazy left after it
-    started = time.perf_counter()
-    for _ in range(3):
+    rounds = []
+    for _ in range(5):  # the best of five rounds: the machine is shared, a round may be descheduled
+        started = time.perf_counter()
         for sentence in sentences:
             find_dates(sentence, WED)
-    per_sentence = (time.perf_counter() - started) / (3 * len(sentences))
-    # Measured about 0.5 ms a sentence on the shared 2-core machine; the target is 1 ms.
-    assert per_sentence < 0.003, f"{per_sentence * 1000:.2f} ms a sentence"
+        rounds.append((time.perf_counter() - started) / len(sentences))
+    per_sentence = min(rounds)
+    # Measured 0.3-0.4 ms a sentence on the shared 2-core machine under load; the target is 1 ms.
+    assert per_sentence < 0.002, f"{per_sentence * 1000:.2f} ms a sentence"
     probe = "import sys, index.dates; print('dateparser' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
