@@ -47,7 +47,8 @@ class Progress(Protocol):
     def close(self) -> object: ...
 
 
-ProgressFactory = Callable[[int], Progress]
+# Called with the total (None when not known ahead) and what is counted ("chunk", "sentence").
+ProgressFactory = Callable[[int | None, str], Progress]
 
 
 def index_fingerprint(embedder: Embedder, settings: Settings) -> str:
@@ -96,7 +97,8 @@ def _rebuild(
     report = RebuildReport(full=full)
     if not seeds_dir.is_dir():
         raise DepecheError(f"The seeds folder {seeds_dir} does not exist.")
-    scan = scan_articles(seeds_dir)
+    scan = scan_articles(seeds_dir, max_bytes=settings.sources.max_bytes)
+    log.info("parsed %d article files in %.1f s", len(scan.articles), time.perf_counter() - started)
     report.notices = [str(notice) for notice in scan.notices]
     report.skipped = [str(n) for n in scan.notices if n.kind in ("skipped", "duplicate")]
 
@@ -179,10 +181,15 @@ def _rebuild(
             "%d vectors of unchanged articles were missing from %s; re-embedding them",
             report.vectors_restored, store.where,
         )
+    stage = time.perf_counter()
     report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
+    log.info("embedded %d of %d chunks in %.1f s", len(todo), len(chunks), time.perf_counter() - stage)
+    stage = time.perf_counter()
     sentences_path = index_dir(settings.data_dir) / SENTENCES_FILE
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
         report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
+    log.info("encoded %d sentences in %.1f s", report.sentences_embedded, time.perf_counter() - stage)
+    stage = time.perf_counter()
     manifest = {
         "collection": name,
         "deployment": deployment,
@@ -210,6 +217,7 @@ def _rebuild(
             sentences.retain(needed)
     _remove_stale(store, stored, {rec.id for rec in chunks})
     prune_generations(settings.data_dir)
+    log.info("wrote the index generation and pruned old ones in %.1f s", time.perf_counter() - stage)
     report.chunks_total = len(chunks)
     report.seconds = time.perf_counter() - started
     log.info("rebuild done: %s", report.to_dict())
@@ -230,7 +238,7 @@ def _embed_sentences(
     def advance(n: int) -> None:
         nonlocal bar
         if progress is not None:
-            bar = bar or progress(n)
+            bar = bar or progress(None, "sentence")  # how many lack a vector is known inside only
             bar.update(n)
 
     try:
@@ -303,7 +311,7 @@ def _embed(
     progress: ProgressFactory | None,
 ) -> int:
     """Embed and store these chunks, batch by batch; returns how many were embedded."""
-    bar = progress(len(todo)) if progress and todo else None
+    bar = progress(len(todo), "chunk") if progress and todo else None
     try:
         for start in range(0, len(todo), EMBED_BATCH):
             batch = todo[start : start + EMBED_BATCH]
