@@ -455,7 +455,7 @@ def cmd_eval(args, settings) -> int:
 def cmd_bot(args, settings) -> int:
     """`depeche bot`."""
     if not settings.telegram.token.get_secret_value():
-        print("depeche: no bot token: set DEPECHE_TELEGRAM__TOKEN (see README).", file=sys.stderr)
+        print("depeche: no bot token: set DEPECHE_TELEGRAM__TOKEN (see docs/telegram.md).", file=sys.stderr)
         return 2
     from bot.tgbot.app import run
 

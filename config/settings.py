@@ -220,7 +220,7 @@ class SourcesSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Everything Dépêche can be told; see the README for each setting and its env var."""
+    """Everything Dépêche can be told; docs/configuration.md lists each setting, its env var and range."""
 
     model_config = SettingsConfigDict(
         env_prefix="DEPECHE_",

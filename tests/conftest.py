@@ -110,6 +110,6 @@ def cli_index(tmp_path_factory) -> tuple[dict[str, str], subprocess.CompletedPro
     """The seeds indexed once per session by `depeche index rebuild --json`, for every test that
     only reads the index through the CLI: (the environment pointing at it, the rebuild's output)."""
     env = cli_env(tmp_path_factory.mktemp("cli") / "data")
-    done = run_cli("index", "rebuild", "--json", env=env)
+    done = run_cli("index", "rebuild", "--json", env=env, timeout=600)  # a busy 2-core machine is slow
     assert done.returncode == 0, done.stderr
     return env, done
