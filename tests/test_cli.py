@@ -191,3 +191,21 @@ def test_the_first_run_says_it_builds_the_index_and_shows_each_stage(tmp_path):
     for stage in ("parsed 1 article files in", f"embedded {chunks} of {chunks} chunks in",
                   f"encoded {sentences} sentences in", "wrote the index generation"):
         assert stage in err, stage
+
+
+def test_sources_max_bytes_limits_seed_files_and_the_message_says_how_to_raise_it(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    body = "Le conseil municipal a voté le budget des transports. Il a coûté 3 millions."  # 90 bytes
+    (seeds / "long.txt").write_text(f"Le budget\n\n{body}\n", encoding="utf-8")
+    size = (seeds / "long.txt").stat().st_size
+    env = cli_env(tmp_path / "data", seeds, DEPECHE_SOURCES__MAX_BYTES=str(size - 1))
+    done = run_cli("index", "rebuild", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"over the {size - 1:,}-byte limit" in done.stdout
+    assert "raise sources.max_bytes (DEPECHE_SOURCES__MAX_BYTES)" in done.stdout
+    assert "added 0," in done.stdout and "skipped 1;" in done.stdout
+
+    done = run_cli("index", "rebuild", env={**env, "DEPECHE_SOURCES__MAX_BYTES": str(size)})
+    assert done.returncode == 0, done.stderr
+    assert "added 1," in done.stdout and "skipped 0;" in done.stdout
