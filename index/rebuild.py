@@ -238,7 +238,8 @@ def _embed_sentences(
     def advance(n: int) -> None:
         nonlocal bar
         if progress is not None:
-            bar = bar or progress(None, "sentence")  # how many lack a vector is known inside only
+            if bar is None:  # not `bar or …`: a tqdm without a total refuses bool()
+                bar = progress(None, "sentence")  # how many lack a vector is known inside only
             bar.update(n)
 
     try:
@@ -312,20 +313,30 @@ def _embed(
 ) -> int:
     """Embed and store these chunks, batch by batch; returns how many were embedded."""
     bar = progress(len(todo), "chunk") if progress and todo else None
+    # The bar counts chunks stored (a killed rebuild keeps those); a bar that takes a postfix (tqdm)
+    # also shows the ones encoded in the batch under way, so a first batch does not sit at 0 for long.
+    postfix = getattr(bar, "set_postfix_str", None)
+    encoded = 0
+
+    def tick(n: int) -> None:
+        nonlocal encoded
+        encoded += n
+        postfix(f"{encoded} encoded")
+
     try:
         for start in range(0, len(todo), EMBED_BATCH):
             batch = todo[start : start + EMBED_BATCH]
-            vectors = embedder.encode_passages([rec.text for rec in batch])
+            vectors = embedder.encode_passages([rec.text for rec in batch], progress=tick if postfix else None)
             store.add(
                 [rec.id for rec in batch],
                 vectors,
                 [rec.text for rec in batch],
                 [_chunk_metadata(rec, articles[rec.article_id]) for rec in batch],
             )
-            if bar:
+            if bar is not None:
                 bar.update(len(batch))
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
     return len(todo)
 
