@@ -424,7 +424,12 @@ def cmd_ask(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    """`depeche eval`."""
+    """`depeche eval`: its stages on stderr, as they start."""
+
+    def stage(text: str) -> None:
+        print(f"depeche eval: {text}", file=sys.stderr, flush=True)
+
+    stage("loading the eval libraries and the model…")
     from index.embeddings import Embedder
     from index.evals.metrics import load_cases
     from index.evals.runner import run_eval
@@ -439,15 +444,11 @@ def cmd_eval(args, settings) -> int:
     except ValueError as exc:
         print(f"depeche: {exc}", file=sys.stderr)
         return 2
-    def stage(text: str) -> None:
-        print(f"depeche eval: {text}", file=sys.stderr, flush=True)
-
-    stage("loading the model…")
-    embedder = Embedder(settings.embedding)
     report = run_eval(
-        settings, embedder, dataset, articles, settings.data_dir / "eval",
+        settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval",
         stage=stage, progress=_progress(True, level=logging.WARNING),
     )
+    stage(f"done in {report.seconds:.0f} s")
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
     return 0
 
