@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -176,23 +177,40 @@ def _serving_engine(settings):
     return engine
 
 
+# What is done to each thing a progress counts, by its unit: the bar's and the log line's verb.
+_DONE = {"chunk": "encoded", "sentence": "encoded", "question": "answered"}
+_DOING = {"chunk": "encoding", "sentence": "encoding", "question": "answering"}
+
+
 class _LogProgress:
-    """Progress as log lines, about every tenth of the way: what a terminal-less stderr gets."""
+    """Progress as log lines: about every tenth of the way, or every few seconds when the total is
+    not known ahead (what a terminal-less stderr gets)."""
+
+    EVERY = 5.0  # seconds between lines without a total
 
     def __init__(self, total: int | None, unit: str, level: int) -> None:
         self.total, self.unit, self.level = total, unit, level
-        self.done, self.next = 0, 0
+        self.done, self.next, self.last = 0, 0, time.monotonic()
 
     def update(self, n: int) -> None:
         self.done += n
         if self.total is not None and self.done >= self.next:
-            log.log(self.level, "encoding: %d of %d %ss", self.done, self.total, self.unit)
+            log.log(self.level, "%d of %d %ss %s", self.done, self.total, self.unit, _DONE[self.unit])
             self.next = self.done + max(1, self.total // 10)
+        elif self.total is None and time.monotonic() - self.last >= self.EVERY:
+            log.log(self.level, "%d %ss %s so far", self.done, self.unit, _DONE[self.unit])
+            self.last = time.monotonic()
+
+    def set_postfix_str(self, text: str) -> None:
+        """What the rebuild adds beside the count (chunks encoded in the batch under way), every few seconds."""
+        if time.monotonic() - self.last >= self.EVERY:
+            log.log(self.level, "%d of %s %ss stored, %s", self.done, self.total, self.unit, text)
+            self.last = time.monotonic()
 
     def close(self) -> None:
         """The last count, when the total was not known ahead."""
         if self.total is None:
-            log.log(self.level, "encoding: %d %ss", self.done, self.unit)
+            log.log(self.level, "%d %ss %s", self.done, self.unit, _DONE[self.unit])
 
 
 def _progress(enabled: bool, level: int = logging.INFO) -> Callable | None:
@@ -204,7 +222,7 @@ def _progress(enabled: bool, level: int = logging.INFO) -> Callable | None:
     from tqdm import tqdm
 
     return lambda total, unit: tqdm(
-        total=total, unit=f" {unit}s", desc=f"encoding {unit}s", file=sys.stderr
+        total=total, unit=f" {unit}s", desc=f"{_DOING[unit]} {unit}s", file=sys.stderr
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -185,8 +186,8 @@ def test_the_first_run_says_it_builds_the_index_and_shows_each_stage(tmp_path):
     err = done.stderr
     assert f"no index yet in {tmp_path / 'data'}: building it from {seeds}" in err
     chunks = int(err.split("index built: added 1, ")[1].split("; ")[1].split(" chunk")[0])
-    assert f"encoding: {chunks} of {chunks} chunks" in err  # counts that match their labels
-    sentences = int(err.split("encoding: ")[2].split(" sentences")[0])
+    assert f"depeche: {chunks} of {chunks} chunks encoded" in err  # counts that match their labels
+    sentences = int(re.search(r"depeche: (\d+) sentences encoded\n", err).group(1))
     assert sentences >= 4
     for stage in ("parsed 1 article files in", f"embedded {chunks} of {chunks} chunks in",
                   f"encoded {sentences} sentences in", "wrote the index generation"):
@@ -209,3 +210,28 @@ def test_sources_max_bytes_limits_seed_files_and_the_message_says_how_to_raise_i
     done = run_cli("index", "rebuild", env={**env, "DEPECHE_SOURCES__MAX_BYTES": str(size)})
     assert done.returncode == 0, done.stderr
     assert "added 1," in done.stdout and "skipped 0;" in done.stdout
+
+
+def test_eval_names_its_stages_on_stderr(tmp_path):
+    seeds, extra = tmp_path / "seeds", tmp_path / "extra"
+    seeds.mkdir()
+    extra.mkdir()
+    (seeds / "pont.txt").write_text(
+        "Le viaduc de Millau\n\nLe viaduc de Millau a coûté 400 millions d'euros. Il franchit le Tarn.\n",
+        encoding="utf-8",
+    )
+    (extra / "tarte.txt").write_text("La tarte\n\nLa tarte aux pommes cuit quarante minutes.\n", encoding="utf-8")
+    dataset = tmp_path / "questions.jsonl"
+    dataset.write_text(json.dumps({
+        "id": "pont", "question": "Combien a coûté le viaduc de Millau ?", "language": "fr", "categories": ["number"],
+        "answerable": True, "gold": [{"article_id": "pont", "passage": "400 millions"}], "facts": ["400 millions"],
+    }) + "\n", encoding="utf-8")
+    done = run_cli("eval", "--dataset", str(dataset), "--articles", str(extra), "--json",
+                   env=cli_env(tmp_path / "data", seeds), timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["articles"] == 2
+    stages = [line for line in done.stderr.splitlines() if line.startswith("depeche eval: ")]
+    assert [line.split(": ", 1)[1].split(" ")[0] for line in stages] == [
+        "loading", "indexing", "building", "answering", "done",
+    ], done.stderr
+    assert "answering 1 questions" in done.stderr and "1 of 1 questions answered" in done.stderr
