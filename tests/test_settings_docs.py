@@ -122,3 +122,10 @@ def test_the_shipped_toml_sets_nothing_and_its_comments_match_the_code():
         default = DEFAULTS[name]
         default = default.get_secret_value() if isinstance(default, SecretStr) else default
         assert value == (str(default) if isinstance(default, Path) else default), name
+
+
+def test_the_readme_stays_a_first_screen_and_points_to_the_docs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    for page in ("configuration", "telegram", "commands", "how-it-works", "evals", "benchmarks", "scaling"):
+        assert f"(docs/{page}.md)" in readme and (ROOT / "docs" / f"{page}.md").is_file(), page
