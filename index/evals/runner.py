@@ -23,7 +23,6 @@ from config.settings import RetrievalSettings, Settings
 from index.answers import Evidence, should_abstain
 from index.embeddings import Embedder
 from index.errors import DepecheError
-from index.rebuild import ProgressFactory
 from index.evals.baselines import RANK_DEPTH, llamaindex_baselines
 from index.evals.metrics import (
     EvalCase,
@@ -34,6 +33,7 @@ from index.evals.metrics import (
     load_cases,
     passage_hit_at_k,
 )
+from index.rebuild import ProgressFactory
 
 log = logging.getLogger(__name__)
 
