@@ -9,23 +9,36 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 python=${PYTHON:-python3}
+step() { printf '==> %s\n' "$*" >&2; }
+pip_quiet() { .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"; }
+
 if [ ! -x .venv/bin/python ]; then
+    step "creating the virtual environment .venv"
     "$python" -m venv .venv
 fi
 # Reinstall only when the dependencies change.
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-    echo "Installing Dépêche into .venv (first run: a few minutes)…" >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    started=$SECONDS
+    step "installing Dépêche into .venv (first run: a few minutes)"
+    step "  1/3 pip"
+    pip_quiet --upgrade pip
     # The CPU build of torch lies on this machine's disk; installed first so nothing pulls CUDA.
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    step "  2/3 torch (CPU build)"
+    pip_quiet torch==2.13.0
+    step "  3/3 Dépêche and its dependencies (editable, with the test tools)"
+    pip_quiet -e '.[test]'
     rm -f .venv/.installed-*
     touch "$stamp"
+    step "installed in $((SECONDS - started)) s"
 fi
 
 if [ "${1:-}" = "test" ]; then
     shift
+    step "running the test suite: about 10 minutes on a 2-core machine, one line per test"
     exec .venv/bin/python -m pytest "$@"
+fi
+if [ $# -eq 0 ]; then
+    step "starting Dépêche (the first start builds the index from seeds/: about half a minute)"
 fi
 exec .venv/bin/depeche "$@"

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
+import textwrap
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -19,12 +23,26 @@ EVAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "eval"
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a reader gone before the last buffered write is a pipe error too
+        return code
+    except BrokenPipeError:
+        # The reader went away (`depeche search … | head -1`): stop quietly, as `cat` does. Point
+        # stdout at /dev/null so the interpreter's last flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
-    from config import Settings
+    from config.settings import load_settings
+    from index.errors import SettingsInvalid
 
     try:
-        settings = Settings()
-    except Exception as exc:  # pydantic's ValidationError names the bad setting
+        settings = load_settings()
+    except SettingsInvalid as exc:
         print(f"depeche: invalid configuration: {exc}", file=sys.stderr)
         return 2
     runs_bot = args.command == "bot" or (args.command is None and settings.telegram.token.get_secret_value())
@@ -36,7 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"depeche: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print(file=sys.stderr)  # the shell's prompt starts on a line of its own, not after `^C`
         return 130
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type for counts such as --top-k: 1 or more, like the setting it overrides."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: give 1 or more")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="the best passages for a question")
     p.add_argument("question", help="the question, or - to read one per line from stdin (JSON Lines out)")
-    p.add_argument("--top-k", type=int, default=None, help="how many passages (default: the retrieval.top_k setting)")
+    p.add_argument("--top-k", type=_positive_int, default=None, help="how many passages (default: the retrieval.top_k setting)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(handler=cmd_search)
 
@@ -118,9 +148,20 @@ def _setup_logging(level: str) -> None:
 
 
 def _engine(settings, build_if_missing: bool = True):
+    """The engine; with `build_if_missing`, a first run says it builds the index and shows how far it is."""
     from index.engine import Engine
+    from index.snapshot import current_generation
 
-    return Engine.open(settings, build_if_missing=build_if_missing)
+    engine = Engine.open(settings, build_if_missing=False)
+    if build_if_missing and current_generation(settings.data_dir) is None:
+        print(
+            f"depeche: no index yet in {settings.data_dir}: building it from {settings.seeds_dir} "
+            "(about half a minute for the bundled articles on 2 cores)…",
+            file=sys.stderr, flush=True,
+        )
+        report = engine.rebuild(progress=_progress(True, level=logging.WARNING))
+        print(f"depeche: index built: {_rebuild_summary(report)}", file=sys.stderr, flush=True)
+    return engine
 
 
 def _serving_engine(settings):
@@ -131,33 +172,58 @@ def _serving_engine(settings):
     if reason:
         log.warning("%s: re-embedding every article before serving", reason)
         print(f"depeche: {reason}: re-embedding every article first…", file=sys.stderr, flush=True)
-        report = engine.rebuild(progress=_LogProgress)
+        report = engine.rebuild(progress=_progress(True, level=logging.WARNING))
         log.warning("rebuilt: %d chunks embedded in %.0f s", report.chunks_embedded, report.seconds)
     return engine
 
 
-class _LogProgress:
-    """Rebuild progress as log lines, about every tenth of the way (the bot's terminal may be a log)."""
+# What is done to each thing a progress counts, by its unit: the bar's and the log line's verb.
+_DONE = {"chunk": "encoded", "sentence": "encoded", "question": "answered"}
+_DOING = {"chunk": "encoding", "sentence": "encoding", "question": "answering"}
 
-    def __init__(self, total: int) -> None:
-        self.total, self.done, self.next = total, 0, 0
+
+class _LogProgress:
+    """Progress as log lines: about every tenth of the way, or every few seconds when the total is
+    not known ahead (what a terminal-less stderr gets)."""
+
+    EVERY = 5.0  # seconds between lines without a total
+
+    def __init__(self, total: int | None, unit: str, level: int) -> None:
+        self.total, self.unit, self.level = total, unit, level
+        self.done, self.next, self.last = 0, 0, time.monotonic()
 
     def update(self, n: int) -> None:
         self.done += n
-        if self.done >= self.next:
-            log.warning("embedding: %d of %d chunks", self.done, self.total)
+        if self.total is not None and self.done >= self.next:
+            log.log(self.level, "%d of %d %ss %s", self.done, self.total, self.unit, _DONE[self.unit])
             self.next = self.done + max(1, self.total // 10)
+        elif self.total is None and time.monotonic() - self.last >= self.EVERY:
+            log.log(self.level, "%d %ss %s so far", self.done, self.unit, _DONE[self.unit])
+            self.last = time.monotonic()
+
+    def set_postfix_str(self, text: str) -> None:
+        """What the rebuild adds beside the count (chunks encoded in the batch under way), every few seconds."""
+        if time.monotonic() - self.last >= self.EVERY:
+            log.log(self.level, "%d of %s %ss stored, %s", self.done, self.total, self.unit, text)
+            self.last = time.monotonic()
 
     def close(self) -> None:
-        """Nothing to release."""
+        """The last count, when the total was not known ahead."""
+        if self.total is None:
+            log.log(self.level, "%d %ss %s", self.done, self.unit, _DONE[self.unit])
 
 
-def _progress(enabled: bool) -> Callable | None:
-    if not enabled or not sys.stderr.isatty():
+def _progress(enabled: bool, level: int = logging.INFO) -> Callable | None:
+    """A rebuild's progress: bars on a terminal's stderr, log lines (at `level`) elsewhere."""
+    if not enabled:
         return None
+    if not sys.stderr.isatty():
+        return lambda total, unit: _LogProgress(total, unit, level)
     from tqdm import tqdm
 
-    return lambda total: tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+    return lambda total, unit: tqdm(
+        total=total, unit=f" {unit}s", desc=f"{_DOING[unit]} {unit}s", file=sys.stderr
+    )
 
 
 # --- index ------------------------------------------------------------------------------
@@ -356,9 +422,10 @@ def cmd_search(args, settings) -> int:
 
         language = detect_language(question)
         hits = engine.search(question, args.top_k)
+        # Each result a block: its heading, then every line of the passage indented under it.
         return "\n\n".join(
             f"{h.rank}. [{h.score:.4f}] {byline(h.outlet, h.date, h.date_precision, language)} — {h.title} "
-            f"({h.article_id})\n   {h.text}"
+            f"({h.article_id})\n{textwrap.indent(h.text.strip(), '   ', lambda line: True)}"
             for h in hits
         ) or "(no passage found)"
 
@@ -375,7 +442,12 @@ def cmd_ask(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    """`depeche eval`."""
+    """`depeche eval`: its stages on stderr, as they start."""
+
+    def stage(text: str) -> None:
+        print(f"depeche eval: {text}", file=sys.stderr, flush=True)
+
+    stage("loading the eval libraries and the model…")
     from index.embeddings import Embedder
     from index.evals.metrics import load_cases
     from index.evals.runner import run_eval
@@ -390,7 +462,11 @@ def cmd_eval(args, settings) -> int:
     except ValueError as exc:
         print(f"depeche: {exc}", file=sys.stderr)
         return 2
-    report = run_eval(settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval")
+    report = run_eval(
+        settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval",
+        stage=stage, progress=_progress(True, level=logging.WARNING),
+    )
+    stage(f"done in {report.seconds:.0f} s")
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
     return 0
 
@@ -398,7 +474,7 @@ def cmd_eval(args, settings) -> int:
 def cmd_bot(args, settings) -> int:
     """`depeche bot`."""
     if not settings.telegram.token.get_secret_value():
-        print("depeche: no bot token: set DEPECHE_TELEGRAM__TOKEN (see README).", file=sys.stderr)
+        print("depeche: no bot token: set DEPECHE_TELEGRAM__TOKEN (see docs/telegram.md).", file=sys.stderr)
         return 2
     from bot.tgbot.app import run
 

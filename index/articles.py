@@ -134,7 +134,7 @@ def _read(path: Path, max_bytes: int) -> tuple[Article, list[tuple[NoticeKind, s
         if size > max_bytes:
             raise _Skip(
                 f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; "
-                "split it into articles or raise max_bytes"
+                "split it into articles or raise sources.max_bytes (DEPECHE_SOURCES__MAX_BYTES)"
             )
         raw = path.read_bytes()
     except OSError as exc:

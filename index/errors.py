@@ -27,3 +27,7 @@ class FetchFailed(DepecheError):
 
 class EncoderUnavailable(DepecheError):
     """The embedding model cannot load (missing file, engine or CPU features)."""
+
+
+class SettingsInvalid(DepecheError):
+    """A setting is unknown, out of range or unreadable; the message names where it was written."""

@@ -32,6 +32,14 @@ PHRASES: dict[str, dict[Language, str]] = {
         "fr": "La question est vide : écrivez une question en toutes lettres.",
         "en": "The question is empty: please type a question.",
     },
+    "control_question": {
+        "fr": "La question contient un caractère de contrôle ({char}) : retapez-la sans lui.",
+        "en": "The question holds a control character ({char}): please type it again without it.",
+    },
+    "wordless_question": {
+        "fr": "La question n'a pas de mots : écrivez-la en toutes lettres.",
+        "en": "The question has no words: please write the question in words.",
+    },
     "long_question": {
         "fr": "La question est trop longue ({length} caractères, maximum {limit}) : raccourcissez-la.",
         "en": "The question is too long ({length} characters, at most {limit}): please shorten it.",

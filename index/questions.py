@@ -15,6 +15,7 @@ from index.text import fold
 
 log = logging.getLogger(__name__)
 
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
 # Follow-ups lean on the previous turn: they open with a connective ("Et pour les citoyens
 # chinois ?") or refer back with a pronoun ("Quand l'a-t-il dit ?" is not one: "-t-il" is inversion).
@@ -49,11 +50,16 @@ def check_question(question: object, limit: int) -> str:
     """Clean a question (control characters, spaces), or raise `BadQuestion` saying what to fix."""
     if not isinstance(question, str):
         raise BadQuestion(phrase("empty_question", "fr"))
+    # Terminal control characters (a bell, an escape sequence from an arrow key) are refused, not
+    # guessed at; tabs and line ends are spaces, invisible format characters are dropped.
+    control = _TERMINAL_CONTROL.search(question)
     cleaned = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     language = detect_language(cleaned)
+    if control:
+        raise BadQuestion(phrase("control_question", language, char=f"U+{ord(control.group()):04X}"))
     if not re.search(r"\w", cleaned):
-        raise BadQuestion(phrase("empty_question", language))
+        raise BadQuestion(phrase("wordless_question" if cleaned else "empty_question", language))
     if len(cleaned) > limit:
         raise BadQuestion(phrase("long_question", language, length=len(cleaned), limit=limit))
     return cleaned

@@ -49,7 +49,8 @@ class Progress(Protocol):
     def close(self) -> object: ...
 
 
-ProgressFactory = Callable[[int], Progress]
+# Called with the total (None when not known ahead) and what is counted ("chunk", "sentence").
+ProgressFactory = Callable[[int | None, str], Progress]
 
 
 def index_fingerprint(embedder: Embedder, settings: Settings) -> str:
@@ -98,7 +99,8 @@ def _rebuild(
     report = RebuildReport(full=full)
     if not seeds_dir.is_dir():
         raise DepecheError(f"The seeds folder {seeds_dir} does not exist.")
-    scan = scan_articles(seeds_dir)
+    scan = scan_articles(seeds_dir, max_bytes=settings.sources.max_bytes)
+    log.info("parsed %d article files in %.1f s", len(scan.articles), time.perf_counter() - started)
     report.notices = [str(notice) for notice in scan.notices]
     report.skipped = [str(n) for n in scan.notices if n.kind in ("skipped", "duplicate")]
 
@@ -181,7 +183,9 @@ def _rebuild(
             "%d vectors of unchanged articles were missing from %s; re-embedding them",
             report.vectors_restored, store.where,
         )
+    stage = time.perf_counter()
     report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
+    log.info("embedded %d of %d chunks in %.1f s", len(todo), len(chunks), time.perf_counter() - stage)
     if reparse and not full:
         # Chunks parsed again to the same text keep their vectors; what ingestion now says of them
         # (their dates) still has to reach their Chroma metadata.
@@ -189,9 +193,12 @@ def _rebuild(
         kept = [rec for rec in chunks if rec.id not in embedded and rec.id in stored]
         store.update_metadata([rec.id for rec in kept], [_chunk_metadata(rec, articles[rec.article_id]) for rec in kept])
         report.metadata_updated = len(kept)
+    stage = time.perf_counter()
     sentences_path = index_dir(settings.data_dir) / SENTENCES_FILE
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
         report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
+    log.info("encoded %d sentences in %.1f s", report.sentences_embedded, time.perf_counter() - stage)
+    stage = time.perf_counter()
     manifest = {
         "collection": name,
         "deployment": deployment,
@@ -219,6 +226,7 @@ def _rebuild(
             sentences.retain(needed)
     _remove_stale(store, stored, {rec.id for rec in chunks})
     prune_generations(settings.data_dir)
+    log.info("wrote the index generation and pruned old ones in %.1f s", time.perf_counter() - stage)
     report.chunks_total = len(chunks)
     report.seconds = time.perf_counter() - started
     log.info("rebuild done: %s", report.to_dict())
@@ -239,7 +247,8 @@ def _embed_sentences(
     def advance(n: int) -> None:
         nonlocal bar
         if progress is not None:
-            bar = bar or progress(n)
+            if bar is None:  # not `bar or …`: a tqdm without a total refuses bool()
+                bar = progress(None, "sentence")  # how many lack a vector is known inside only
             bar.update(n)
 
     try:
@@ -315,21 +324,31 @@ def _embed(
     progress: ProgressFactory | None,
 ) -> int:
     """Embed and store these chunks, batch by batch; returns how many were embedded."""
-    bar = progress(len(todo)) if progress and todo else None
+    bar = progress(len(todo), "chunk") if progress and todo else None
+    # The bar counts chunks stored (a killed rebuild keeps those); a bar that takes a postfix (tqdm)
+    # also shows the ones encoded in the batch under way, so a first batch does not sit at 0 for long.
+    postfix = getattr(bar, "set_postfix_str", None)
+    encoded = 0
+
+    def tick(n: int) -> None:
+        nonlocal encoded
+        encoded += n
+        postfix(f"{encoded} encoded")
+
     try:
         for start in range(0, len(todo), EMBED_BATCH):
             batch = todo[start : start + EMBED_BATCH]
-            vectors = embedder.encode_passages([rec.text for rec in batch])
+            vectors = embedder.encode_passages([rec.text for rec in batch], progress=tick if postfix else None)
             store.add(
                 [rec.id for rec in batch],
                 vectors,
                 [rec.text for rec in batch],
                 [_chunk_metadata(rec, articles[rec.article_id]) for rec in batch],
             )
-            if bar:
+            if bar is not None:
                 bar.update(len(batch))
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
     return len(todo)
 

@@ -103,3 +103,13 @@ def run_cli(*args: str, env: dict[str, str], stdin: str | None = None, timeout: 
         [str(DEPECHE), *args], env=env, input=stdin, capture_output=True, text=True, timeout=timeout,
         cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
     )
+
+
+@pytest.fixture(scope="session")
+def cli_index(tmp_path_factory) -> tuple[dict[str, str], subprocess.CompletedProcess]:
+    """The seeds indexed once per session by `depeche index rebuild --json`, for every test that
+    only reads the index through the CLI: (the environment pointing at it, the rebuild's output)."""
+    env = cli_env(tmp_path_factory.mktemp("cli") / "data")
+    done = run_cli("index", "rebuild", "--json", env=env, timeout=600)  # a busy 2-core machine is slow
+    assert done.returncode == 0, done.stderr
+    return env, done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,17 +20,15 @@ SOURCE_KEYS = {"n", "article_id", "title", "date", "outlet", "passage", "speaker
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    """An environment whose data dir is private to this module."""
-    return cli_env(tmp_path_factory.mktemp("cli") / "data")
+def env(cli_index):
+    """The environment of the session's CLI index (shared with the terminal chat's tests)."""
+    return cli_index[0]
 
 
 @pytest.fixture(scope="module")
-def built(env):
-    """`index rebuild --json`, run once for the whole module."""
-    done = run_cli("index", "rebuild", "--json", env=env)
-    assert done.returncode == 0, done.stderr
-    return done
+def built(cli_index):
+    """`index rebuild --json`, run once for the whole session."""
+    return cli_index[1]
 
 
 def no_traceback(done: subprocess.CompletedProcess) -> None:
@@ -98,7 +97,10 @@ def test_bad_questions_are_refused_with_a_message(built, env):
         "empty": ("", "La question est vide"),
         "whitespace": ("   \t  ", "La question est vide"),
         "10,000 characters": (("Pourquoi la Chine ? " * 500)[:10_000], "trop longue"),
-        "control characters": ("\x01\x02\x1b\x7f", "La question est vide"),
+        "control characters": ("\x01\x02\x1b\x7f", "caractère de contrôle (U+0001)"),
+        "a bell inside": ("abc\x07def", "caractère de contrôle (U+0007)"),
+        "an arrow key": ("Combien\x1b[D ?", "caractère de contrôle (U+001B)"),
+        "emoji only": ("🎉 🇫🇷", "La question n'a pas de mots : écrivez-la en toutes lettres"),
     }
     # One process each, run side by side: every one loads the model.
     running = {
@@ -130,3 +132,106 @@ def test_chat_follows_up_shows_sources_and_resets(built, env):
     assert "[1] AA, 4 février 2026 — Chine-Russie: Xi Jinping veut un plan bilatéral ambitieux" in out
     assert "Conversation oubliée." in out
     assert out.count("Aucune source à montrer.") == 1  # the /sources after /reset
+
+
+def test_ask_dash_refuses_control_characters_line_by_line(built, env):
+    questions = [VISA, "Combien\x07 ?", "🙂"]
+    done = run_cli("ask", "-", env=env, stdin="\n".join(questions) + "\n")
+    assert done.returncode == 1, done.stderr
+    visa, bell, emoji = (json.loads(line) for line in done.stdout.splitlines())
+    assert "14 septembre 2026" in visa["answer"]
+    assert "caractère de contrôle (U+0007)" in bell["error"]
+    assert "pas de mots" in emoji["error"]
+
+
+def test_search_text_shows_each_result_as_an_indented_block(built, env):
+    done = run_cli("search", "régime sans visa", "--top-k", "3", env=env)
+    assert done.returncode == 0, done.stderr
+    blocks = done.stdout.rstrip("\n").split("\n\n")
+    assert [block.split(".", 1)[0] for block in blocks] == ["1", "2", "3"]  # one block per result
+    for block in blocks:
+        heading, *passage = block.split("\n")
+        assert passage and all(line.startswith("   ") for line in passage), block
+    # A passage of several paragraphs stays inside its block.
+    assert any(len(block.split("\n")) > 2 for block in blocks)
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+def test_a_reader_that_goes_away_ends_the_command_quietly(built, env, command):
+    """`depeche ask - | head -1`: the writer gets EPIPE and leaves with 141, as `cat` would."""
+    proc = subprocess.Popen(
+        [str(DEPECHE), command, "-"], env=env, cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    proc.stdin.write("Rossiya-24\n" * 400)
+    proc.stdin.close()
+    assert proc.stdout.readline().startswith('{"question": "Rossiya-24"')
+    proc.stdout.close()  # head -1 has what it wanted
+    assert proc.wait(timeout=300) == 141
+    stderr = proc.stderr.read()
+    assert stderr == "", stderr
+
+
+def test_the_first_run_says_it_builds_the_index_and_shows_each_stage(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "pont.txt").write_text(
+        "Le pont de Millau\n\nLe viaduc de Millau a coûté 400 millions d'euros. Il a été inauguré en 2004. "
+        "Il franchit le Tarn.\n\nSa pile la plus haute mesure 245 mètres.\n",
+        encoding="utf-8",
+    )
+    done = run_cli("-v", "ask", "Combien a coûté le viaduc de Millau ?", env=cli_env(tmp_path / "data", seeds))
+    assert done.returncode == 0, done.stderr
+    assert "400 millions" in done.stdout
+    err = done.stderr
+    assert f"no index yet in {tmp_path / 'data'}: building it from {seeds}" in err
+    chunks = int(err.split("index built: added 1, ")[1].split("; ")[1].split(" chunk")[0])
+    assert f"depeche: {chunks} of {chunks} chunks encoded" in err  # counts that match their labels
+    sentences = int(re.search(r"depeche: (\d+) sentences encoded\n", err).group(1))
+    assert sentences >= 4
+    for stage in ("parsed 1 article files in", f"embedded {chunks} of {chunks} chunks in",
+                  f"encoded {sentences} sentences in", "wrote the index generation"):
+        assert stage in err, stage
+
+
+def test_sources_max_bytes_limits_seed_files_and_the_message_says_how_to_raise_it(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    body = "Le conseil municipal a voté le budget des transports. Il a coûté 3 millions."  # 90 bytes
+    (seeds / "long.txt").write_text(f"Le budget\n\n{body}\n", encoding="utf-8")
+    size = (seeds / "long.txt").stat().st_size
+    env = cli_env(tmp_path / "data", seeds, DEPECHE_SOURCES__MAX_BYTES=str(size - 1))
+    done = run_cli("index", "rebuild", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"over the {size - 1:,}-byte limit" in done.stdout
+    assert "raise sources.max_bytes (DEPECHE_SOURCES__MAX_BYTES)" in done.stdout
+    assert "added 0," in done.stdout and "skipped 1;" in done.stdout
+
+    done = run_cli("index", "rebuild", env={**env, "DEPECHE_SOURCES__MAX_BYTES": str(size)})
+    assert done.returncode == 0, done.stderr
+    assert "added 1," in done.stdout and "skipped 0;" in done.stdout
+
+
+def test_eval_names_its_stages_on_stderr(tmp_path):
+    seeds, extra = tmp_path / "seeds", tmp_path / "extra"
+    seeds.mkdir()
+    extra.mkdir()
+    (seeds / "pont.txt").write_text(
+        "Le viaduc de Millau\n\nLe viaduc de Millau a coûté 400 millions d'euros. Il franchit le Tarn.\n",
+        encoding="utf-8",
+    )
+    (extra / "tarte.txt").write_text("La tarte\n\nLa tarte aux pommes cuit quarante minutes.\n", encoding="utf-8")
+    dataset = tmp_path / "questions.jsonl"
+    dataset.write_text(json.dumps({
+        "id": "pont", "question": "Combien a coûté le viaduc de Millau ?", "language": "fr", "categories": ["number"],
+        "answerable": True, "gold": [{"article_id": "pont", "passage": "400 millions"}], "facts": ["400 millions"],
+    }) + "\n", encoding="utf-8")
+    done = run_cli("eval", "--dataset", str(dataset), "--articles", str(extra), "--json",
+                   env=cli_env(tmp_path / "data", seeds), timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["articles"] == 2
+    stages = [line for line in done.stderr.splitlines() if line.startswith("depeche eval: ")]
+    assert [line.split(": ", 1)[1].split(" ")[0] for line in stages] == [
+        "loading", "indexing", "building", "answering", "done",
+    ], done.stderr
+    assert "answering 1 questions" in done.stderr and "1 of 1 questions answered" in done.stderr

@@ -85,16 +85,29 @@ def test_language_detection():
     assert normalize_language("en-GB") == "en" and normalize_language(None) == "fr"
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x02", "?!", None])
+@pytest.mark.parametrize("question", ["", "   ", None])
 def test_empty_questions_are_refused_with_a_message(question):
     with pytest.raises(BadQuestion, match="vide|empty"):
+        check_question(question, 100)
+
+
+@pytest.mark.parametrize("question", ["?!", "🙂🙂", "👍 ?"])
+def test_questions_without_words_are_asked_in_words(question):
+    with pytest.raises(BadQuestion, match="pas de mots|no words"):
+        check_question(question, 100)
+
+
+@pytest.mark.parametrize("question", ["\x00\x01\x02", "Qui\x00 est Ouchakov ?", "abc\x07def", "\x1b[Dpont"])
+def test_control_characters_are_refused_naming_the_character(question):
+    with pytest.raises(BadQuestion, match=r"contrôle \(U\+00"):
         check_question(question, 100)
 
 
 def test_long_questions_are_refused_and_control_characters_cleaned():
     with pytest.raises(BadQuestion, match="10000"):
         check_question("a" * 10_000, 100)
-    assert check_question("Qui\x00 est\u200b\tOuchakov ?\n", 100) == "Qui est Ouchakov ?"
+    # Tabs and line ends are spaces; invisible format characters are dropped.
+    assert check_question("Qui est\u200b\tOuchakov ?\r\n", 100) == "Qui est Ouchakov ?"
 
 
 def test_a_source_without_outlet_or_date_reads_as_one_phrase():

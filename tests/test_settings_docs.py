@@ -1,4 +1,5 @@
-"""The README's settings tables and config/default.toml say what the code does: one source of defaults."""
+"""The settings tables (docs/configuration.md, docs/telegram.md) and config/default.toml say what the
+code does: one source of defaults, every setting documented once."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from pydantic import BaseModel, SecretStr
 
 from config.settings import TOML_FILES, Settings
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# Where the settings tables live; every Markdown page is searched so that none documents one twice.
+TABLE_PAGES = (ROOT / "docs" / "configuration.md", ROOT / "docs" / "telegram.md")
+PAGES = sorted({ROOT / "README.md", *TABLE_PAGES, *(ROOT / "docs").glob("*.md")})
 # A default written as prose ("unset", "bundled …", "*(empty)*") is checked by name only.
 PROSE = re.compile(r"^(unset|empty|\*\(empty\)\*|bundled|see|all cores)")
 
 
-def _rows() -> list[tuple[str, str, str]]:
-    """(dotted setting, env var, default cell) of every settings-table row in the README."""
+def _rows(pages=PAGES) -> list[tuple[str, str, str]]:
+    """(dotted setting, env var, default cell) of every settings-table row of these pages."""
     rows = []
+    lines = [line for page in pages for line in ["# " + page.name, *page.read_text(encoding="utf-8").splitlines()]]
     section = ""
-    for line in README.splitlines():
+    for line in lines:
         heading = re.match(r"^#+\s+(.*)", line)
         if heading:
             section = heading.group(1)
@@ -68,7 +72,10 @@ def _documented(value: object) -> str:
 def test_every_setting_has_a_row_and_every_row_a_setting():
     documented = {name for name, _, _ in ROWS}
     assert documented - set(DEFAULTS) == set(), "rows naming no setting"
-    assert set(DEFAULTS) - documented == set(), "settings missing from the README"
+    assert set(DEFAULTS) - documented == set(), "settings missing from docs/configuration.md"
+    twice = sorted({name for name, _, _ in ROWS if [row[0] for row in ROWS].count(name) > 1})
+    assert twice == [], "settings documented twice"
+    assert {name for name, _, _ in _rows(TABLE_PAGES)} == documented, "a settings row outside the tables' pages"
 
 
 @pytest.mark.parametrize(("name", "env", "cell"), ROWS, ids=[row[0] for row in ROWS])
@@ -115,3 +122,10 @@ def test_the_shipped_toml_sets_nothing_and_its_comments_match_the_code():
         default = DEFAULTS[name]
         default = default.get_secret_value() if isinstance(default, SecretStr) else default
         assert value == (str(default) if isinstance(default, Path) else default), name
+
+
+def test_the_readme_stays_a_first_screen_and_points_to_the_docs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    for page in ("configuration", "telegram", "commands", "how-it-works", "evals", "benchmarks", "scaling"):
+        assert f"(docs/{page}.md)" in readme and (ROOT / "docs" / f"{page}.md").is_file(), page

@@ -33,6 +33,7 @@ from index.evals.metrics import (
     load_cases,
     passage_hit_at_k,
 )
+from index.rebuild import ProgressFactory
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ def run_eval(
     dataset: Path,
     extra_articles: Sequence[Path],
     work_dir: Path,
+    stage: Callable[[str], object] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> EvalReport:
     """Build (or update) an eval index in `work_dir` from the seeds plus `extra_articles`, then score.
 
@@ -149,12 +152,15 @@ def run_eval(
         replaced by an embedded store under `work_dir`). embedder: the loaded model.
     dataset: a JSON Lines question set (`index.metrics.load_cases`).
     extra_articles: folders of articles indexed with the seeds (distractors, the eval's own articles).
+    stage: told each stage as it starts (one line of text); progress: the rebuild's and the
+        questions' progress (`index.rebuild.ProgressFactory`).
     Returns the report; reruns with the same `work_dir` only embed what changed.
     """
     from index.engine import Engine
     from index.store import open_client
 
     started = time.perf_counter()
+    say = stage or log.info
     cases = load_cases(dataset)
     articles_dir = work_dir / "articles"
     _sync_articles([settings.seeds_dir, *extra_articles], articles_dir)
@@ -167,12 +173,22 @@ def run_eval(
         }
     )
     engine = Engine(eval_settings, open_client(eval_settings.chroma, work_dir), embedder)
-    report = engine.rebuild(seeds_dir=articles_dir)
+    say(f"indexing the eval articles in {work_dir} (only what changed since the last eval)…")
+    report = engine.rebuild(seeds_dir=articles_dir, progress=progress)
     log.info("eval index: %d chunks embedded, %d in all", report.chunks_embedded, report.chunks_total)
     loaded = engine.loaded()
+    say("building the LlamaIndex baselines…")
     baselines = llamaindex_baselines(engine, loaded)
 
-    results = [_run_case(case, engine, loaded, baselines) for case in cases]
+    say(f"answering {len(cases)} questions with every system…")
+    bar = progress(len(cases), "question") if progress else None
+    results = []
+    for case in cases:
+        results.append(_run_case(case, engine, loaded, baselines))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     systems, categories, counts = _score(cases, results)
     return EvalReport(
         dataset=str(dataset),
