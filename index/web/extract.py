@@ -13,6 +13,7 @@ import copy
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,6 +31,9 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # wire dispatches run to about 50 words).
 MIN_ARTICLE_WORDS = 30
 _DATELINE_PARAGRAPHS = 3  # a dateline opens the article: only the first paragraphs are looked at
+# trafilatura and htmldate parse with one lxml HTMLParser each, shared at module level, and lxml
+# parsers are not thread-safe (issue 21: heap corruption, exit 134/139): one page at a time per process.
+_PARSING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,15 @@ class Page:
 
 
 def extract_page(html: str | bytes, url: str | None = None) -> Page:
-    """Extract the article of one page; `text` is empty when the page holds none."""
+    """Extract the article of one page; `text` is empty when the page holds none.
+
+    Thread-safe by a process-wide lock; `index.web.isolate.PageExtractor` also bounds its time.
+    """
+    with _PARSING:
+        return _extract(html, url)
+
+
+def _extract(html: str | bytes, url: str | None) -> Page:
     import trafilatura
     from htmldate import find_date
     from trafilatura.utils import load_html
