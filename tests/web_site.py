@@ -359,3 +359,66 @@ def stress_pages() -> dict[str, tuple[bytes, str]]:
                           .replace("</body>", f"<div>{icons}</div><ul>{archive}</ul></body>", 1).encode(),
                           "text/html; charset=utf-8")  # fmt: skip
     return files
+
+
+# --- the truth about the real pages, and how extraction is scored against it -----------------------
+
+TRUTH = PAGES_DIR / "truth.jsonl"
+
+
+def load_truth(split: str | None = None) -> list[dict]:
+    """The truth records of tests/web_pages/truth.jsonl ("dev", "heldout" or both)."""
+    import json
+
+    records = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in records if split is None or r["set"] == split]
+
+
+def loose(text: str | None) -> str:
+    """Text compared as a reader would: entities, spaces, apostrophes, soft hyphens and case ignored."""
+    import html
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", html.unescape(text or "")).replace("\xad", "")
+    text = re.sub(r"[\s\u00a0\u202f\u2009]+", " ", text.replace("’", "'")).strip()
+    return re.sub(r"« | »", lambda m: m.group(0).strip(), text).casefold()
+
+
+def score_pages(records: list[dict], read) -> dict:
+    """Field-by-field score of `read(record) -> (title, date, outlet, body)` against the truth records.
+
+    Returns counts and, per page, what was wrong ("misses"), for a benchmark to print.
+    """
+    totals = {"pages": 0, "title": 0, "date": 0, "outlet": 0, "clutter_pages": 0, "sentences": 0, "sentences_found": 0}
+    misses = []
+    for record in records:
+        title, date, outlet, body = read(record)
+        totals["pages"] += 1
+        wrong = {}
+        if loose(title) == loose(record["title"]):
+            totals["title"] += 1
+        else:
+            wrong["title"] = title
+        if date == record["date"]:
+            totals["date"] += 1
+        else:
+            wrong["date"] = date
+        if outlet is not None and loose(outlet) in {loose(o) for o in record["outlet"]}:
+            totals["outlet"] += 1
+        else:
+            wrong["outlet"] = outlet
+        text = loose(body)
+        left = [c for c in record["clutter"] if loose(c) in text]
+        if left:
+            totals["clutter_pages"] += 1
+            wrong["clutter"] = left
+        missing = [s for s in record["body"] if loose(s) not in text]
+        totals["sentences"] += len(record["body"])
+        totals["sentences_found"] += len(record["body"]) - len(missing)
+        if missing:
+            wrong["missing"] = missing
+        if wrong:
+            misses.append((record["file"], wrong))
+    totals["misses"] = misses
+    return totals
