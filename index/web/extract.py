@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from index import boilerplate
 from index.models import DatePrecision
+from index.web import metadata
+from index.web.metadata import DEFAULT_TIMEZONE
 
 __all__ = ["MIN_ARTICLE_WORDS", "Page", "extract_page", "page_markdown", "render_markdown"]
 
@@ -48,16 +50,17 @@ class Page:
     url: str | None  # canonical when the page says so, else the URL it was fetched from
 
 
-def extract_page(html: str | bytes, url: str | None = None) -> Page:
+def extract_page(html: str | bytes, url: str | None = None, *, timezone: str = DEFAULT_TIMEZONE) -> Page:
     """Extract the article of one page; `text` is empty when the page holds none.
 
-    Thread-safe by a process-wide lock; `index.web.isolate.PageExtractor` also bounds its time.
+    `timezone` is the zone of a UTC time stamp's day when the page's country domain does not tell
+    the outlet's. Thread-safe by a process-wide lock; `index.web.isolate.PageExtractor` also bounds its time.
     """
     with _PARSING:
-        return _extract(html, url)
+        return _extract(html, url, timezone)
 
 
-def _extract(html: str | bytes, url: str | None) -> Page:
+def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     import trafilatura
     from htmldate import find_date
     from trafilatura.utils import load_html
@@ -67,8 +70,9 @@ def _extract(html: str | bytes, url: str | None) -> Page:
         return Page(None, "", None, "unknown", None, url)
     ld = _json_ld(tree)
     meta = _meta_tags(tree)
+    host = urlsplit(url).hostname if url else None
     doc = trafilatura.bare_extraction(
-        copy.deepcopy(tree),
+        _without_notices(tree),
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -76,30 +80,29 @@ def _extract(html: str | bytes, url: str | None) -> Page:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     raw_lines = [line.strip() for line in ((doc.text if doc else "") or "").split("\n")]
-    lines = [line for line in raw_lines if line]
+    lines = [line.replace("\xad", "") for line in raw_lines if line]
 
-    title = next(
-        (t for t in (ld.get("headline"), meta.get("og:title"), doc.title if doc else None) if t and not boilerplate.is_logo(t)),
-        None,
-    )
+    title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
-    if lines and title and lines[0].casefold() == title.casefold():
-        lines = lines[1:]  # trafilatura repeats the <h1>; the title is kept apart
+    lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
+    lines = boilerplate.strip_blocks(lines)
 
-    date = _day(ld.get("datePublished")) or _day(meta.get("article:published_time"))
+    date = metadata.page_date(tree, ld, meta, url, timezone)
     if date is None:
-        found = find_date(copy.deepcopy(tree), extensive_search=False, original_date=True, url=url)
+        found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=url)
         date = _day(found)
     dated = next((d for d in (boilerplate.dateline(line) for line in lines[:_DATELINE_PARAGRAPHS]) if d), None)
     if date is None and dated:
         year, month, day = dated[1]
         date = f"{year:04d}-{month:02d}-{day:02d}"
 
-    host = urlsplit(url).hostname if url else None
+    authors = metadata.author_keys(ld, meta, doc.author if doc else None)
     sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, url) else None
+    if sitename and metadata._key(sitename) in authors:
+        sitename = None  # trafilatura takes a podcast's or a blog's author for its site
     credit = next((v.credit for v in map(boilerplate.classify, lines) if v and v.credit), None)
     outlet = (
-        _publisher(ld) or meta.get("og:site_name") or sitename or (dated[0] if dated else None)
+        metadata.page_outlet(meta, ld, tree, host, authors) or sitename or (dated[0] if dated else None)
         or _logo(tree) or credit or (_bare_host(host) if host else None)
     )  # fmt: skip
     canonical = _canonical(tree) or meta.get("og:url") or url
@@ -111,6 +114,37 @@ def _extract(html: str | bytes, url: str | None) -> Page:
         outlet=" ".join(outlet.split()) if outlet else None,
         url=canonical,
     )
+
+
+# Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes and
+# ad-network teasers: removed before trafilatura sees the page, unless one holds most of its text.
+_NOTICE = re.compile(
+    r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
+    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def _without_notices(tree):
+    clone = copy.deepcopy(tree)
+    total = len(" ".join(clone.xpath("//body//text()")).split()) or 1
+    for el in clone.xpath("//body//*[@class or @id]"):
+        if el.getparent() is None or not _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue
+        if len(el.text_content().split()) < 0.3 * total:
+            el.getparent().remove(el)
+    return clone
+
+
+def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
+    """The body without the headline repeated in its first lines (as `<h1>`, `og:title` or `<title>`)."""
+    keys = {metadata._key(t) for t in titles if t}
+    keys.discard("")
+    out = list(lines)
+    for i in range(min(5, len(out))):
+        if metadata._key(out[i]) in keys:
+            out[i] = ""
+    return [line for line in out if line]
 
 
 def render_markdown(page: Page) -> str:
@@ -154,16 +188,6 @@ def _json_ld(tree) -> dict:
                     return item
                 stack.extend(item.get("@graph", []))
     return {}
-
-
-def _publisher(ld: dict) -> str | None:
-    publisher = ld.get("publisher")
-    if isinstance(publisher, list):
-        publisher = publisher[0] if publisher else None
-    if isinstance(publisher, dict):
-        name = publisher.get("name")
-        return name if isinstance(name, str) and name.strip() else None
-    return publisher if isinstance(publisher, str) and publisher.strip() else None
 
 
 def _meta_tags(tree) -> dict[str, str]:
