@@ -2,8 +2,8 @@
 
 Share buttons, favourites, reading times, ad breaks, image placeholders ("top-article-image"), logo
 lines, photo credits, cookie and consent notices, paywall and subscription pitches, sign-up boxes,
-breadcrumbs, date stamps and comment counters are dropped, in French and English (`classify`, one
-line at a time). `strip_blocks` also drops what only shows as a block: everything after a paywall
+breadcrumbs and comment counters are dropped, in French and English (`classify`, one line at a
+time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
 notice, a related-articles or comments heading near the end, « Lire aussi » lines with the title
 they announce, and inline « (Lire aussi : …) » links. Some of them still say who published the text: a logo line or an agency
 dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
@@ -168,9 +168,9 @@ def classify(line: str) -> LineVerdict | None:
         return LineVerdict(drop=True)
     if len(words) <= 60 and _COOKIE.search(line) and _COOKIE_TALK.search(line):
         return LineVerdict(drop=True)
-    if len(words) <= 45 and (_PAYWALL_END.match(line) or _PITCH.match(line) or _SIGNUP.match(line)):
+    if len(words) <= 30 and (_PAYWALL_END.match(line) or _PITCH.match(line)) or len(words) <= 60 and _SIGNUP.match(line):
         return LineVerdict(drop=True)
-    if len(words) <= 20 and (_BREADCRUMB.match(line) or _STAMP.match(line) or _DATE_ONLY.match(line)):
+    if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)
     if len(words) == 1 and _PLACEHOLDER.match(line):
         return LineVerdict(drop=True)
@@ -238,6 +238,10 @@ def strip_blocks(lines: list[str]) -> list[str]:
             skip_next = not rest or len(rest.split()) <= 3 or bool(re.search(r"[&,:]\s*$|\b(?:et|and)$", rest))
             continue
         if _AFTER_ARTICLE.match(stripped):
+            continue
+        # Date stamps: an extracted page's date is already read from the page (a text file's
+        # header lines, which `classify` sees, still give theirs).
+        if len(stripped.split()) <= 20 and (_STAMP.match(stripped) or _DATE_ONLY.match(stripped)):
             continue
         line = _INLINE_READ_ALSO.sub("", line)
         if line.strip():

@@ -87,7 +87,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
-    date = metadata.page_date(tree, ld, meta, url, timezone)
+    date = metadata.page_date(tree, ld, meta, url, timezone, title)
     if date is None:
         found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=url)
         date = _day(found)
@@ -149,7 +149,11 @@ def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
 
 def render_markdown(page: Page) -> str:
     """The page as a front-matter Markdown file, the form every seed file can take."""
-    fields = {"title": page.title, "date": page.date, "source": page.outlet, "url": page.url}
+    title = page.title
+    # The front-matter reader strips quotes around a value: a title opening or closing with one
+    # ('"Just Coup It" : …') is carried by the `# ` heading alone, which keeps it whole.
+    fields = {"title": None if title and (title[0] in "\"'" or title[-1] in "\"'") else title,
+              "date": page.date, "source": page.outlet, "url": page.url}  # fmt: skip
     head = ["---"] + [f"{key}: {' '.join(str(value).split())}" for key, value in fields.items() if value] + ["---", ""]
     body = []
     if page.title:

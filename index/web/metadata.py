@@ -196,12 +196,15 @@ def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str])
     else:
         candidates = []
     candidates += [suffix, publisher]
+    own = {site, publisher}
     if hostlike:
-        candidates.append(re.sub(r"^(?:https?://)?(?:www\.)?", "", site).rstrip("/"))
+        bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", site).rstrip("/")
+        candidates.append(bare)
+        own.add(bare)
     for name in candidates:
         # The page's own site name may equal a byline ("Par Les Echos"); a name guessed from
         # <title> may not be an author's.
-        if name and len(name.split()) <= 8 and (name in (site, publisher) or _key(name) not in authors):
+        if name and len(name.split()) <= 8 and (name in own or _key(name) not in authors):
             return name
     return None
 
@@ -215,8 +218,10 @@ def author_keys(ld: dict, meta: dict, extra: str | None) -> set[str]:
     return {_key(str(n)) for n in names if n and isinstance(n, str) and not n.startswith("http")}
 
 
-def page_date(tree, ld: dict, meta: dict, url: str | None, timezone: str = DEFAULT_TIMEZONE) -> str | None:
-    """The publication day the page states, or None."""
+def page_date(
+    tree, ld: dict, meta: dict, url: str | None, timezone: str = DEFAULT_TIMEZONE, title: str | None = None
+) -> str | None:
+    """The publication day the page states, or None; `title` finds the headline the byline follows."""
     zone = _zone(url, timezone)
     for value in (ld.get("datePublished"), meta.get("article:published_time"), meta.get("og:article:published_time"),
                   meta.get("datepublished"), meta.get("publishdate"), meta.get("pubdate"), meta.get("dc.date.issued"),
@@ -235,7 +240,7 @@ def page_date(tree, ld: dict, meta: dict, url: str | None, timezone: str = DEFAU
         if day := _day(el.get("datetime"), zone):
             return day
         break  # the first dated element outside asides is the byline's; if unreadable, look further
-    body = _main_text(tree)
+    body = _main_text(tree, title)
     if m := _VISIBLE_DATE.search(body):
         return _match_day(m)
     return None
@@ -290,9 +295,11 @@ def _in_aside(el) -> bool:
     return any(_is_aside(a) for a in el.iterancestors())
 
 
-def _main_text(tree) -> str:
-    """The page's text from its first headline on, asides left out, the first few thousand characters."""
+def _main_text(tree, title: str | None = None) -> str:
+    """The page's text from its headline on (the first `<h1>` without one), asides left out, the first few thousand characters."""
     start = tree.xpath("//h1")
+    if title and start:
+        start = [h for h in start if _key(h.text_content()) == _key(title)] or start
     root = start[0] if start else tree
     parts: list[str] = []
     size = 0
@@ -302,7 +309,7 @@ def _main_text(tree) -> str:
             continue
         parts.append(str(text))
         size += len(text)
-        if size > 4000:
+        if size > 6000:
             break
     return _text(" ".join(parts))
 
