@@ -49,7 +49,7 @@ _COMMENT_COUNT = re.compile(r"^(?:\d+\s+(?:commentaires?|réactions?|comments?)|
 _COOKIE = re.compile(r"\bcookies?\b|\btraceurs\b|\btrackers\b", re.IGNORECASE)
 _COOKIE_TALK = re.compile(
     r"\b(?:nous|vous|votre|vos|we|you|your|notre site|ce site|this site|our site)\b|en cliquant|paramétr|accepter|refuser"
-    r"|politique (?:de|des|relative aux) cookies|cookie (?:policy|settings)|consent",
+    r"|politique (?:de|des|relative aux) cookies|cookie (?:policy|settings)|consent|\bdes tiers\b|nos partenaires|autres traceurs|third[- ]part",
     re.IGNORECASE,
 )
 _CONSENT_BUTTON = re.compile(

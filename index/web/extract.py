@@ -100,7 +100,9 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, url) else None
     if sitename and metadata._key(sitename) in authors:
         sitename = None  # trafilatura takes a podcast's or a blog's author for its site
-    credit = next((v.credit for v in map(boilerplate.classify, lines) if v and v.credit), None)
+    verdicts = [boilerplate.classify(line) for line in lines]
+    credit = next((v.credit for v in verdicts if v and v.credit), None)
+    lines = [line for line, v in zip(lines, verdicts) if v is None or not v.drop]  # as a saved text file would lose them
     outlet = (
         metadata.page_outlet(meta, ld, tree, host, authors) or sitename or (dated[0] if dated else None)
         or _logo(tree) or credit or (_bare_host(host) if host else None)
