@@ -202,3 +202,12 @@ def test_clutter_blocks_are_removed_from_the_body():
     for left in ("cookies", "TOUT ACCEPTER", "Temps de lecture", "favoris", "lire aussi", "Le métro automatique", "gratuité",
                  "Crédits photos", "Image illustrative", "Inscrivez-vous", "Il vous reste", "opposition"):  # fmt: skip
         assert left.lower() not in got.text.lower(), left
+
+
+def test_a_facts_box_trafilatura_drops_is_put_back_in_its_place():
+    facts = ("La firme Bayer, propriétaire de Monsanto, a été condamnée lundi aux Etats-Unis à payer deux milliards "
+             "de dollars de dommages et intérêts à deux personnes atteintes d'un cancer.")  # fmt: skip
+    article = f'<div class="body"><div class="faits">{facts}</div><div class="reserve">{TEXT}</div></div>'
+    got = extract_page(page("<title>Glyphosate</title>", "", article), "https://www.journal.fr/a")
+    lines = got.text.split("\n")
+    assert lines[0] == facts and lines[1].startswith("Le conseil municipal")

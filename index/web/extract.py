@@ -80,10 +80,9 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     raw_lines = [line.strip() for line in ((doc.text if doc else "") or "").split("\n")]
-    lines = [line.replace("\xad", "") for line in raw_lines if line]
-
     title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
+    lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
@@ -136,6 +135,67 @@ def _without_notices(tree):
         if len(el.text_content().split()) < 0.3 * total:
             el.getparent().remove(el)
     return clone
+
+
+_BLOCK_TAGS = {"p", "div", "section", "blockquote", "ul", "ol"}
+_RECOVER_MIN_WORDS = 15  # a facts box or a lead is a sentence or more; a caption or a button is less
+
+
+def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> list[str]:
+    """The text with the blocks trafilatura dropped from the middle of the article put back.
+
+    trafilatura skips text sitting directly in a `<div>` (L'Opinion's « faits » box, a lead): among
+    the children of the element holding most extracted paragraphs, a block of text (not links, not
+    an aside, not a figure) that is missing from the text goes back in its place.
+    """
+    if len(lines) < 2:
+        return lines
+    starts = {_start_key(line): i for i, line in enumerate(lines) if len(line.split()) >= 8}
+    parents: dict = {}
+    for el in tree.iter("p"):  # paragraphs are not nested: each text_content() is cheap
+        if el.getparent() is not None and _start_key(el.text_content()) in starts:
+            parents[el.getparent()] = parents.get(el.getparent(), 0) + 1
+    if not parents:
+        return lines
+    container, hits = max(parents.items(), key=lambda item: item[1])
+    if hits < 2:
+        return lines
+    known = {_start_key(line) for line in lines}
+    headline = metadata._key(title) if title else ""  # a header block repeating the headline is not text
+    out = list(lines)
+    # Blocks just before the paragraphs' container (a facts box above the text), then among them.
+    before = [sib for sib in list(container.itersiblings(preceding=True))[:3] if isinstance(sib.tag, str)][::-1]
+    pending = [text for text in (_recoverable(el, known, headline) for el in before) if text]
+    for child in container:
+        if not isinstance(child.tag, str):
+            continue
+        key = _start_key(child.text_content())
+        if key in starts:
+            if pending:
+                at = out.index(lines[starts[key]])
+                out[at:at] = pending
+                pending = []
+        elif text := _recoverable(child, known, headline):
+            pending.append(text)
+    return out
+
+
+def _recoverable(el, known: set[str], headline: str) -> str | None:
+    """The text of a block worth putting back: prose, not links, an aside, a figure or a form."""
+    if el.tag not in _BLOCK_TAGS or metadata._is_aside(el):
+        return None
+    text = " ".join(el.text_content().split())
+    if _start_key(text) in known or len(text.split()) < _RECOVER_MIN_WORDS or len(text.split()) > 400:
+        return None
+    if (len(headline) > 20 and headline in metadata._key(text)) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
+        return None  # the headline again, or "Auteur : … Destinataire(s) : …" labels
+    if el.xpath(".//figure|.//figcaption|.//script|.//form|.//iframe|.//p") or len(" ".join(el.xpath(".//a//text()"))) >= 0.3 * len(text):
+        return None
+    return text
+
+
+def _start_key(text: str) -> str:
+    return " ".join(text.split())[:60].casefold()
 
 
 def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
