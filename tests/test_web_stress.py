@@ -111,6 +111,15 @@ def test_a_page_that_crashes_or_hangs_the_parser_fails_alone():
         assert extractor.extract(page, "https://www.example.fr/a") == good
 
 
+def test_the_child_takes_the_callers_time_zone_for_utc_stamps():
+    html = ('<html><head><meta property="article:published_time" content="2020-01-07T23:30:16+00:00"></head><body><article>'
+            + "<p>Le conseil municipal a voté mardi soir la création de trois lignes de tramway pour les quartiers nord.</p>" * 3
+            + "</article></body></html>").encode()  # fmt: skip
+    with PageExtractor() as paris, PageExtractor(timezone="America/Toronto") as toronto:
+        assert paris.extract(html, "https://news.example.org/a").date == "2020-01-08"
+        assert toronto.extract(html, "https://news.example.org/a").date == "2020-01-07"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=RUNS)

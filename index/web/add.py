@@ -28,6 +28,7 @@ from index.web.extract import MIN_ARTICLE_WORDS, Page, render_markdown
 from index.web.feeds import is_feed, parse_feed
 from index.web.fetch import Fetched, Fetcher
 from index.web.isolate import EXTRACT_TIMEOUT, ExtractionFailed, PageExtractor
+from index.web.metadata import DEFAULT_TIMEZONE
 
 __all__ = ["AddResult", "add_urls", "article_path", "canonical_url", "update_feeds"]
 
@@ -66,17 +67,19 @@ def add_urls(
     fetcher: Fetcher | None = None,
     refetch_known: bool = True,
     extract_timeout: float = EXTRACT_TIMEOUT,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> list[AddResult]:
     """Fetch each URL (an article page, or a feed whose items are all added) into the seeds dir.
 
     `refetch_known=False` skips feed items that already have a file (what polling wants). Returns
     one result per page or feed item, in input order; failures are results, never exceptions. Each
     page is saved as soon as it is extracted, in a child process, within `extract_timeout` seconds.
+    `timezone` gives the day of a UTC time stamp when the page's domain does not tell its zone.
     """
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.sources)
     try:
-        return _Adder(settings, fetcher, refetch_known, extract_timeout).run(list(urls))
+        return _Adder(settings, fetcher, refetch_known, extract_timeout, timezone).run(list(urls))
     finally:
         if own:
             fetcher.close()
@@ -120,9 +123,10 @@ class _Item:
 
 
 class _Adder:
-    def __init__(self, settings: Settings, fetcher: Fetcher, refetch_known: bool, timeout: float) -> None:
+    def __init__(self, settings: Settings, fetcher: Fetcher, refetch_known: bool, timeout: float, timezone: str) -> None:
         self.settings = settings
         self.timeout = timeout
+        self.timezone = timezone
         self.seeds_dir = Path(settings.seeds_dir)
         self.fetcher = fetcher
         self.refetch_known = refetch_known
@@ -133,7 +137,7 @@ class _Adder:
         # extraction child process, and saved as soon as it is extracted: a crash or a kill loses at
         # most the page in hand. Fetches run ahead of extraction, FETCH_WORKERS at a time.
         results: list[AddResult] = []
-        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool, PageExtractor(timeout=self.timeout) as extractor:
+        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool, PageExtractor(timeout=self.timeout, timezone=self.timezone) as extractor:
             firsts = [pool.submit(self._fetch, url) for url in urls]
             for url, first in zip(urls, firsts):
                 fetched = first.result()

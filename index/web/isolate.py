@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from index.web.extract import Page, extract_page
+from index.web.metadata import DEFAULT_TIMEZONE
 
 __all__ = ["EXTRACT_TIMEOUT", "ExtractionFailed", "PageExtractor"]
 
@@ -51,8 +52,9 @@ class PageExtractor:
     pages are extracted in this process, serialised by `extract_page`'s own lock, without a time bound.
     """
 
-    def __init__(self, *, timeout: float = EXTRACT_TIMEOUT, isolated: bool = True) -> None:
+    def __init__(self, *, timeout: float = EXTRACT_TIMEOUT, isolated: bool = True, timezone: str = DEFAULT_TIMEZONE) -> None:
         self.timeout = timeout
+        self.timezone = timezone
         self.isolated = isolated
         self._child: subprocess.Popen | None = None
 
@@ -86,12 +88,12 @@ class PageExtractor:
                 self.isolated = False
         if not self.isolated:
             try:
-                return extract_page(html, url)
+                return extract_page(html, url, timezone=self.timezone)
             except Exception as exc:  # hostile bytes: this page's failure
                 raise ExtractionFailed(f"the page could not be parsed ({type(exc).__name__}: {exc})") from None
         started = time.monotonic()
         try:
-            _send(self._child, pickle.dumps((html, url), protocol=pickle.HIGHEST_PROTOCOL))
+            _send(self._child, pickle.dumps((html, url, self.timezone), protocol=pickle.HIGHEST_PROTOCOL))
             kind, value = pickle.loads(_receive(self._child, self.timeout))
         except _ChildGone as exc:
             code = self._discard()
@@ -216,9 +218,9 @@ def _serve() -> int:
         frame = _read_exactly(stdin, length)
         if frame is None:
             break
-        html, url = pickle.loads(frame)
+        html, url, timezone = pickle.loads(frame)
         try:
-            reply = ("ok", extract_page(html, url))
+            reply = ("ok", extract_page(html, url, timezone=timezone))
         except Exception as exc:  # noqa: BLE001  (a bad page is reported, the loop goes on)
             reply = ("error", f"{type(exc).__name__}: {exc}")
         answer(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
