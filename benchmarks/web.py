@@ -132,10 +132,14 @@ def real_pages_report(args) -> None:
                 print(f"  {name}: " + "; ".join(f"{k}={v!r}" for k, v in wrong.items())[:400])
 
     every = real_pages()
-    started = time.perf_counter()
-    for body in every.values():
-        extract_page(body, None)
-    print(f"real pages, extraction alone: {len(every) / (time.perf_counter() - started):.1f} pages/s "
+    walls, cpus = [], []
+    for _ in range(3):  # best of three: the machine is shared
+        started, cpu = time.perf_counter(), time.process_time()
+        for body in every.values():
+            extract_page(body, None)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    print(f"real pages, extraction alone: {len(every) / min(walls):.1f} pages/s, {len(every) / min(cpus):.1f} pages per CPU second "
           f"({len(every)} pages, {sum(map(len, every.values())) / len(every) / 1000:.0f} kB on average)")  # fmt: skip
     files = {f"/real/{name}": (body, "text/html") for name, body in every.items()}
     with Site(files=files) as site, tempfile.TemporaryDirectory() as tmp:

@@ -15,7 +15,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -36,7 +37,10 @@ logger = logging.getLogger(__name__)
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 WEB_DIR = "web"
-FETCH_WORKERS = 4  # pages fetched at once (extraction is one page at a time); `sources.per_host` still caps each host
+FETCH_WORKERS = 4  # pages fetched at once; `sources.per_host` still caps each host
+# Extraction child processes at once, one page at a time each: the two cores of the machines the
+# bot runs on (each child costs about 80 MB; extraction was 4 threads in one process until issue 21).
+EXTRACT_WORKERS = 2
 MAX_SLUG_CHARS = 60
 # Query parameters that only track the reader: dropped so one article keeps one URL.
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_\w+)$", re.IGNORECASE)
@@ -133,19 +137,44 @@ class _Adder:
         self._bodies: dict[str, str] | None = None  # body key -> article id, read on first need
 
     def run(self, urls: list[str]) -> list[AddResult]:
-        # Threads only fetch (network and bytes); every page is parsed in this thread, through one
-        # extraction child process, and saved as soon as it is extracted: a crash or a kill loses at
-        # most the page in hand. Fetches run ahead of extraction, FETCH_WORKERS at a time.
+        # Fetch threads only fetch. Each page is extracted in a child process (EXTRACT_WORKERS
+        # children, one page at a time each: no lxml parser is ever shared between threads) and
+        # saved by this thread, in input order, as soon as its extraction is back: a crash or a kill
+        # loses at most the pages in hand.
         results: list[AddResult] = []
-        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool, PageExtractor(timeout=self.timeout, timezone=self.timezone) as extractor:
-            firsts = [pool.submit(self._fetch, url) for url in urls]
+        local = threading.local()
+        extractors: list[PageExtractor] = []
+        guard = threading.Lock()
+
+        def extract(fetch: Future) -> tuple[Fetched | str, Page | str | None]:
+            """In an extraction thread: the fetched bytes and their page, or why there is none."""
+            if getattr(local, "extractor", None) is None:
+                local.extractor = PageExtractor(timeout=self.timeout, timezone=self.timezone)
+                with guard:
+                    extractors.append(local.extractor)
+                local.extractor.start()  # while the first page is still being fetched
+            fetched = fetch.result()
+            if isinstance(fetched, str) or is_feed(fetched):
+                return fetched, None
+            try:
+                return fetched, local.extractor.extract(fetched.body, fetched.final_url)
+            except ExtractionFailed as exc:
+                return fetched, str(exc)
+            except Exception as exc:  # a failure of ours on one page is that page's, not the batch's
+                logger.warning("extracting %s failed", _without_userinfo(fetched.url), exc_info=True)
+                return fetched, f"the page could not be extracted ({type(exc).__name__}: {exc})"
+
+        fetchers = ThreadPoolExecutor(max_workers=FETCH_WORKERS)
+        extraction = ThreadPoolExecutor(max_workers=EXTRACT_WORKERS)
+        try:
+            firsts = [extraction.submit(extract, fetchers.submit(self._fetch, url)) for url in urls]
             for url, first in zip(urls, firsts):
-                fetched = first.result()
+                fetched, page = first.result()
                 if isinstance(fetched, str):
                     self._record(results, AddResult(url=url, status="failed", error=fetched))
                     continue
-                if not is_feed(fetched):
-                    self._record(results, self._add_page(_Item(url, None), fetched, extractor))
+                if page is not None:
+                    self._record(results, self._add_page(_Item(url, None), fetched, page))
                     continue
                 links = self._feed_links(url, fetched)
                 if isinstance(links, str):
@@ -158,20 +187,25 @@ class _Adder:
                         known.feed = url
                         items.append((item, known))
                     else:
-                        items.append((item, pool.submit(self._fetch, link)))
+                        items.append((item, extraction.submit(extract, fetchers.submit(self._fetch, link))))
                 for item, outcome in items:
                     if isinstance(outcome, AddResult):
                         self._record(results, outcome)
                         continue
-                    fetched = outcome.result()
+                    fetched, page = outcome.result()
                     if isinstance(fetched, str):
                         result = AddResult(url=item.url, feed=item.feed, status="failed", error=fetched)
-                    elif is_feed(fetched):
+                    elif page is None:
                         error = f"{item.url} is a feed, listed as an item of another feed; add it on its own."
                         result = AddResult(url=item.url, feed=item.feed, status="failed", error=error)
                     else:
-                        result = self._add_page(item, fetched, extractor)
+                        result = self._add_page(item, fetched, page)
                     self._record(results, result)
+        finally:
+            extraction.shutdown(wait=True, cancel_futures=True)
+            fetchers.shutdown(wait=True, cancel_futures=True)
+            for extractor in extractors:
+                extractor.close()
         return results
 
     @staticmethod
@@ -191,7 +225,7 @@ class _Adder:
             logger.warning("fetching %s failed", _without_userinfo(url), exc_info=True)
             return f"{url} could not be fetched ({type(exc).__name__}: {exc})."
 
-    # --- in the calling thread, one page at a time -------------------------------------------
+    # --- in the calling thread, one page at a time, in input order ----------------------------
 
     def _feed_links(self, url: str, fetched: Fetched) -> list[str] | str:
         try:
@@ -204,12 +238,10 @@ class _Adder:
         logger.info("feed %s: %d items", _without_userinfo(url), len(feed.links))
         return feed.links
 
-    def _add_page(self, item: _Item, fetched: Fetched, extractor: PageExtractor) -> AddResult:
-        try:
-            page = extractor.extract(fetched.body, fetched.final_url)
-        except ExtractionFailed as exc:
-            logger.warning("extracting %s failed: %s", _without_userinfo(item.url), exc)
-            return AddResult(url=item.url, feed=item.feed, status="failed", error=f"{item.url}: {exc}.")
+    def _add_page(self, item: _Item, fetched: Fetched, page: Page | str) -> AddResult:
+        if isinstance(page, str):
+            logger.warning("extracting %s failed: %s", _without_userinfo(item.url), page)
+            return AddResult(url=item.url, feed=item.feed, status="failed", error=f"{item.url}: {page}.")
         canonical = fetched.final_url
         # A page may name its canonical URL, but only on its own site: another site's address
         # would let it overwrite that site's article.

@@ -78,14 +78,18 @@ class PageExtractor:
         finally:
             child.stdout.close()
 
-    def extract(self, html: bytes | str, url: str | None = None) -> Page:
-        """The page's article, as `extract_page` finds it; `ExtractionFailed` says why not."""
+    def start(self) -> None:
+        """Start the child now (else the first page does): its imports take about a second."""
         if self.isolated and self._child is None:
             try:
                 self._child = self._start()
             except (OSError, ExtractionFailed) as exc:
                 logger.warning("page extraction runs in this process, without a time limit: %s", exc)
                 self.isolated = False
+
+    def extract(self, html: bytes | str, url: str | None = None) -> Page:
+        """The page's article, as `extract_page` finds it; `ExtractionFailed` says why not."""
+        self.start()
         if not self.isolated:
             try:
                 return extract_page(html, url, timezone=self.timezone)
@@ -218,7 +222,9 @@ def _serve() -> int:
         frame = _read_exactly(stdin, length)
         if frame is None:
             break
-        html, url, timezone = pickle.loads(frame)
+        # A bot started before an update runs the new child: extra or missing fields are tolerated.
+        html, url, *rest = pickle.loads(frame)
+        timezone = rest[0] if rest else DEFAULT_TIMEZONE
         try:
             reply = ("ok", extract_page(html, url, timezone=timezone))
         except Exception as exc:  # noqa: BLE001  (a bad page is reported, the loop goes on)
