@@ -3,8 +3,8 @@
 lxml parsers are not thread-safe, and trafilatura and htmldate each parse with one `HTMLParser`
 shared at module level (`trafilatura.utils.HTML_PARSER`, `htmldate.utils.HTML_PARSER`): two threads
 extracting at once corrupted the heap and aborted the whole process (issue 21, exit 134/139), the
-bot included. So pages are extracted one at a time, in one child process that does nothing else;
-each page gets `timeout` seconds. A child that dies (a segfault in libxml2) or overruns is killed and
+bot included. So a `PageExtractor` extracts pages one at a time, in a child process that does
+nothing else (`index.web.add` runs two, each fed by one thread); each page gets `timeout` seconds. A child that dies (a segfault in libxml2) or overruns is killed and
 the page is reported as failed; the next page starts a fresh child.
 
 The child is `python -m index.web.isolate`, a plain subprocess (not multiprocessing: a forked copy
