@@ -211,3 +211,8 @@ def test_a_facts_box_trafilatura_drops_is_put_back_in_its_place():
     got = extract_page(page("<title>Glyphosate</title>", "", article), "https://www.journal.fr/a")
     lines = got.text.split("\n")
     assert lines[0] == facts and lines[1].startswith("Le conseil municipal")
+
+
+def test_a_site_name_before_the_headline_goes_too():
+    got = extract_page(page("<title>Le Nouvelliste | L’Etat a payé ses dettes</title>"), "https://lenouvelliste.com/article/1")
+    assert got.title == "L’Etat a payé ses dettes" and got.outlet == "Le Nouvelliste"

@@ -120,6 +120,8 @@ def clean_title(title: str | None, names: list[str], host: str | None) -> str | 
     parts = _SEPARATOR.split(title)
     if len(parts) == 1:
         return title
+    if len(parts) == 2 and _is_site(parts[0], names, host) and not _is_site(parts[1], names, host):
+        return parts[1].strip()  # "Le Nouvelliste | L'Etat a payé…": the site first
     # The last segment naming the site (or a date) ends the headline; short segments between the
     # headline and it are sections ("Environnement", "Avocat", "Suisse").
     cut = None
@@ -136,19 +138,21 @@ def clean_title(title: str | None, names: list[str], host: str | None) -> str | 
 
 
 def title_suffix(title: str | None, host: str | None) -> str | None:
-    """The site name a `<title>` ends with after a separator ("… | Dalloz Actualité"), when it names the host."""
+    """The site name a `<title>` ends with after a separator ("… | Dalloz Actualité") or starts with, when it names the host."""
     title = _text(title)
     if not title:
         return None
     parts = [p.strip() for p in (title.split(" | ") if " | " in title else _SEPARATOR.split(title))]
     if len(parts) < 2:
         return None
-    last = parts[-1]
-    if not last or len(last.split()) > 6 or _DATE_SEGMENT.match(last) or _HOSTLIKE.match(last):
-        return None
-    if host is None:
-        return last if last[:1].isupper() else None
-    return last if _is_site(last, [], host) else None
+    for name in (parts[-1], parts[0]):  # "… | Le Devoir", or "Le Nouvelliste | …"
+        if not name or len(name.split()) > 6 or _DATE_SEGMENT.match(name) or _HOSTLIKE.match(name):
+            continue
+        if host is None:
+            return name if name is parts[-1] and name[:1].isupper() else None
+        if _is_site(name, [], host):
+            return name
+    return None
 
 
 def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | None, is_logo) -> tuple[str | None, list[str]]:
