@@ -1,10 +1,14 @@
 """Articles from the web: pages per second (fetch + extraction, extraction alone, extraction + embedding)
-from the tests' loopback site, and the share of its pages whose title, date and outlet come out right.
+from the tests' loopback site, and how right extraction is on real news pages.
 
-    .venv/bin/python benchmarks/web.py [--rounds N] [--no-embed]
+    .venv/bin/python benchmarks/web.py [--rounds N] [--no-embed] [--split dev|heldout|all] [--code DIR]
 
-Prints figures, asserts nothing. The pages are the four test pages of tests/web_site.py (JSON-LD,
-OpenGraph, bare HTML with a dateline, undated), each a few hundred words; real pages are larger.
+Prints figures, asserts nothing. Two page sets: the four test pages of tests/web_site.py (JSON-LD,
+OpenGraph, bare HTML with a dateline, undated), a few hundred words each; and the real pages of
+tests/web_pages (see its README) scored against truth.jsonl: title, date, outlet right, pages with
+clutter left in the body, expected body sentences found, split into the dev set (tuned on) and the
+held-out set (not). `--code DIR` imports `index` from another checkout (e.g. the code before a
+change, `git archive HEAD | tar -x -C DIR`) to compare.
 """
 
 from __future__ import annotations
@@ -17,21 +21,25 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+_code = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv[:-1] else str(REPO)
+sys.path[:0] = [str(Path(_code).resolve()), str(REPO / "tests")]
 
 from config.settings import EmbeddingSettings, SourcesSettings  # noqa: E402
 from index.articles import read_article  # noqa: E402
 from index.chunking import chunk_article  # noqa: E402
 from index.web.extract import extract_page, page_markdown  # noqa: E402
 from index.web.fetch import Fetcher  # noqa: E402
-from web_site import BOILERPLATE, EXPECTED, Site  # noqa: E402
+from web_site import BOILERPLATE, EXPECTED, Site, load_truth, score_pages  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=25, help="passes over the pages")
     parser.add_argument("--no-embed", action="store_true", help="skip extraction + embedding (no model load)")
+    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all", help="real pages scored")
+    parser.add_argument("--code", type=Path, default=REPO, help="checkout whose `index` is measured")
     args = parser.parse_args()
+    print(f"code: {args.code}")
     paths = list(EXPECTED)
     with Site() as site, Fetcher(SourcesSettings(allow_private=True, per_host=2)) as fetcher:
         fetcher.fetch(site.url(paths[0]))  # robots.txt and the connection, outside the timing
@@ -87,7 +95,62 @@ def main() -> int:
               f"{embedder.name}); the model alone on the same chunks: {raw:.1f} chunks/s; load avg {os.getloadavg()[0]:.2f}")
     for field, count in right.items():
         print(f"{field} right: {count}/{len(paths)} ({count / len(paths):.0%})")
+    real_pages_report(args)
     return 0
+
+
+def real_pages_report(args) -> None:
+    """Scores and speed on the real pages of tests/web_pages."""
+    from index.web.add import add_urls
+    from web_site import PAGES_DIR, real_pages
+
+    from config.settings import Settings
+
+    records = load_truth()
+    pages = {r["file"]: (PAGES_DIR / r["file"]).read_bytes() for r in records}
+    parsed: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        def read(record):
+            seed = Path(tmp) / record["file"].replace(".html", ".md")
+            seed.write_text(page_markdown(pages[record["file"]], record["url"]), encoding="utf-8")
+            try:
+                article, _ = read_article(seed)
+            except Exception:  # no article text: every field is wrong
+                return None, None, None, ""
+            parsed[record["file"]] = article
+            return article.title, article.date, article.outlet, article.body
+
+        splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+        for split in splits:
+            score = score_pages([r for r in records if r["set"] == split], read)
+            n, sentences = score["pages"], score["sentences"]
+            print(f"real pages, {split} set ({n} pages): title {score['title']}/{n} ({score['title'] / n:.0%}), "
+                  f"date {score['date']}/{n} ({score['date'] / n:.0%}), outlet {score['outlet']}/{n} ({score['outlet'] / n:.0%}), "
+                  f"clutter left on {score['clutter_pages']}/{n} ({score['clutter_pages'] / n:.0%}), "
+                  f"expected sentences {score['sentences_found']}/{sentences} ({score['sentences_found'] / sentences:.1%})")  # fmt: skip
+            for name, wrong in score["misses"]:
+                print(f"  {name}: " + "; ".join(f"{k}={v!r}" for k, v in wrong.items())[:400])
+
+    every = real_pages()
+    walls, cpus = [], []
+    for _ in range(3):  # best of three: the machine is shared
+        started, cpu = time.perf_counter(), time.process_time()
+        for body in every.values():
+            extract_page(body, None)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    print(f"real pages, extraction alone: {len(every) / min(walls):.1f} pages/s, {len(every) / min(cpus):.1f} pages per CPU second "
+          f"({len(every)} pages, {sum(map(len, every.values())) / len(every) / 1000:.0f} kB on average)")  # fmt: skip
+    files = {f"/real/{name}": (body, "text/html") for name, body in every.items()}
+    with Site(files=files) as site, tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, data_dir=Path(tmp) / "data", seeds_dir=Path(tmp) / "seeds",
+                            sources=SourcesSettings(allow_private=True, per_host=4))  # fmt: skip
+        started = time.perf_counter()
+        results = add_urls(settings, [site.url(path) for path in files])
+        elapsed = time.perf_counter() - started
+    added = sum(r.status == "added" for r in results)
+    print(f"real pages, index add (fetch, extract, save; one process start included): {len(files) / elapsed:.1f} pages/s, "
+          f"{added}/{len(files)} added")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """Web boilerplate every article loses, from a saved text file or an extracted page alike.
 
-Share buttons, reading times, ad breaks, image placeholders ("top-article-image"), logo lines and
-photo credits are dropped. Some of them still say who published the text: a logo line or an agency
+Share buttons, favourites, reading times, ad breaks, image placeholders ("top-article-image"), logo
+lines, photo credits, cookie and consent notices, paywall and subscription pitches, sign-up boxes,
+breadcrumbs and comment counters are dropped, in French and English (`classify`, one line at a
+time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
+notice, a related-articles or comments heading near the end, « Lire aussi » lines with the title
+they announce, and inline « (Lire aussi : …) » links. Some of them still say who published the text: a logo line or an agency
 dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
 """
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_logo", "AGENCIES", "MONTHS"]
+__all__ = ["LineVerdict", "classify", "dateline", "is_logo", "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
@@ -24,17 +28,68 @@ AGENCIES = {
 _PHOTO_ONLY = {"Getty Images", "MaxPPP", "EPA"}
 MONTHS = MONTH_NUMBERS
 
+_NETWORKS = r"facebook|twitter|x|whatsapp|linkedin|e-?mail|courriel|messenger|telegram|bluesky|instagram|pinterest|reddit|threads|mastodon|flipboard"
 _SHARE = re.compile(
-    r"^(?:partager|partagez|partage|share|tweeter|envoyer par (?:e-?mail|courriel)|copier le lien|imprimer)"
-    r"(?:\s+(?:cet|cette|ce|un|une|sur|par|le|la|l[’']))?\s*(?:article|page|lien|facebook|twitter|x|whatsapp"
-    r"|linkedin|e-?mail|courriel)?\s*:?$",
+    r"^(?:partager|partagez|partage|share|tweeter|envoyer par (?:e-?mail|courriel)|copier le lien|imprimer|print"
+    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre)"
+    rf"(?:\s+(?:cet|cette|ce|un|une|sur|par|le|la|l[’']|on|this|via))?\s*(?:article|page|lien|link|{_NETWORKS})?\s*:?$",
     re.IGNORECASE,
 )
-_SOCIAL = re.compile(r"^(?:(?:facebook|twitter|x|whatsapp|linkedin|e-?mail|messenger|telegram|bluesky|copier le lien)[\s,|/·•]*){2,}$",
-                     re.IGNORECASE)  # fmt: skip
+_SOCIAL = re.compile(rf"^(?:(?:{_NETWORKS}|copier le lien)[\s,|/·•]*){{2,}}$", re.IGNORECASE)
+# "Ajouter à mes favoris", "Sauvegarder l'article", "Save", "Bookmark", "Écouter cet article".
+_FAVOURITE = re.compile(
+    r"^(?:ajouter\s+(?:à|a|aux)\s+(?:mes\s+)?(?:favoris|sélection|liste)|retirer\s+de\s+mes\s+favoris|sauvegarder(?:\s+l[’']article)?"
+    r"|enregistrer(?:\s+l[’']article)?|save(?:\s+(?:article|for later))?|bookmark|add to (?:favou?rites|bookmarks)"
+    r"|écouter\s+(?:cet|l[’'])\s*article|listen to (?:this )?article|offrir\s+(?:cet|l[’'])\s*article|gift this article)\s*\.?$",
+    re.IGNORECASE,
+)
+# "78 commentaires", "1 commentaire", "Vos réactions (11)", "12 comments".
+_COMMENT_COUNT = re.compile(r"^(?:\d+\s+(?:commentaires?|réactions?|comments?)|(?:vos\s+)?réactions?\s*\(\d+\)|voir les \d+ commentaires)$", re.IGNORECASE)
+# A cookie or consent notice speaks to the reader about cookies; an article about cookies does not.
+_COOKIE = re.compile(r"\bcookies?\b|\btraceurs\b|\btrackers\b", re.IGNORECASE)
+_COOKIE_TALK = re.compile(
+    r"\b(?:nous|vous|votre|vos|we|you|your|notre site|ce site|this site|our site)\b|en cliquant|paramétr|accepter|refuser"
+    r"|politique (?:de|des|relative aux) cookies|cookie (?:policy|settings)|consent|\bdes tiers\b|nos partenaires|autres traceurs|third[- ]part",
+    re.IGNORECASE,
+)
+_CONSENT_BUTTON = re.compile(
+    r"^(?:ok\s+)?(?:tout\s+accepter|tout\s+refuser|accepter(?:\s+et\s+fermer|\s+tout)?|refuser(?:\s+tout)?|continuer sans accepter"
+    r"|paramétrer(?:\s+mes\s+choix)?|personnaliser|gérer mes (?:choix|préférences)|accept(?: all)?(?: cookies)?|reject all"
+    r"|manage (?:cookies|preferences|settings)|j[’']accepte|je refuse)\s*!?$",
+    re.IGNORECASE,
+)
+# Paywall and subscription pitches; `_PAYWALL_END` also ends the article (nothing after it is text).
+_PAYWALL_END = re.compile(
+    r"^(?:pour lire la suite|la suite est réservée|il vous reste \d+(?:[.,]\d+)?\s*%|cet article est réservé aux abonnés"
+    r"|article réservé aux abonnés|réservé aux abonnés|pour continuer (?:à|a) lire|lisez la suite|poursuivez votre lecture"
+    r"|the rest of this article is for subscribers|to continue reading|subscribe to (?:continue|read)|this article is for subscribers)",
+    re.IGNORECASE,
+)
+_PITCH = re.compile(
+    r"^(?:abonnez-vous|s[’']abonner|je m[’']abonne|déjà abonné|vous êtes abonné|offre découverte|offre spéciale|profitez de notre offre"
+    r"|créez votre compte|créer un compte|connectez-vous|se connecter|ou si vous avez déjà un compte|pour accéder en illimité"
+    r"|accès (?:illimité|à tous les articles)|\d+\s*€.*(?:par mois|/mois|le 1er mois|sans engagement)"
+    r"|subscribe(?: now)?|already a subscriber|sign in|log in|start your (?:free )?trial)\b",
+    re.IGNORECASE,
+)
+# Sign-up boxes: newsletters, alerts, forms.
+_SIGNUP = re.compile(
+    r"^(?:inscrivez-vous|recevez (?:notre|nos|la|les)|recevoir (?:les|des|notre|nos) (?:informations|newsletters?|alertes|actualités)"
+    r"|(?:abonnez-vous|inscrivez-vous) (?:à|a) (?:notre|la|nos) newsletter|pour rester informé|votre adresse (?:e-?mail|de messagerie)"
+    r"|numéro de téléphone|en remplissant ce formulaire|vous pourrez à tout moment vous désabonner|newsletters?\s*:?$"
+    r"|sign up (?:for|to)|subscribe to (?:our|the) newsletter|get (?:our|the) newsletter|enter your e-?mail)",
+    re.IGNORECASE,
+)
+# "Accueil > Actualités > …", "Home › World": a breadcrumb trail.
+_BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
+# "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024".
+_STAMP = re.compile(
+    r"^(?:créé|publié|publiée|mis à jour|mise à jour|modifié|mise en ligne|mis en ligne|updated|published|posted)\b.{0,12}\d",
+    re.IGNORECASE,
+)
 _READING_TIME = re.compile(
     r"^(?:(?:durée|temps)\s+de\s+lecture|lecture)\s*:?\s*(?:\d+|moins d[’']une)\s*(?:min(?:\.|utes?)?|mn)\.?$"
-    r"|^\d+\s*(?:min(?:\.|utes?)?|mn)\.?\s+de\s+lecture\.?$|^reading\s+time\s*:?\s*\d+\s*min",
+    r"|^\d+\s*(?:min(?:\.|utes?)?|mn)\.?\s+de\s+lecture\.?$|^reading\s+time\s*:?\s*\d+\s*min|^\d+\s*min(?:ute)?s?\s+read$",
     re.IGNORECASE,
 )
 _ADS = re.compile(
@@ -53,8 +108,9 @@ _AGENCY_NAMES = "|".join(sorted((re.escape(v) for v in AGENCIES.values()), key=l
 # "PAVEL BYRKIN / AFP", repeated as pages often repeat it (caption and image alt).
 _NAME_AGENCY = re.compile(rf"^(?:\s*{_NAME}\s*/\s*(?:[\w.-]+\s*/\s*)*(?:{_AGENCY_NAMES})\b(?:\s+via\s+Getty\s+Images)?)+\s*$")
 _CREDIT = re.compile(
-    r"^(?:cr[ée]dits?(?:\s+photos?)?|photos?|illustrations?|images?|©)\s*:|^©"
-    r"|^(?:photo|image|illustration)\s+(?:de\s|d[’'])|\bvia\s+getty\s+images\b",
+    r"^(?:cr[ée]dits?(?:\s+(?:photos?|images?|vidéos?))?|photos?|illustrations?|images?|vidéos?|©|photo credit|image credit"
+    r"|(?:image|photo)s?\s+(?:d[’']\s*)?illustrati(?:on|ve)|illustration\s+photo)\s*(?:\([^)]{1,20}\))?\s*:|^©"
+    r"|^(?:photo|image|illustration)\s+(?:de\s|d[’'])|\bvia\s+getty\s+images\b|^[^.!?]{2,60},\s*photos?\s*:",
     re.IGNORECASE,
 )
 _CREDIT_AGENCY = re.compile(rf"(?:^|[\s/(])({_AGENCY_NAMES})(?=$|[\s/).,])")
@@ -64,6 +120,32 @@ _DATELINE = re.compile(
     rf"(?P<month>{'|'.join(MONTHS)})\s+(?P<year>\d{{4}})\s*\((?P<agency>{_AGENCY_NAMES})\)\s*[-–—]",
     re.IGNORECASE,
 )
+
+
+# "mercredi 11 septembre 2019", "12.12.2019, 07h36": a line that is only a date.
+_DATE_ONLY = re.compile(
+    rf"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?(?:le\s+)?\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\s+\d{{4}}"
+    r"(?:\s*(?:à|,)?\s*\d{1,2}\s*[h:]\s*\d{2})?\.?$|^\d{1,2}[./]\d{1,2}[./]\d{4}(?:,?\s*(?:à\s*)?\d{1,2}\s*[h:]\s*\d{2})?$",
+    re.IGNORECASE,
+)
+# « Lire aussi » and its kin announce another article: the line, and the title on the next line.
+_READ_ALSO = re.compile(
+    r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|voir\s+aussi|sur\s+le\s+même\s+sujet"
+    r"|read\s+(?:more|also)|see\s+also|related)\b",
+    re.IGNORECASE,
+)
+_INLINE_READ_ALSO = re.compile(r"\s*[(\[]\s*(?:[àa]\s+)?(?:lire|voir)\s+(?:aussi|également)\b[^)\]]{0,200}[)\]]", re.IGNORECASE)
+# Headings of what follows an article: related and teaser lists, comments, "more from the site".
+_AFTER_ARTICLE = re.compile(
+    r"^(?:[àa]\s+la\s+une(?:\s+de\s+\S+)?|les\s+plus\s+lus|articles?\s+les\s+plus\s+lus|les\s+plus\s+partagés|dans\s+la\s+même\s+rubrique"
+    r"|vous\s+aimerez\s+(?:aussi|également)|[àa]\s+découvrir(?:\s+(?:aussi|également|sur\s+\S+))?|nos\s+derni[eè]res?\s+\w+"
+    r"|tous\s+nos\s+derniers\s+\w+|plus\s+de\s+sujets|sur\s+le\s+web|les\s+articles\s+(?:les\s+plus|similaires|liés)"
+    r"|articles?\s+(?:similaires|liés|correspondants|recommandés)|commentaires|vos\s+réactions|votre\s+commentaire"
+    r"|laisser\s+un\s+commentaire|ajouter\s+un\s+commentaire|réagissez|most\s+(?:read|popular)|more\s+from\s+\S+"
+    r"|related\s+(?:articles|stories|posts)|recommended(?:\s+for\s+you)?|comments|leave\s+a\s+(?:comment|reply))\s*(?:\(\d+\))?\s*:?$",
+    re.IGNORECASE,
+)
+_TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the lines ends the text
 
 
 @dataclass(frozen=True)
@@ -81,7 +163,14 @@ def classify(line: str) -> LineVerdict | None:
     if not words:
         return None
     short = len(words) <= 8
-    if short and (_SHARE.match(line) or _SOCIAL.match(line) or _READING_TIME.match(line) or _ADS.match(line)):
+    if short and (_SHARE.match(line) or _SOCIAL.match(line) or _READING_TIME.match(line) or _ADS.match(line)
+                  or _FAVOURITE.match(line) or _COMMENT_COUNT.match(line) or _CONSENT_BUTTON.match(line)):  # fmt: skip
+        return LineVerdict(drop=True)
+    if len(words) <= 60 and _COOKIE.search(line) and _COOKIE_TALK.search(line):
+        return LineVerdict(drop=True)
+    if len(words) <= 30 and (_PAYWALL_END.match(line) or _PITCH.match(line)) or len(words) <= 60 and _SIGNUP.match(line):
+        return LineVerdict(drop=True)
+    if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)
     if len(words) == 1 and _PLACEHOLDER.match(line):
         return LineVerdict(drop=True)
@@ -121,3 +210,40 @@ def _credit_agency(line: str) -> str | None:
     names = [next(v for v in AGENCIES.values() if v.lower() == f.lower()) for f in found]
     names = [n for n in names if n not in _PHOTO_ONLY]
     return names[-1] if names else None
+
+
+def strip_blocks(lines: list[str]) -> list[str]:
+    """The article's lines without the blocks line rules cannot see (see the module docstring).
+
+    Everything after a paywall notice goes; so does everything after a heading of related articles,
+    teasers or comments past the first 30 % of the lines; a « Lire aussi » line goes with the title it
+    announces on the next line; inline « (Lire aussi : …) » links go.
+    """
+    kept: list[str] = []
+    skip_next = False
+    total = len(lines)
+    for i, line in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            if len(line.split()) <= 25:
+                continue
+        stripped = line.strip()
+        if _PAYWALL_END.match(stripped):
+            break
+        if _AFTER_ARTICLE.match(stripped) and i >= total * _TAIL_SHARE:
+            break
+        if _READ_ALSO.match(stripped):
+            rest = _READ_ALSO.sub("", stripped, count=1).strip(" :»>-–—")
+            # "Lire aussi :" alone, or "Lire aussi Martine Bulard &": the title follows on the next line.
+            skip_next = not rest or len(rest.split()) <= 3 or bool(re.search(r"[&,:]\s*$|\b(?:et|and)$", rest))
+            continue
+        if _AFTER_ARTICLE.match(stripped):
+            continue
+        # Date stamps: an extracted page's date is already read from the page (a text file's
+        # header lines, which `classify` sees, still give theirs).
+        if len(stripped.split()) <= 20 and (_STAMP.match(stripped) or _DATE_ONLY.match(stripped)):
+            continue
+        line = _INLINE_READ_ALSO.sub("", line)
+        if line.strip():
+            kept.append(line)
+    return kept

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.articles import read_article
-from index.boilerplate import classify, dateline
+from index.boilerplate import classify, dateline, strip_blocks
 
 # A page saved as text by hand, as in the trial that opened issue 12.
 SAVED_PAGE = """Logo Epoch Times
@@ -38,7 +38,18 @@ Photo: Kenzo Tribouillard / AFP via Getty Images
     ["Partager un article", "Partager l’article", "Durée de lecture: 8 Min.", "5 min de lecture",
      "La suite après cette publicité", "Publicité", "top-article-image", "author-image", "hero_img",
      "Facebook Twitter Email", "PAVEL BYRKIN / AFP PAVEL BYRKIN / AFP",
-     "Photo: Kenzo Tribouillard / AFP via Getty Images", "Logo Epoch Times"],
+     "Photo: Kenzo Tribouillard / AFP via Getty Images", "Logo Epoch Times",
+     # issue 21: real pages' lines, French and English
+     "Temps de lecture : 4 min", "4 min read", "Ajouter à mes favoris", "Partager sur Instagram", "78 commentaires",
+     "Vos réactions (11)", "OK TOUT ACCEPTER", "Tout refuser", "Accept all cookies",
+     "ARTE France et des tiers utilisent des cookies et autres traceurs.",
+     "We use cookies to improve your experience on our site.",
+     "Pour lire la suite", "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
+     "Offre découverte", "créez votre compte", "Déjà abonné ? Connectez-vous", "Already a subscriber? Sign in",
+     "Inscrivez-vous gratuitement à notre newsletter", "Recevoir les informations d'Attac France",
+     "Sign up for our newsletter", "Numéro de téléphone portable", "Accueil > Actualités et humeurs > Décisions",
+     "Crédits photos : Bestimage", "Crédit photo : KB / Bondy Blog", "Image illustrative : Lots of Lego Minifigures",
+     "Photo (cc) : svenwerk", "Roman Prymula, photo: Michaela Danelová"],
 )  # fmt: skip
 def test_boilerplate_lines_are_dropped(line):
     verdict = classify(line)
@@ -49,7 +60,11 @@ def test_boilerplate_lines_are_dropped(line):
     "line",
     ["Partager le pouvoir avec Pékin", "La publicité en ligne recule en Russie.", "Le logo du sommet a été dévoilé.",
      "Les photos de l'AFP ont fait le tour du monde.", "Lecture publique au théâtre de Kazan",
-     "Le pass est valable du 15 septembre 2025.", "AFP Agence France-Presse"],
+     "Le pass est valable du 15 septembre 2025.", "AFP Agence France-Presse",
+     "La CNIL a infligé une amende de 150 millions d'euros à Google pour ses cookies publicitaires.",
+     "Partager les richesses, disait-il.", "Abonnés au téléphone fixe, ils sont de moins en moins nombreux.",
+     "Publié en 1857, le roman fit scandale.", "Les commentaires du ministre ont été mal reçus.",
+     "Il vous reste à choisir votre camp."],
 )  # fmt: skip
 def test_text_lines_are_kept(line):
     assert classify(line) is None
@@ -105,3 +120,21 @@ def test_the_seeds_do_not_change(tmp_path):
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     article, _ = read_article(seeds / "003_5487023a91da2442.txt")
     assert article.outlet is None
+
+
+def test_blocks_go_with_what_they_announce():
+    lines = [
+        "Le texte commence ici et il est long assez pour être un paragraphe de l'article.",
+        "Lire aussi Martine Bulard &",
+        "Sung Il-kwon, « En Corée, la politique du rayon de soleil », Le Monde diplomatique, juin 2018.",
+        "Le maire a promis (Lire aussi : La gratuité en débat) une baisse des tarifs.",
+        "Créé: 12.12.2019, 07h36",
+        "Un deuxième paragraphe de texte, lui aussi assez long pour compter dans l'article.",
+        "Un troisième paragraphe de texte, lui aussi assez long pour compter dans l'article.",
+        "À la une de libération.fr",
+        "Une haute responsable de l'ETA arrêtée en France",
+    ]
+    assert strip_blocks(lines) == [lines[0], "Le maire a promis une baisse des tarifs.", lines[5], lines[6]]
+    # A paywall notice ends the text wherever it is; a related heading only past the start.
+    assert strip_blocks(["Chapô de l'article.", "Pour lire la suite, abonnez-vous", "Texte caché."]) == ["Chapô de l'article."]
+    assert strip_blocks(["À découvrir", "Un", "Deux", "Trois"]) == ["Un", "Deux", "Trois"]

@@ -95,3 +95,124 @@ def test_an_html_seed_is_hashed_by_its_bytes_as_rebuilds_expect(tmp_path):
     assert first.content_hash == again.content_hash  # what incremental rebuilds compare
     seed.write_bytes(html_of("/international/sommet-tianjin").replace(b"vingt accords de", b"vingt et un accords de"))
     assert read_article(seed)[0].content_hash != first.content_hash
+
+
+# --- issue 21: titles, dates, outlets and clutter on pages shaped like real ones ------------------
+
+TEXT = (
+    "<p>Le conseil municipal a voté mardi soir la création de trois nouvelles lignes de tramway, qui desserviront "
+    "les quartiers nord de la ville à partir de la rentrée prochaine, selon le maire.</p>"
+    "<p>Les travaux commenceront en janvier et dureront dix-huit mois. Le coût total est estimé à 240 millions "
+    "d'euros, financés pour moitié par la région et pour moitié par la métropole.</p>"
+)
+
+
+def page(head: str = "", body: str = "", article: str = TEXT) -> bytes:
+    return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">{head}</head><body>{body}
+<article>{article}</article></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    "head, h1, title",
+    [
+        ('<meta property="og:title" content="Trois lignes de tramway | La Gazette de Lyon"><meta property="og:site_name" content="La Gazette de Lyon">',
+         "", "Trois lignes de tramway"),
+        ("<title>Trois lignes de tramway | Environnement | GL | 23.05.2011</title>", "", "Trois lignes de tramway"),
+        ("<title>Trois lignes de tramway - gazette-lyon.fr</title>", "", "Trois lignes de tramway"),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Trois lignes de tramway pour les quartiers nord de la"}</script>',
+         "<h1>Trois lignes de tramway pour les quartiers nord de la ville</h1>", "Trois lignes de tramway pour les quartiers nord de la ville"),
+        ('<meta property="og:title" content="Trois lignes&amp;nbsp;de tramway">', "", "Trois lignes de tramway"),
+        ('<meta property="og:title" content="Trois lignes de tramway">', '<div class="sidebar"><h1>Magazine Wildlife Justice</h1></div>', "Trois lignes de tramway"),
+    ],
+)  # fmt: skip
+def test_titles_lose_site_section_and_date_and_prefer_the_full_headline(head, h1, title):
+    got = extract_page(page(head, h1), "https://www.gazette-lyon.fr/a/tram")
+    assert got.title == title
+    assert not got.text.startswith(title)
+
+
+def test_the_body_never_starts_with_the_title_in_any_of_its_forms():
+    head = "<title>Trois lignes de tramway | Société | La Gazette</title>"
+    article = "<p>Trois lignes de tramway | Société | La Gazette</p><h1>Trois lignes de tramway</h1>" + TEXT
+    got = extract_page(page(head, "", article), "https://www.gazette.fr/a")
+    assert got.title == "Trois lignes de tramway"
+    assert got.text.startswith("Le conseil municipal")
+
+
+@pytest.mark.parametrize(
+    "url, head, body, date",
+    [
+        # A UTC time stamp is the outlet's local day: 23:30 UTC is the next day in Paris.
+        ("https://www.journal.fr/a", '<meta property="article:published_time" content="2020-01-07T23:30:16+00:00">', "", "2020-01-08"),
+        ("https://www.journal.fr/a", '<meta property="article:published_time" content="2020-01-07T23:30:16Z">', "", "2020-01-08"),
+        # Its own offset is already local time.
+        ("https://www.journal.ca/a", '<meta property="article:published_time" content="2020-02-19T21:00:00-05:00">', "", "2020-02-19"),
+        ("https://www.journal.fr/a", "", '<h1>Tramway</h1><p class="meta">Mise en ligne 23 mai 2019</p>', "2019-05-23"),
+        # Microdata: the publication, not the update.
+        ("https://www.journal.fr/a", "",
+         '<h1>Tramway</h1><p>Mis à jour <time itemprop="dateModified" datetime="2013-04-06T10:37:32+02:00">le 06/04</time> '
+         'Publié <time itemprop="datePublished" datetime="2013-04-05T17:08:23+02:00">le 05/04</time></p>', "2013-04-05"),
+        # A reader's comment is dated too; the byline's date wins.
+        ("https://www.journal.fr/a", "",
+         '<h1>Tramway</h1><p class="byline">Publié le 30 septembre 2018</p>'
+         '<div class="comments"><time datetime="2019-01-02T10:00:00+01:00">2 janvier 2019</time></div>', "2018-09-30"),
+    ],
+)  # fmt: skip
+def test_dates_from_the_byline_in_the_outlets_zone(url, head, body, date):
+    assert extract_page(page(head, body), url).date == date
+
+
+def test_a_utc_time_stamp_on_an_unknown_domain_takes_the_bots_zone():
+    head = '<meta property="article:published_time" content="2020-01-07T23:30:16+00:00">'
+    assert extract_page(page(head), "https://news.example.org/a").date == "2020-01-08"  # Europe/Paris by default
+    assert extract_page(page(head), "https://news.example.org/a", timezone="America/Toronto").date == "2020-01-07"
+
+
+@pytest.mark.parametrize(
+    "head, outlet",
+    [
+        ('<meta property="og:site_name" content="La Gazette"><title>Tramway | Autre Nom</title>', "La Gazette"),
+        ("<title>Libre cours : tramway - Avocat | Dalloz Actualité</title>", "Dalloz Actualité"),
+        ('<meta property="og:site_name" content="www.dalloz-actualite.fr"><title>Tramway - Dalloz Actualité</title>', "Dalloz Actualité"),
+        ('<meta property="og:site_name" content="Le Monde.fr"><script type="application/ld+json">'
+         '{"@type": "NewsArticle", "headline": "Tramway", "publisher": {"name": "Le Monde"}}</script>', "Le Monde"),
+        ('<meta name="author" content="Kristen Falc\'hon"><title>Tramway | ARTE Radio</title>', "ARTE Radio"),
+    ],
+)  # fmt: skip
+def test_the_outlet_is_the_sites_name_never_an_author(head, outlet):
+    assert extract_page(page(head), "https://www.dalloz-actualite.fr/a" if "alloz" in head else "https://www.arteradio.com/a").outlet == outlet
+
+
+def test_clutter_blocks_are_removed_from_the_body():
+    clutter = (
+        '<div id="didomi-host"><p>Nous utilisons des cookies pour améliorer votre expérience. En cliquant sur accepter, vous consentez.</p>'
+        "<button>OK TOUT ACCEPTER</button></div>"
+    )
+    article = (
+        "<p>Temps de lecture : 4 min</p><p>Ajouter à mes favoris</p>" + TEXT
+        + "<p>À lire aussi :</p><p>Le métro automatique arrive en 2030</p>"
+        + "<p>Le maire a ajouté que les tarifs ne changeraient pas (Lire aussi : La gratuité des transports en débat) pour les abonnés.</p>"
+        + "<p>Crédits photos : Bestimage</p><p>Image illustrative : un tramway à Lyon</p>"
+        + "<p>Inscrivez-vous gratuitement à notre newsletter pour recevoir l'essentiel de l'actualité.</p>"
+        + "<p>Il vous reste 57% de cet article à lire. La suite est réservée aux abonnés.</p>"
+        + "<p>Les élus de l'opposition ont dénoncé un projet trop coûteux pour les finances de la ville.</p>"
+    )  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", clutter, article), "https://www.gazette.fr/a")
+    assert "Le conseil municipal a voté mardi soir" in got.text and "Le maire a ajouté que les tarifs ne changeraient pas" in got.text
+    for left in ("cookies", "TOUT ACCEPTER", "Temps de lecture", "favoris", "lire aussi", "Le métro automatique", "gratuité",
+                 "Crédits photos", "Image illustrative", "Inscrivez-vous", "Il vous reste", "opposition"):  # fmt: skip
+        assert left.lower() not in got.text.lower(), left
+
+
+def test_a_facts_box_trafilatura_drops_is_put_back_in_its_place():
+    facts = ("La firme Bayer, propriétaire de Monsanto, a été condamnée lundi aux Etats-Unis à payer deux milliards "
+             "de dollars de dommages et intérêts à deux personnes atteintes d'un cancer.")  # fmt: skip
+    article = f'<div class="body"><div class="faits">{facts}</div><div class="reserve">{TEXT}</div></div>'
+    got = extract_page(page("<title>Glyphosate</title>", "", article), "https://www.journal.fr/a")
+    lines = got.text.split("\n")
+    assert lines[0] == facts and lines[1].startswith("Le conseil municipal")
+
+
+def test_a_site_name_before_the_headline_goes_too():
+    got = extract_page(page("<title>Le Nouvelliste | L’Etat a payé ses dettes</title>"), "https://lenouvelliste.com/article/1")
+    assert got.title == "L’Etat a payé ses dettes" and got.outlet == "Le Nouvelliste"

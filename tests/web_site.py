@@ -185,8 +185,9 @@ class _QuietServer(ThreadingHTTPServer):
 class Site:
     """The server and what it saw: hits per path, the most requests in flight at once."""
 
-    def __init__(self, slow_seconds: float = 3.0) -> None:
+    def __init__(self, slow_seconds: float = 3.0, files: dict[str, tuple[bytes, str]] | None = None) -> None:
         self.slow_seconds = slow_seconds
+        self.files = files or {}  # path -> (body, content type): pages served as they are
         self.hits: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -256,7 +257,9 @@ class Site:
             .replace('"mainEntityOfPage": "{base}/monde/transsiberien-pekin"', '"mainEntityOfPage": "{base}/copie/transsiberien"'),
             "/prive/secret": BARE_PAGE,
         }
-        if path in pages:
+        if path in self.files:
+            send(h, 200, *self.files[path])
+        elif path in pages:
             send(h, 200, pages[path].format(base=base))
         elif path == "/robots.txt":
             send(h, self.robots_status, ROBOTS if self.robots_status == 200 else "Erreur", "text/plain")
@@ -311,3 +314,111 @@ class Site:
             send(h, 200, "<html><head><title>Vide</title></head><body><nav>Accueil</nav></body></html>")
         else:
             send(h, 404, "<html><body>Introuvable</body></html>")
+
+
+# --- real pages, and the stress set built from them ----------------------------------------------
+
+PAGES_DIR = __import__("pathlib").Path(__file__).resolve().parent / "web_pages"
+
+
+def real_pages() -> dict[str, bytes]:
+    """The real news pages of tests/web_pages (see its README), by file name, as bytes."""
+    return {p.name: p.read_bytes() for p in sorted(PAGES_DIR.glob("*.html"))}
+
+
+def stress_pages() -> dict[str, tuple[bytes, str]]:
+    """Path -> (body, content type): every real page as it is, plus the odd shapes real servers send.
+
+    Re-encoded pages (ISO-8859-1, windows-1252, UTF-16 with a BOM), truncated and mangled markup,
+    nesting thousands deep, hundreds of inline scripts, and one page of about 3 MB.
+    """
+    import json
+    import re
+
+    pages = real_pages()
+    files = {f"/real/{name}": (body, "text/html") for name, body in pages.items()}
+    texts = [body.decode("utf-8", errors="replace") for body in pages.values()]
+    recharset = lambda text, cs: re.sub(r"(?i)charset=[\"']?[\w-]+", f"charset={cs}", text, count=2)  # noqa: E731
+    for i, (cs, header) in enumerate([("iso-8859-1", True), ("windows-1252", True), ("iso-8859-1", False)]):
+        text = recharset(texts[i], cs)
+        files[f"/enc/{cs}-{i}"] = (text.encode(cs, errors="xmlcharrefreplace"), "text/html" + (f"; charset={cs}" if header else ""))
+    files["/enc/utf-16"] = (texts[3].encode("utf-16"), "text/html")
+    files["/bad/truncated"] = (pages[list(pages)[4]][: len(pages[list(pages)[4]]) * 3 // 5], "text/html; charset=utf-8")
+    mangled = texts[5].split(">")
+    files["/bad/mangled"] = (">".join(p if i % 5 else p + "<" for i, p in enumerate(mangled)).encode(), "text/html; charset=utf-8")
+    files["/bad/deep"] = (texts[6].replace("<body", "<body>" + "<div><span>" * 3000 + "<i", 1).encode(), "text/html; charset=utf-8")
+    scripts = "".join(f"<script>var d{i} = {{'a': '</div><p>{i}</p>', 'b': [{i}, 'x<y']}};</script>\n" for i in range(400))
+    files["/bad/scripts"] = (texts[7].replace("</head>", scripts + "</head>", 1).replace("</body>", scripts + "</body>", 1).encode(),
+                             "text/html; charset=utf-8")  # fmt: skip
+    # Big as real pages are big: an inline app state (JSON), inline SVG icons, a long archive list.
+    state = json.dumps({"articles": [{"id": i, "titre": f"Article {i}", "résumé": "Texte " * 40} for i in range(2500)]})
+    icons = "".join(f'<svg viewBox="0 0 24 24"><path d="M{i} 0L{i} 24Z"/></svg>' for i in range(4000))
+    archive = "".join(f'<li><a href="/archives/{i}">Archive {i} : un titre d\'article assez long</a></li>' for i in range(3000))
+    blob = f'<script id="__NEXT_DATA__" type="application/json">{state}</script>'
+    files["/big/page"] = (texts[8].replace("</head>", blob + "</head>", 1)
+                          .replace("</body>", f"<div>{icons}</div><ul>{archive}</ul></body>", 1).encode(),
+                          "text/html; charset=utf-8")  # fmt: skip
+    return files
+
+
+# --- the truth about the real pages, and how extraction is scored against it -----------------------
+
+TRUTH = PAGES_DIR / "truth.jsonl"
+
+
+def load_truth(split: str | None = None) -> list[dict]:
+    """The truth records of tests/web_pages/truth.jsonl ("dev", "heldout" or both)."""
+    import json
+
+    records = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in records if split is None or r["set"] == split]
+
+
+def loose(text: str | None) -> str:
+    """Text compared as a reader would: entities, spaces, apostrophes, soft hyphens and case ignored."""
+    import html
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", html.unescape(text or "")).replace("\xad", "")
+    text = re.sub(r"[\s\u00a0\u202f\u2009]+", " ", text.replace("’", "'")).strip()
+    return re.sub(r"« | »", lambda m: m.group(0).strip(), text).casefold()
+
+
+def score_pages(records: list[dict], read) -> dict:
+    """Field-by-field score of `read(record) -> (title, date, outlet, body)` against the truth records.
+
+    Returns counts and, per page, what was wrong ("misses"), for a benchmark to print.
+    """
+    totals = {"pages": 0, "title": 0, "date": 0, "outlet": 0, "clutter_pages": 0, "sentences": 0, "sentences_found": 0}
+    misses = []
+    for record in records:
+        title, date, outlet, body = read(record)
+        totals["pages"] += 1
+        wrong = {}
+        if loose(title) == loose(record["title"]):
+            totals["title"] += 1
+        else:
+            wrong["title"] = title
+        if date == record["date"]:
+            totals["date"] += 1
+        else:
+            wrong["date"] = date
+        if outlet is not None and loose(outlet) in {loose(o) for o in record["outlet"]}:
+            totals["outlet"] += 1
+        else:
+            wrong["outlet"] = outlet
+        text = loose(body)
+        left = [c for c in record["clutter"] if loose(c) in text]
+        if left:
+            totals["clutter_pages"] += 1
+            wrong["clutter"] = left
+        missing = [s for s in record["body"] if loose(s) not in text]
+        totals["sentences"] += len(record["body"])
+        totals["sentences_found"] += len(record["body"]) - len(missing)
+        if missing:
+            wrong["missing"] = missing
+        if wrong:
+            misses.append((record["file"], wrong))
+    totals["misses"] = misses
+    return totals

@@ -15,7 +15,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -24,9 +25,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from config.settings import Settings
 from index.articles import _body_key, read_article, scan_articles
 from index.errors import ArticleUnreadable, FetchFailed
-from index.web.extract import MIN_ARTICLE_WORDS, Page, extract_page, render_markdown
+from index.web.extract import MIN_ARTICLE_WORDS, Page, render_markdown
 from index.web.feeds import is_feed, parse_feed
-from index.web.fetch import Fetcher
+from index.web.fetch import Fetched, Fetcher
+from index.web.isolate import EXTRACT_TIMEOUT, ExtractionFailed, PageExtractor
+from index.web.metadata import DEFAULT_TIMEZONE
 
 __all__ = ["AddResult", "add_urls", "article_path", "canonical_url", "update_feeds"]
 
@@ -34,7 +37,10 @@ logger = logging.getLogger(__name__)
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 WEB_DIR = "web"
-FETCH_WORKERS = 4  # pages fetched and extracted at once; `sources.per_host` still caps each host
+FETCH_WORKERS = 4  # pages fetched at once; `sources.per_host` still caps each host
+# Extraction child processes at once, one page at a time each: the two cores of the machines the
+# bot runs on (each child costs about 80 MB; extraction was 4 threads in one process until issue 21).
+EXTRACT_WORKERS = 2
 MAX_SLUG_CHARS = 60
 # Query parameters that only track the reader: dropped so one article keeps one URL.
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|xtor|at_\w+)$", re.IGNORECASE)
@@ -59,17 +65,25 @@ class AddResult:
 
 
 def add_urls(
-    settings: Settings, urls: Iterable[str], *, fetcher: Fetcher | None = None, refetch_known: bool = True
+    settings: Settings,
+    urls: Iterable[str],
+    *,
+    fetcher: Fetcher | None = None,
+    refetch_known: bool = True,
+    extract_timeout: float = EXTRACT_TIMEOUT,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> list[AddResult]:
     """Fetch each URL (an article page, or a feed whose items are all added) into the seeds dir.
 
     `refetch_known=False` skips feed items that already have a file (what polling wants). Returns
-    one result per page or feed item, in input order; failures are results, never exceptions.
+    one result per page or feed item, in input order; failures are results, never exceptions. Each
+    page is saved as soon as it is extracted, in a child process, within `extract_timeout` seconds.
+    `timezone` gives the day of a UTC time stamp when the page's domain does not tell its zone.
     """
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.sources)
     try:
-        return _Adder(settings, fetcher, refetch_known).run(list(urls))
+        return _Adder(settings, fetcher, refetch_known, extract_timeout, timezone).run(list(urls))
     finally:
         if own:
             fetcher.close()
@@ -113,85 +127,129 @@ class _Item:
 
 
 class _Adder:
-    def __init__(self, settings: Settings, fetcher: Fetcher, refetch_known: bool) -> None:
+    def __init__(self, settings: Settings, fetcher: Fetcher, refetch_known: bool, timeout: float, timezone: str) -> None:
         self.settings = settings
+        self.timeout = timeout
+        self.timezone = timezone
         self.seeds_dir = Path(settings.seeds_dir)
         self.fetcher = fetcher
         self.refetch_known = refetch_known
         self._bodies: dict[str, str] | None = None  # body key -> article id, read on first need
 
     def run(self, urls: list[str]) -> list[AddResult]:
-        with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
-            firsts = list(pool.map(self._fetch_first, urls))
-            jobs: list[tuple[_Item, object]] = []
+        # Fetch threads only fetch. Each page is extracted in a child process (EXTRACT_WORKERS
+        # children, one page at a time each: no lxml parser is ever shared between threads) and
+        # saved by this thread, in input order, as soon as its extraction is back: a crash or a kill
+        # loses at most the pages in hand.
+        results: list[AddResult] = []
+        local = threading.local()
+        extractors: list[PageExtractor] = []
+        guard = threading.Lock()
+
+        def extract(fetch: Future) -> tuple[Fetched | str, Page | str | None]:
+            """In an extraction thread: the fetched bytes and their page, or why there is none."""
+            if getattr(local, "extractor", None) is None:
+                local.extractor = PageExtractor(timeout=self.timeout, timezone=self.timezone)
+                with guard:
+                    extractors.append(local.extractor)
+                local.extractor.start()  # while the first page is still being fetched
+            fetched = fetch.result()
+            if isinstance(fetched, str) or is_feed(fetched):
+                return fetched, None
+            try:
+                return fetched, local.extractor.extract(fetched.body, fetched.final_url)
+            except ExtractionFailed as exc:
+                return fetched, str(exc)
+            except Exception as exc:  # a failure of ours on one page is that page's, not the batch's
+                logger.warning("extracting %s failed", _without_userinfo(fetched.url), exc_info=True)
+                return fetched, f"the page could not be extracted ({type(exc).__name__}: {exc})"
+
+        fetchers = ThreadPoolExecutor(max_workers=FETCH_WORKERS)
+        extraction = ThreadPoolExecutor(max_workers=EXTRACT_WORKERS)
+        try:
+            firsts = [extraction.submit(extract, fetchers.submit(self._fetch, url)) for url in urls]
             for url, first in zip(urls, firsts):
-                if isinstance(first, list):  # a feed: its items, fetched in turn
-                    for link in first:
-                        item = _Item(link, url)
-                        if not self.refetch_known and (known := self._known(link)) is not None:
-                            known.feed = url
-                            jobs.append((item, known))
-                        else:
-                            jobs.append((item, pool.submit(self._fetch_page, link)))
-                else:
-                    jobs.append((_Item(url, None), first))
-            results = []
-            for item, outcome in jobs:
-                if hasattr(outcome, "result"):
-                    outcome = outcome.result()
-                results.append(self._settle(item, outcome))
-        for result in results:
-            logger.info("%s %s%s", result.status, _without_userinfo(result.url), f": {result.error}" if result.error else "")
+                fetched, page = first.result()
+                if isinstance(fetched, str):
+                    self._record(results, AddResult(url=url, status="failed", error=fetched))
+                    continue
+                if page is not None:
+                    self._record(results, self._add_page(_Item(url, None), fetched, page))
+                    continue
+                links = self._feed_links(url, fetched)
+                if isinstance(links, str):
+                    self._record(results, AddResult(url=url, status="failed", error=links))
+                    continue
+                items: list[tuple[_Item, object]] = []
+                for link in links:
+                    item = _Item(link, url)
+                    if not self.refetch_known and (known := self._known(link)) is not None:
+                        known.feed = url
+                        items.append((item, known))
+                    else:
+                        items.append((item, extraction.submit(extract, fetchers.submit(self._fetch, link))))
+                for item, outcome in items:
+                    if isinstance(outcome, AddResult):
+                        self._record(results, outcome)
+                        continue
+                    fetched, page = outcome.result()
+                    if isinstance(fetched, str):
+                        result = AddResult(url=item.url, feed=item.feed, status="failed", error=fetched)
+                    elif page is None:
+                        error = f"{item.url} is a feed, listed as an item of another feed; add it on its own."
+                        result = AddResult(url=item.url, feed=item.feed, status="failed", error=error)
+                    else:
+                        result = self._add_page(item, fetched, page)
+                    self._record(results, result)
+        finally:
+            extraction.shutdown(wait=True, cancel_futures=True)
+            fetchers.shutdown(wait=True, cancel_futures=True)
+            for extractor in extractors:
+                extractor.close()
         return results
 
-    # --- in worker threads -------------------------------------------------------------------
+    @staticmethod
+    def _record(results: list[AddResult], result: AddResult) -> None:
+        results.append(result)
+        logger.info("%s %s%s", result.status, _without_userinfo(result.url), f": {result.error}" if result.error else "")
 
-    def _fetch_first(self, url: str) -> object:
-        """A feed's item links, or the outcome for a page: (final URL, Page), AddResult or an error text."""
+    # --- in worker threads: the network only -------------------------------------------------
+
+    def _fetch(self, url: str) -> Fetched | str:
+        """The fetched page or feed, or the reason it could not be fetched."""
         try:
-            fetched = self.fetcher.fetch(url)
-            if is_feed(fetched):
-                feed = parse_feed(fetched)
-                if not feed.links:
-                    return f"{url} is a feed with no items."
-                logger.info("feed %s: %d items", url, len(feed.links))
-                return feed.links
-            return self._extract(fetched)
+            return self.fetcher.fetch(url)
         except FetchFailed as exc:
             return str(exc)
-        except Exception as exc:  # a parser crash on hostile bytes is this URL's failure, not the batch's
-            logger.warning("adding %s failed", _without_userinfo(url), exc_info=True)
-            return f"{url} could not be read ({type(exc).__name__}: {exc})."
+        except Exception as exc:  # an unexpected failure is this URL's, not the batch's
+            logger.warning("fetching %s failed", _without_userinfo(url), exc_info=True)
+            return f"{url} could not be fetched ({type(exc).__name__}: {exc})."
 
-    def _fetch_page(self, url: str) -> object:
+    # --- in the calling thread, one page at a time, in input order ----------------------------
+
+    def _feed_links(self, url: str, fetched: Fetched) -> list[str] | str:
         try:
-            fetched = self.fetcher.fetch(url)
-            if is_feed(fetched):
-                return f"{url} is a feed, listed as an item of another feed; add it on its own."
-            return self._extract(fetched)
-        except FetchFailed as exc:
-            return str(exc)
+            feed = parse_feed(fetched)
         except Exception as exc:
-            logger.warning("adding %s failed", _without_userinfo(url), exc_info=True)
-            return f"{url} could not be read ({type(exc).__name__}: {exc})."
+            logger.warning("reading the feed %s failed", _without_userinfo(url), exc_info=True)
+            return f"{url} could not be read as a feed ({type(exc).__name__}: {exc})."
+        if not feed.links:
+            return f"{url} is a feed with no items."
+        logger.info("feed %s: %d items", _without_userinfo(url), len(feed.links))
+        return feed.links
 
-    def _extract(self, fetched) -> tuple[str, Page]:
-        page = extract_page(fetched.body, fetched.final_url)
+    def _add_page(self, item: _Item, fetched: Fetched, page: Page | str) -> AddResult:
+        if isinstance(page, str):
+            logger.warning("extracting %s failed: %s", _without_userinfo(item.url), page)
+            return AddResult(url=item.url, feed=item.feed, status="failed", error=f"{item.url}: {page}.")
         canonical = fetched.final_url
         # A page may name its canonical URL, but only on its own site: another site's address
         # would let it overwrite that site's article.
         if page.url and _same_site(page.url, fetched.final_url):
             canonical = page.url
-        return fetched.final_url, replace(page, url=canonical_url(canonical))
+        return self._settle(item, replace(page, url=canonical_url(canonical)))
 
-    # --- in the calling thread, one at a time ------------------------------------------------
-
-    def _settle(self, item: _Item, outcome: object) -> AddResult:
-        if isinstance(outcome, AddResult):
-            return outcome
-        if isinstance(outcome, str):
-            return AddResult(url=item.url, feed=item.feed, status="failed", error=outcome)
-        _, page = outcome
+    def _settle(self, item: _Item, page: Page) -> AddResult:
         result = AddResult(url=item.url, feed=item.feed)
         if len(page.text.split()) < MIN_ARTICLE_WORDS:
             result.error = f"{item.url}: no article text found on the page (is it a home page or a list?)."

@@ -13,11 +13,14 @@ import copy
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from index import boilerplate
 from index.models import DatePrecision
+from index.web import metadata
+from index.web.metadata import DEFAULT_TIMEZONE
 
 __all__ = ["MIN_ARTICLE_WORDS", "Page", "extract_page", "page_markdown", "render_markdown"]
 
@@ -30,6 +33,9 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # wire dispatches run to about 50 words).
 MIN_ARTICLE_WORDS = 30
 _DATELINE_PARAGRAPHS = 3  # a dateline opens the article: only the first paragraphs are looked at
+# trafilatura and htmldate parse with one lxml HTMLParser each, shared at module level, and lxml
+# parsers are not thread-safe (issue 21: heap corruption, exit 134/139): one page at a time per process.
+_PARSING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,17 @@ class Page:
     url: str | None  # canonical when the page says so, else the URL it was fetched from
 
 
-def extract_page(html: str | bytes, url: str | None = None) -> Page:
-    """Extract the article of one page; `text` is empty when the page holds none."""
+def extract_page(html: str | bytes, url: str | None = None, *, timezone: str = DEFAULT_TIMEZONE) -> Page:
+    """Extract the article of one page; `text` is empty when the page holds none.
+
+    `timezone` is the zone of a UTC time stamp's day when the page's country domain does not tell
+    the outlet's. Thread-safe by a process-wide lock; `index.web.isolate.PageExtractor` also bounds its time.
+    """
+    with _PARSING:
+        return _extract(html, url, timezone)
+
+
+def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     import trafilatura
     from htmldate import find_date
     from trafilatura.utils import load_html
@@ -55,8 +70,9 @@ def extract_page(html: str | bytes, url: str | None = None) -> Page:
         return Page(None, "", None, "unknown", None, url)
     ld = _json_ld(tree)
     meta = _meta_tags(tree)
+    host = urlsplit(url).hostname if url else None
     doc = trafilatura.bare_extraction(
-        copy.deepcopy(tree),
+        _without_notices(tree),
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -64,30 +80,30 @@ def extract_page(html: str | bytes, url: str | None = None) -> Page:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     raw_lines = [line.strip() for line in ((doc.text if doc else "") or "").split("\n")]
-    lines = [line for line in raw_lines if line]
-
-    title = next(
-        (t for t in (ld.get("headline"), meta.get("og:title"), doc.title if doc else None) if t and not boilerplate.is_logo(t)),
-        None,
-    )
+    title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
-    if lines and title and lines[0].casefold() == title.casefold():
-        lines = lines[1:]  # trafilatura repeats the <h1>; the title is kept apart
+    lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
+    lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
+    lines = boilerplate.strip_blocks(lines)
 
-    date = _day(ld.get("datePublished")) or _day(meta.get("article:published_time"))
+    date = metadata.page_date(tree, ld, meta, url, timezone, title)
     if date is None:
-        found = find_date(copy.deepcopy(tree), extensive_search=False, original_date=True, url=url)
+        found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=url)
         date = _day(found)
     dated = next((d for d in (boilerplate.dateline(line) for line in lines[:_DATELINE_PARAGRAPHS]) if d), None)
     if date is None and dated:
         year, month, day = dated[1]
         date = f"{year:04d}-{month:02d}-{day:02d}"
 
-    host = urlsplit(url).hostname if url else None
+    authors = metadata.author_keys(ld, meta, doc.author if doc else None)
     sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, url) else None
-    credit = next((v.credit for v in map(boilerplate.classify, lines) if v and v.credit), None)
+    if sitename and metadata._key(sitename) in authors:
+        sitename = None  # trafilatura takes a podcast's or a blog's author for its site
+    verdicts = [boilerplate.classify(line) for line in lines]
+    credit = next((v.credit for v in verdicts if v and v.credit), None)
+    lines = [line for line, v in zip(lines, verdicts) if v is None or not v.drop]  # as a saved text file would lose them
     outlet = (
-        _publisher(ld) or meta.get("og:site_name") or sitename or (dated[0] if dated else None)
+        metadata.page_outlet(meta, ld, tree, host, authors) or sitename or (dated[0] if dated else None)
         or _logo(tree) or credit or (_bare_host(host) if host else None)
     )  # fmt: skip
     canonical = _canonical(tree) or meta.get("og:url") or url
@@ -101,9 +117,105 @@ def extract_page(html: str | bytes, url: str | None = None) -> Page:
     )
 
 
+# Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes and
+# ad-network teasers: removed before trafilatura sees the page, unless one holds most of its text.
+_NOTICE = re.compile(
+    r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
+    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def _without_notices(tree):
+    clone = copy.deepcopy(tree)
+    total = len(" ".join(clone.xpath("//body//text()")).split()) or 1
+    for el in clone.xpath("//body//*[@class or @id]"):
+        if el.getparent() is None or not _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue
+        if len(el.text_content().split()) < 0.3 * total:
+            el.getparent().remove(el)
+    return clone
+
+
+_BLOCK_TAGS = {"p", "div", "section", "blockquote", "ul", "ol"}
+_RECOVER_MIN_WORDS = 15  # a facts box or a lead is a sentence or more; a caption or a button is less
+
+
+def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> list[str]:
+    """The text with the blocks trafilatura dropped from the middle of the article put back.
+
+    trafilatura skips text sitting directly in a `<div>` (L'Opinion's « faits » box, a lead): among
+    the children of the element holding most extracted paragraphs, a block of text (not links, not
+    an aside, not a figure) that is missing from the text goes back in its place.
+    """
+    if len(lines) < 2:
+        return lines
+    starts = {_start_key(line): i for i, line in enumerate(lines) if len(line.split()) >= 8}
+    parents: dict = {}
+    for el in tree.iter("p"):  # paragraphs are not nested: each text_content() is cheap
+        if el.getparent() is not None and _start_key(el.text_content()) in starts:
+            parents[el.getparent()] = parents.get(el.getparent(), 0) + 1
+    if not parents:
+        return lines
+    container, hits = max(parents.items(), key=lambda item: item[1])
+    if hits < 2:
+        return lines
+    known = {_start_key(line) for line in lines}
+    headline = metadata._key(title) if title else ""  # a header block repeating the headline is not text
+    out = list(lines)
+    # Blocks just before the paragraphs' container (a facts box above the text), then among them.
+    before = [sib for sib in list(container.itersiblings(preceding=True))[:3] if isinstance(sib.tag, str)][::-1]
+    pending = [text for text in (_recoverable(el, known, headline) for el in before) if text]
+    for child in container:
+        if not isinstance(child.tag, str):
+            continue
+        key = _start_key(child.text_content())
+        if key in starts:
+            if pending:
+                at = out.index(lines[starts[key]])
+                out[at:at] = pending
+                pending = []
+        elif text := _recoverable(child, known, headline):
+            pending.append(text)
+    return out
+
+
+def _recoverable(el, known: set[str], headline: str) -> str | None:
+    """The text of a block worth putting back: prose, not links, an aside, a figure or a form."""
+    if el.tag not in _BLOCK_TAGS or metadata._is_aside(el):
+        return None
+    text = " ".join(el.text_content().split())
+    if _start_key(text) in known or len(text.split()) < _RECOVER_MIN_WORDS or len(text.split()) > 400:
+        return None
+    if (len(headline) > 20 and headline in metadata._key(text)) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
+        return None  # the headline again, or "Auteur : … Destinataire(s) : …" labels
+    if el.xpath(".//figure|.//figcaption|.//script|.//form|.//iframe|.//p") or len(" ".join(el.xpath(".//a//text()"))) >= 0.3 * len(text):
+        return None
+    return text
+
+
+def _start_key(text: str) -> str:
+    return " ".join(text.split())[:60].casefold()
+
+
+def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
+    """The body without the headline repeated in its first lines (as `<h1>`, `og:title` or `<title>`)."""
+    keys = {metadata._key(t) for t in titles if t}
+    keys.discard("")
+    out = list(lines)
+    for i in range(min(5, len(out))):
+        if metadata._key(out[i]) in keys:
+            out[i] = ""
+    return [line for line in out if line]
+
+
 def render_markdown(page: Page) -> str:
     """The page as a front-matter Markdown file, the form every seed file can take."""
-    fields = {"title": page.title, "date": page.date, "source": page.outlet, "url": page.url}
+    title = page.title
+    # The front-matter reader strips quotes around a value: a title opening or closing with one
+    # ('"Just Coup It" : …') is carried by the `# ` heading alone, which keeps it whole.
+    fields = {"title": None if title and (title[0] in "\"'" or title[-1] in "\"'") else title,
+              "date": page.date, "source": page.outlet, "url": page.url}  # fmt: skip
     head = ["---"] + [f"{key}: {' '.join(str(value).split())}" for key, value in fields.items() if value] + ["---", ""]
     body = []
     if page.title:
@@ -142,16 +254,6 @@ def _json_ld(tree) -> dict:
                     return item
                 stack.extend(item.get("@graph", []))
     return {}
-
-
-def _publisher(ld: dict) -> str | None:
-    publisher = ld.get("publisher")
-    if isinstance(publisher, list):
-        publisher = publisher[0] if publisher else None
-    if isinstance(publisher, dict):
-        name = publisher.get("name")
-        return name if isinstance(name, str) and name.strip() else None
-    return publisher if isinstance(publisher, str) and publisher.strip() else None
 
 
 def _meta_tags(tree) -> dict[str, str]:

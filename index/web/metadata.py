@@ -1,0 +1,358 @@
+"""A page's title, publication day and outlet, from what the page states (issue 21).
+
+Title: the metadata headline (JSON-LD, `og:title`, `<title>`) without the site name, section or date
+pages append to it ("… | Environnement | DW | 23.05.2011"), entities decoded; the page's visible
+headline (`<h1>`) wins when the metadata one is a cut-down or decorated form of it. A heading that
+shares nothing with the metadata (a sidebar's) is never the title.
+
+Outlet: `og:site_name` (unless it is only a host name), then the site name ending `<title>`, then
+the JSON-LD publisher, then the caller's fallbacks (agency dateline, logo, credit, host) — never an
+author's name.
+
+Date: JSON-LD, meta tags and microdata `datePublished`, then a `<time>` outside comments and related
+blocks, then a visible « Publié le / Mise en ligne … » date, then htmldate on the page without its
+comment and related blocks. A date-time in UTC is converted to the outlet's zone (told by the
+country domain, else the caller's `timezone`) before the day is taken; one with its own offset is
+already the outlet's local time.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone as _utc_zone
+from urllib.parse import urlsplit
+
+from index.text import MONTH_NUMBERS, fold
+
+__all__ = ["DEFAULT_TIMEZONE", "clean_title", "page_date", "page_outlet", "page_title", "site_names", "title_suffix"]
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+# Country domains whose outlets keep one time zone: the local day of a UTC time stamp.
+TLD_ZONES = {
+    "fr": "Europe/Paris", "be": "Europe/Brussels", "ch": "Europe/Zurich", "lu": "Europe/Luxembourg",
+    "mc": "Europe/Monaco", "ca": "America/Toronto", "qc": "America/Toronto", "tn": "Africa/Tunis",
+    "ma": "Africa/Casablanca", "dz": "Africa/Algiers", "sn": "Africa/Dakar", "ci": "Africa/Abidjan",
+    "tg": "Africa/Lome", "gn": "Africa/Conakry", "cm": "Africa/Douala", "cd": "Africa/Kinshasa",
+    "bj": "Africa/Porto-Novo", "bf": "Africa/Ouagadougou", "ml": "Africa/Bamako", "ne": "Africa/Niamey",
+    "ga": "Africa/Libreville", "mg": "Indian/Antananarivo", "ht": "America/Port-au-Prince",
+    "cz": "Europe/Prague", "de": "Europe/Berlin", "at": "Europe/Vienna", "it": "Europe/Rome",
+    "es": "Europe/Madrid", "uk": "Europe/London", "re": "Indian/Reunion",
+}  # fmt: skip
+
+# " | ", " - ", " – ", " — ", " · ", " :: " between a headline and what sites append to it.
+_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|·|•|::|/)\s+|\s*\|\s*")
+_DATE_SEGMENT = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})$")
+_HOSTLIKE = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+/?$", re.IGNORECASE)
+_TRUNCATED = re.compile(r"(?:…|\.\.\.|\b(?:du|de|des|la|le|les|et|à|au|aux|en|d|l|un|une|pour|sur|par))\s*$", re.IGNORECASE)
+# Containers whose dates are not the article's: reader comments, related and teaser blocks. Told by
+# one class or id token ("comments", "article-related", "sidebar-right"); layout state classes on a
+# wrapper ("no-sidebars", "one-sidebar-second") are not asides.
+_ASIDE_TOKEN = re.compile(
+    r"(?:(?!(?:no|one|two|has|with|zen|without)[-_])[a-z0-9]+[-_])?(?:comments?|commentaires?|reactions?|réactions?|related|similar"
+    r"|teasers?|sidebar|aside|widgets?|recommend\w*|outbrain|taboola|popular|most-?read|plus-lus|a-lire|read-?more|more-from"
+    r"|newsletter|cookies?|consent)(?:[-_][a-z0-9]+)*",
+    re.IGNORECASE,
+)
+
+
+def _is_aside(el) -> bool:
+    if el.tag in ("aside", "footer"):
+        return True
+    if el.tag in ("html", "body"):
+        return False
+    return any(_ASIDE_TOKEN.fullmatch(token) for token in f"{el.get('class', '')} {el.get('id', '')}".split())
+
+
+_MONTHS = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
+_DAY_MONTH_YEAR = rf"(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTHS})\s+(?P<y>\d{{4}})"
+_NUMERIC = r"(?P<d2>\d{1,2})[./](?P<m2>\d{1,2})[./](?P<y2>\d{4})|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+# "Publié le 5 mars 2024", "Mise en ligne 23 mai 2019", "Publication : 05/03/2024", "Published 5 March".
+_VISIBLE_DATE = re.compile(
+    rf"\b(?:publi[ée]e?|mise? en ligne|publication|posted|published)\s*(?:le|on|:)?\s*[:,]?\s*"
+    rf"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?(?:{_DAY_MONTH_YEAR}|{_NUMERIC})",
+    re.IGNORECASE,
+)
+
+
+def _text(value: object) -> str:
+    return " ".join(html.unescape(str(value)).replace("\xa0", " ").split()) if value else ""
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, folded: "Le Monde.fr" → "lemondefr"."""
+    return re.sub(r"[^a-z0-9]", "", fold(html.unescape(text or "")))
+
+
+def _host_labels(host: str | None) -> list[str]:
+    if not host:
+        return []
+    labels = [label for label in host.lower().split(".") if label not in ("www", "m", "amp")]
+    return [_key(label) for label in labels[:-1] if len(label) >= 2] if len(labels) > 1 else [_key(labels[0])]
+
+
+def site_names(meta: dict, ld: dict, host: str | None) -> list[str]:
+    """Names a site goes by: `og:site_name`, its JSON-LD publisher, its host name."""
+    names = [meta.get("og:site_name"), _publisher(ld), meta.get("application-name"), meta.get("twitter:site", "").lstrip("@")]
+    return [n for n in (_text(n) for n in names) if n]
+
+
+def _is_site(segment: str, names: list[str], host: str | None) -> bool:
+    key = _key(segment)
+    if not key:
+        return False
+    if _HOSTLIKE.match(segment.strip()):
+        return True
+    for name in names:
+        other = _key(name)
+        if other and (key == other or (len(key) >= 3 and (key in other or other in key))):
+            return True
+    labels = _host_labels(host)
+    return any(label and (key == label or (len(label) >= 4 and (key.startswith(label) or label.startswith(key) and len(key) >= 4)))
+               for label in labels)  # fmt: skip
+
+
+def clean_title(title: str | None, names: list[str], host: str | None) -> str | None:
+    """A headline without the site name, section and date appended to it; entities decoded."""
+    title = _text(_text(title))  # twice: "&amp;nbsp;" left raw by a site is still a space
+    if not title:
+        return None
+    parts = _SEPARATOR.split(title)
+    if len(parts) == 1:
+        return title
+    if len(parts) == 2 and _is_site(parts[0], names, host) and not _is_site(parts[1], names, host):
+        return parts[1].strip()  # "Le Nouvelliste | L'Etat a payé…": the site first
+    # The last segment naming the site (or a date) ends the headline; short segments between the
+    # headline and it are sections ("Environnement", "Avocat", "Suisse").
+    cut = None
+    for i in range(len(parts) - 1, 0, -1):
+        if _is_site(parts[i], names, host) or _DATE_SEGMENT.match(parts[i].strip()):
+            cut = i
+    if cut is None:
+        return title
+    while cut > 1 and len(parts[cut - 1].split()) <= 3 and len(parts[cut - 1].split()) < len(parts[0].split()):
+        cut -= 1
+    # Keep the text up to the separator before segment `cut`, with the page's own separators.
+    separators = list(_SEPARATOR.finditer(title))
+    return title[: separators[cut - 1].start()].strip() or title
+
+
+def title_suffix(title: str | None, host: str | None) -> str | None:
+    """The site name a `<title>` ends with after a separator ("… | Dalloz Actualité") or starts with, when it names the host."""
+    title = _text(title)
+    if not title:
+        return None
+    parts = [p.strip() for p in (title.split(" | ") if " | " in title else _SEPARATOR.split(title))]
+    if len(parts) < 2:
+        return None
+    for name in (parts[-1], parts[0]):  # "… | Le Devoir", or "Le Nouvelliste | …"
+        if not name or len(name.split()) > 6 or _DATE_SEGMENT.match(name) or _HOSTLIKE.match(name):
+            continue
+        if host is None:
+            return name if name is parts[-1] and name[:1].isupper() else None
+        if _is_site(name, [], host):
+            return name
+    return None
+
+
+def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | None, is_logo) -> tuple[str | None, list[str]]:
+    """The headline, and the raw forms of it the page carries (to keep them out of the body)."""
+    names = site_names(meta, ld, host)
+    if (suffix := title_suffix(_first_title(tree), host)) is not None:
+        names.append(suffix)
+    raw = [_text(v) for v in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"), _first_title(tree), fallback)]
+    raw = [r for r in raw if r and not is_logo(r)]
+    cleaned = [c for c in (clean_title(r, names, host) for r in raw) if c]
+    title = cleaned[0] if cleaned else None
+    visible = _headlines(tree)
+    for heading in visible:
+        if title is None:
+            break
+        h, t = _key(heading), _key(title)
+        if not h or not t:
+            continue
+        if h == t:
+            return heading, raw + [title]  # the same headline; the page's spelling of it
+        if t.startswith(h) and len(h) >= 0.5 * len(t):
+            return heading, raw + [title]  # the metadata one carries a site or section the page does not show
+        if h.startswith(t) and (_TRUNCATED.search(title) or len(h) > len(t)):
+            return heading, raw + [title]  # the metadata one is cut short
+        if t.endswith(h) and len(h) >= 0.5 * len(t) and re.search(r"[:|\-–—]\s*$", title[: len(title) - len(heading)].strip() + " "):
+            return heading, raw + [title]  # "Pétition : <headline>": a section before it
+    if title is None:
+        # No metadata: only a headline inside the article, never one of a sidebar or a menu.
+        inside = _headlines(tree, article_only=True)
+        title = inside[0] if inside else None
+    return title, raw
+
+
+def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str]) -> str | None:
+    """The outlet the page names itself by, or None to let the caller fall back (dateline, logo, host)."""
+    site = _text(meta.get("og:site_name"))
+    publisher = _text(_publisher(ld))
+    suffix = title_suffix(_first_title(tree), host)
+    hostlike = bool(site and _HOSTLIKE.match(site))
+    if site and not hostlike:
+        # "Le Monde.fr" when the publisher says "Le Monde": the name without the domain ending.
+        if publisher and _key(site).startswith(_key(publisher)) and re.search(r"\.(?:fr|com|net|org|ch|be|ca)$", site, re.I):
+            site = publisher
+        candidates = [site]
+    else:
+        candidates = []
+    candidates += [suffix, publisher]
+    own = {site, publisher}
+    if hostlike:
+        bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", site).rstrip("/")
+        candidates.append(bare)
+        own.add(bare)
+    for name in candidates:
+        # The page's own site name may equal a byline ("Par Les Echos"); a name guessed from
+        # <title> may not be an author's.
+        if name and len(name.split()) <= 8 and (name in own or _key(name) not in authors):
+            return name
+    return None
+
+
+def author_keys(ld: dict, meta: dict, extra: str | None) -> set[str]:
+    """Keys of the names the page gives as authors (an author is never the outlet)."""
+    names = [meta.get("author"), meta.get("article:author"), extra]
+    authors = ld.get("author")
+    for item in authors if isinstance(authors, list) else [authors]:
+        names.append(item.get("name") if isinstance(item, dict) else item)
+    return {_key(str(n)) for n in names if n and isinstance(n, str) and not n.startswith("http")}
+
+
+def page_date(
+    tree, ld: dict, meta: dict, url: str | None, timezone: str = DEFAULT_TIMEZONE, title: str | None = None
+) -> str | None:
+    """The publication day the page states, or None; `title` finds the headline the byline follows."""
+    zone = _zone(url, timezone)
+    for value in (ld.get("datePublished"), meta.get("article:published_time"), meta.get("og:article:published_time"),
+                  meta.get("datepublished"), meta.get("publishdate"), meta.get("pubdate"), meta.get("dc.date.issued"),
+                  meta.get("sailthru.date"), meta.get("parsely-pub-date")):  # fmt: skip
+        if day := _day(value, zone):
+            return day
+    for el in tree.xpath('//*[@itemprop="datePublished"]'):
+        if not _in_aside(el) and (day := _day(el.get("datetime") or el.get("content"), zone)):
+            return day
+    for el in tree.xpath("//time[@datetime]"):
+        if _in_aside(el) or el.get("itemprop") == "dateModified":
+            continue
+        before = _text(" ".join(el.xpath("preceding::text()[position() <= 2]")))[-40:].lower()
+        if re.search(r"mis à jour|modifi|updated|màj", before):
+            continue
+        if day := _day(el.get("datetime"), zone):
+            return day
+        break  # the first dated element outside asides is the byline's; if unreadable, look further
+    body = _main_text(tree, title)
+    if m := _VISIBLE_DATE.search(body):
+        return _match_day(m)
+    return None
+
+
+def undecorated(tree):
+    """A copy of the tree without comment, related and teaser blocks (for htmldate's guesses)."""
+    import copy
+
+    clone = copy.deepcopy(tree)
+    total = len(clone.text_content())
+    for el in clone.xpath("//body//*[@class or @id] | //body//aside | //body//footer"):
+        # Never a block holding most of the page: that is a wrapper, whatever its name says.
+        if el.getparent() is not None and _is_aside(el) and len(el.text_content()) < 0.4 * total:
+            el.getparent().remove(el)
+    return clone
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _publisher(ld: dict) -> str | None:
+    publisher = ld.get("publisher")
+    if isinstance(publisher, list):
+        publisher = publisher[0] if publisher else None
+    if isinstance(publisher, dict):
+        name = publisher.get("name")
+        return name if isinstance(name, str) and name.strip() else None
+    return publisher if isinstance(publisher, str) and publisher.strip() else None
+
+
+def _first_title(tree) -> str | None:
+    found = tree.xpath("//head/title/text() | //title/text()")
+    return str(found[0]) if found else None
+
+
+def _headlines(tree, *, article_only: bool = False) -> list[str]:
+    """Visible `<h1>` texts, those inside navigation, header, footer and asides left out."""
+    out = []
+    for el in tree.xpath("//h1"):
+        if any(a.tag == "nav" or _is_aside(a) for a in el.iterancestors()):
+            continue
+        if article_only and not any(a.tag in ("article", "main") for a in el.iterancestors()):
+            continue
+        text = _text(el.text_content())
+        if text and len(text.split()) >= 2:
+            out.append(text)
+    return out
+
+
+def _in_aside(el) -> bool:
+    return any(_is_aside(a) for a in el.iterancestors())
+
+
+def _main_text(tree, title: str | None = None) -> str:
+    """The page's text from its headline on (the first `<h1>` without one), asides left out, the first few thousand characters."""
+    start = tree.xpath("//h1")
+    if title and start:
+        start = [h for h in start if _key(h.text_content()) == _key(title)] or start
+    root = start[0] if start else tree
+    parts: list[str] = []
+    size = 0
+    for text in (root.xpath("following::text()") if start else root.xpath("//body//text()")):
+        parent = text.getparent()
+        if parent is None or parent.tag in ("script", "style", "noscript") or _in_aside(parent):
+            continue
+        parts.append(str(text))
+        size += len(text)
+        if size > 6000:
+            break
+    return _text(" ".join(parts))
+
+
+def _zone(url: str | None, fallback: str):
+    from zoneinfo import ZoneInfo
+
+    host = (urlsplit(url).hostname or "") if url else ""
+    name = TLD_ZONES.get(host.rsplit(".", 1)[-1].lower(), fallback) if host else fallback
+    try:
+        return ZoneInfo(name)
+    except Exception:  # noqa: BLE001  (an unknown zone name: the bot's default)
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _day(value: object, zone) -> str | None:
+    """The day of an ISO date or date-time; a UTC time stamp is taken in the outlet's zone."""
+    text = str(value).strip() if value else ""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?", text)
+    if not m:
+        return None
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    offset = m.group(7)
+    if m.group(4) and offset and offset.replace(":", "") in ("Z", "+0000", "-0000"):
+        stamp = datetime(year, month, day, int(m.group(4)), int(m.group(5)), tzinfo=_utc_zone.utc)
+        local = stamp.astimezone(zone)
+        return local.strftime("%Y-%m-%d")
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _match_day(m: re.Match) -> str | None:
+    if m.group("d"):
+        day, month, year = int(m.group("d")), MONTH_NUMBERS.get(m.group("m").lower()), int(m.group("y"))
+    elif m.group("d2"):
+        day, month, year = int(m.group("d2")), int(m.group("m2")), int(m.group("y2"))
+    else:
+        day, month, year = int(m.group("d3")), int(m.group("m3")), int(m.group("y3"))
+    if not month or not (1 <= month <= 12 and 1 <= day <= 31 and 1990 <= year <= 2100):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
