@@ -14,6 +14,7 @@ MONTHS_EN = "January February March April May June July August September October
 # Month names as press copy writes them, accents sometimes dropped: name -> number.
 MONTH_NUMBERS = {name: n for n, name in enumerate(MONTHS_FR, start=1)} | {"fevrier": 2, "aout": 8, "decembre": 12}
 WEEKDAYS_FR = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+WEEKDAYS_EN = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
 # Typographic marks that French press copy mixes freely with their ASCII forms.
 TYPOGRAPHY = str.maketrans(
