@@ -283,16 +283,23 @@ def hit_json(hit) -> dict:
     }
 
 
+def time_json(time: dict) -> dict:
+    """What a question was understood to ask of time: `{"kind", "from", "to"}` (`to` inclusive)."""
+    return {"kind": time.get("kind", "none"), "from": time.get("from"), "to": time.get("to")}
+
+
 def answer_json(answer) -> dict:
     """The `ask` result contract."""
     return {
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "time": time_json(answer.time),
         "sources": [
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
              "passage": s.passage,
-             "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None}
+             "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None,
+             **({"superseded": True} if s.superseded else {})}
             for s in answer.sources
         ],
     }
@@ -348,14 +355,14 @@ def cmd_search(args, settings) -> int:
     """`depeche search`."""
 
     def one(engine, question):
-        return {"question": question, "results": [hit_json(h) for h in engine.search(question, args.top_k)]}
+        asked, hits = engine.search_understood(question, args.top_k)
+        return {"question": question, "time": time_json(asked.time.to_dict()), "results": [hit_json(h) for h in hits]}
 
     def text(engine, question):
-        from index.language import detect_language
         from index.present import byline
 
-        language = detect_language(question)
-        hits = engine.search(question, args.top_k)
+        asked, hits = engine.search_understood(question, args.top_k)
+        language = asked.language
         return "\n\n".join(
             f"{h.rank}. [{h.score:.4f}] {byline(h.outlet, h.date, h.date_precision, language)} — {h.title} "
             f"({h.article_id})\n   {h.text}"

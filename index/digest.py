@@ -40,12 +40,14 @@ _NONE = {
 }
 
 
-def digest(question: Question, retriever: HybridRetriever, today: date) -> Answer:
-    """The what's-new answer to `question` (whose `time.kind` is "digest"), read from `retriever`'s generation."""
+def digest(question: Question, retriever: HybridRetriever, today: date, topic: str | None = None) -> Answer:
+    """The what's-new answer to `question` (whose `time.kind` is "digest"), read from `retriever`'s
+    generation; `topic` (`/latest visas`) replaces the topic read from the question's words."""
     snapshot = retriever.snapshot
     language = question.language
     start, end = question.time.start or today, question.time.end or today
-    topic = " ".join(topic_words(question.text, date_places(question.text, language, today)))
+    if topic is None:
+        topic = " ".join(topic_words(question.text, date_places(question.text, language, today)))
     dated = {
         aid: span for aid, entry in snapshot.articles.items() if (span := published_span(entry.get("date"))) is not None
     }

@@ -212,6 +212,20 @@ class Engine:
             timings.add("llm", time.perf_counter() - started)
         return Traced(answer, timings, evidence)
 
+    def latest(self, topic: str = "", language: str = "fr", now: datetime | date | None = None) -> Answer:
+        """What's new (`/latest [topic]`): the newest stories of the last days, on `topic` if given."""
+        from datetime import timedelta
+
+        from index.digest import digest
+        from index.timeask import DIGEST_DAYS, AskedTime
+
+        topic = self.check_question(topic) if topic.strip() else ""
+        today = now.date() if isinstance(now, datetime) else now or self.now().date()
+        window = AskedTime("digest", today - timedelta(days=DIGEST_DAYS - 1), today)
+        asked = Question(f"/latest {topic}".strip(), language, topic, time=window, today=today)
+        with self.handle.using() as loaded:
+            return digest(asked, loaded.retriever, today, topic)
+
     def _digest(self, asked: Question, understood: float) -> Traced:
         """What's new: the digest of the newest stories (`index.digest`)."""
         from index.answers import Evidence
