@@ -177,6 +177,7 @@ class RebuildReport:
     chunks_total: int = 0
     vectors_restored: int = 0  # of chunks_embedded: vectors of unchanged chunks the store had lost
     sentences_embedded: int = 0  # sentence and sentence-in-context vectors encoded (`index.sentences`)
+    metadata_updated: int = 0  # chunks whose Chroma metadata was rewritten in place, vectors kept
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -193,6 +194,7 @@ class RebuildReport:
             "chunks_total": self.chunks_total,
             "vectors_restored": self.vectors_restored,
             "sentences_embedded": self.sentences_embedded,
+            "metadata_updated": self.metadata_updated,
             "seconds": round(self.seconds, 3),
             "full": self.full,
             "reason": self.reason,

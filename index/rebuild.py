@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from chromadb.api import ClientAPI
 from config.settings import Settings
 from index.articles import scan_articles
 from index.chunking import chunk_article
+from index.dates import sentence_dates, span_of, ymd
 from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, GarbageReport, RebuildReport
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 256
 # Bump when ingestion or chunking code changes what a file yields: the next rebuild parses and
 # chunks every file again, even where its bytes are unchanged. 2: quoted sentences get a speaker.
-INGEST_VERSION = 2  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
+# 3: sentences get the dates they speak of, chunks date metadata (written without re-embedding).
+INGEST_VERSION = 3  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 
 class RebuildInProgress(DepecheError):
@@ -180,6 +182,13 @@ def _rebuild(
             report.vectors_restored, store.where,
         )
     report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
+    if reparse and not full:
+        # Chunks parsed again to the same text keep their vectors; what ingestion now says of them
+        # (their dates) still has to reach their Chroma metadata.
+        embedded = {rec.id for rec in todo}
+        kept = [rec for rec in chunks if rec.id not in embedded and rec.id in stored]
+        store.update_metadata([rec.id for rec in kept], [_chunk_metadata(rec, articles[rec.article_id]) for rec in kept])
+        report.metadata_updated = len(kept)
     sentences_path = index_dir(settings.data_dir) / SENTENCES_FILE
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
         report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
@@ -249,11 +258,15 @@ def _same_text(rec: ChunkRecord, previous: Snapshot | None) -> bool:
 def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     # The content hash in the id keeps an old and a new version of an article apart until the swap.
     version = article.content_hash[:12]
-    quoted = _quoted_sentences(article)
+    spans = split_sentences(article.body)
+    quoted = _quoted_sentences(article, spans)
+    dated = sentence_dates(article.body, spans, article.date, article.date_precision)
     return [
         ChunkRecord(
             f"{article.id}:{version}:{c.index}", article.id, c.index, c.text, c.start, c.end,
             tuple(q for q in quoted if c.start <= q[0] and q[1] <= c.end),
+            # A sentence cut into pieces across chunks dates every chunk holding a piece of it.
+            tuple(d for d in dated if d[0] < c.end and c.start < d[1]),
         )
         for c in chunk_article(
             article,
@@ -263,9 +276,8 @@ def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     ]
 
 
-def _quoted_sentences(article: Article) -> list[tuple[int, int, str, str]]:
+def _quoted_sentences(article: Article, spans: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
     """[start, end, name, key] of every sentence of the article that quotes or reports someone."""
-    spans = split_sentences(article.body)
     return [
         (start, end, speaker.name, speaker.key)
         for (start, end), speaker in zip(spans, attribute_quotes(article.body, spans))
@@ -333,6 +345,20 @@ def _chunk_metadata(rec: ChunkRecord, article: dict) -> dict:
         "date": article["date"] or "",
         "outlet": article["outlet"] or "",
         "content_hash": article["content_hash"],
+        **_date_metadata(rec, article),
+    }
+
+
+def _date_metadata(rec: ChunkRecord, article: dict) -> dict[str, int]:
+    """What a dated search filters on, as YYYYMMDD ints (Chroma ranges work on scalars only; 0 when
+    unknown): the article's publication period and the span of the dates the chunk mentions."""
+    published = span_of(article["date"]) if article.get("date") else None
+    mentions = [(date.fromisoformat(start), date.fromisoformat(end)) for _, _, start, end, _ in rec.dates]
+    return {
+        "published_from": ymd(published.start) if published else 0,
+        "published_to": ymd(published.end) if published else 0,
+        "mentions_from": ymd(min(start for start, _ in mentions)) if mentions else 0,
+        "mentions_to": ymd(max(end for _, end in mentions)) if mentions else 0,
     }
 
 

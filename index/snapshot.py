@@ -13,9 +13,13 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
+from index.dates import span_of
 from index.lexical import BM25Index
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class ChunkRecord:
     end: int
     # Its quoted sentences: [start, end, name, key] each, offsets in the article body.
     speakers: tuple[tuple[int, int, str, str], ...] = ()
+    # The dates its sentences speak of (`index.dates`): [sentence start, sentence end (offsets in the
+    # article body), first day "YYYY-MM-DD", last day (inclusive), precision] each.
+    dates: tuple[tuple[int, int, str, str, str], ...] = ()
 
 
 @dataclass
@@ -54,6 +61,67 @@ class Snapshot:
             for key in dict.fromkeys(key for _, _, _, key in rec.speakers):
                 found.setdefault(key, []).append(rec.id)
         return {key: tuple(ids) for key, ids in found.items()}
+
+    @cached_property
+    def _periods(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every dated period of the generation as days since 1970: (first, last, chunk position), and
+        the chunk ids positions point at. A chunk has one row for its article's publication
+        period and one per date its sentences mention."""
+        ids = list(self.chunks)
+        position = {cid: i for i, cid in enumerate(ids)}
+        first: list[str] = []
+        last: list[str] = []
+        owner: list[int] = []
+        for entry in self.articles.values():
+            span = span_of(entry.get("date") or "")
+            if span is None:
+                continue
+            mine = [position[cid] for cid in entry.get("chunk_ids", ()) if cid in position]
+            first += [span.start.isoformat()] * len(mine)
+            last += [span.end.isoformat()] * len(mine)
+            owner += mine
+        for i, rec in enumerate(self.chunks.values()):
+            if rec.dates:
+                for _, _, start, end, _ in rec.dates:
+                    first.append(start)
+                    last.append(end)
+                    owner.append(i)
+        return (
+            np.asarray(first, dtype="datetime64[D]").astype(np.int64),
+            np.asarray(last, dtype="datetime64[D]").astype(np.int64),
+            np.asarray(owner, dtype=np.int64),
+            np.asarray(ids, dtype=object),
+        )
+
+    def dated(self, lo: date, hi: date) -> frozenset[str]:
+        """Ids of the chunks whose article was published within [lo, hi] (both inclusive; a month-
+        dated article counts for its whole month) or that mention a date overlapping it.
+
+        The first call on a generation builds sorted-free arrays of every period (about 0.1 s at
+        50,000 chunks); each call after is one vectorised comparison (under 1 ms for a week or a
+        year at 50,000 chunks, about 10 ms when the period holds most of the corpus)."""
+        first, last, owner, ids = self._periods
+        lo_day = np.datetime64(lo, "D").astype(np.int64)
+        hi_day = np.datetime64(hi, "D").astype(np.int64)
+        flags = np.zeros(len(ids), dtype=bool)
+        flags[owner[(first <= hi_day) & (last >= lo_day)]] = True
+        return frozenset(ids[np.flatnonzero(flags)].tolist())
+
+    @cached_property
+    def _newest(self) -> str | None:
+        best: tuple[date, int, str] | None = None
+        for entry in self.articles.values():
+            iso = entry.get("date") or ""
+            span = span_of(iso)
+            if span is not None:
+                # Latest first day; between equal starts, the finer date ("2026-03-10" over "2026-03").
+                key = (span.start, -("day", "month", "year").index(span.precision), iso)
+                best = key if best is None or key > best else best
+        return best[2] if best else None
+
+    def newest_date(self) -> str | None:
+        """The publication date (ISO, as the manifest holds it) of the newest dated article, or None."""
+        return self._newest
 
     @property
     def collection(self) -> str:
@@ -102,8 +170,14 @@ def _manifest(folder: Path) -> dict:
 
 def _load(name: str, folder: Path) -> Snapshot:
     with (folder / "chunks.jsonl").open(encoding="utf-8") as lines:
-        chunks = {rec.id: rec for rec in (ChunkRecord(**json.loads(line)) for line in lines)}
+        chunks = {rec.id: rec for rec in (_record(json.loads(line)) for line in lines)}
     return Snapshot(name, _manifest(folder), chunks, BM25Index.load(folder / "bm25"))
+
+
+def _record(data: dict) -> ChunkRecord:
+    # Generations written before dates were stored have none; JSON gives lists, the record tuples.
+    data["dates"] = tuple(tuple(d) for d in data.get("dates", ()))
+    return ChunkRecord(**data)
 
 
 def write_snapshot(data_dir: Path, manifest: dict, chunks: list[ChunkRecord]) -> str:

@@ -350,6 +350,16 @@ class VectorStore:
                 )
             )
 
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
+        """Rewrite the metadata of stored chunks, keeping their vectors (no re-embedding)."""
+        if self.collection is None or not ids:
+            return
+        for start in range(0, len(ids), BATCH):
+            end = start + BATCH
+            self._call(
+                lambda: self.collection.update(ids=list(ids[start:end]), metadatas=list(metadatas[start:end]))
+            )
+
     def delete(self, ids: Iterable[str]) -> None:
         """Remove chunks by id."""
         if self.collection is None:

@@ -368,3 +368,69 @@ def test_sigkill_at_any_moment_leaves_a_whole_index(tmp_path, embedder, seeds_co
     assert again.chunks_embedded == 0 and again.added == again.updated == again.removed == []
     for article_id, query in SEED_QUERIES.items():
         assert article_id in top_ids(engine, query)
+
+
+def test_an_index_built_before_dates_gets_them_from_one_rebuild_without_re_embedding(tmp_path, embedder, monkeypatch):
+    """Ingest version 2 stored no dates: one `index rebuild` writes them, vectors untouched."""
+    import json
+    from datetime import date
+
+    import numpy as np
+
+    import index.rebuild as rebuild_module
+
+    settings = make_settings(tmp_path / "data")
+    with monkeypatch.context() as old:
+        # What version 2 wrote: no dates in the chunk file, none in Chroma's metadata.
+        old.setattr(rebuild_module, "INGEST_VERSION", 2)
+        old.setattr(rebuild_module, "sentence_dates", lambda *args, **kwargs: [])
+        old.setattr(rebuild_module, "_date_metadata", lambda rec, article: {})
+        engine_for(settings, embedder).rebuild()
+    before = load_snapshot(settings.data_dir)
+    assert before.manifest["ingest_version"] == 2
+    assert all(rec.dates == () for rec in before.chunks.values())
+    assert before.dated(date(2026, 2, 4), date(2026, 2, 4))  # publication dates already in the manifest
+    collection = VectorStore.open(open_client(settings.chroma, settings.data_dir), before.collection).collection
+    old_rows = collection.get(ids=sorted(before.chunks), include=["embeddings", "metadatas"])
+    assert not any("published_from" in meta for meta in old_rows["metadatas"])
+
+    out = run_cli("index", "rebuild", "--json", env=cli_env(settings.data_dir))
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["chunks_embedded"] == 0 and report["sentences_embedded"] == 0
+    assert report["metadata_updated"] == report["chunks_total"] == len(before.chunks)
+    assert "ingestion changed (version 2 → 3)" in report["reason"]
+
+    after = load_snapshot(settings.data_dir)
+    assert after.manifest["ingest_version"] == 3 and set(after.chunks) == set(before.chunks)
+    dates = {d[2:] for rec in after.chunks.values() if rec.article_id == "002_83c3c266e9f4ddcc" for d in rec.dates}
+    assert ("2025-09-15", "2026-09-14", "day") in dates  # « valable du 15 septembre 2025 au 14 septembre 2026 »
+    assert ("2025-09-01", "2025-09-30", "month") in dates  # « En septembre dernier », published 4 February 2026
+
+    client = reopen_client(settings.chroma, settings.data_dir)
+    rows = VectorStore.open(client, after.collection).collection.get(
+        ids=sorted(after.chunks), include=["embeddings", "metadatas"]
+    )
+    assert rows["ids"] == old_rows["ids"]
+    assert np.array_equal(np.asarray(rows["embeddings"]), np.asarray(old_rows["embeddings"])), "no vector rewritten"
+    by_id = dict(zip(rows["ids"], rows["metadatas"]))
+    for rec in after.chunks.values():
+        meta = by_id[rec.id]
+        article = after.articles[rec.article_id]
+        if article["date"] == "2026-02-04":
+            assert (meta["published_from"], meta["published_to"]) == (20260204, 20260204)
+        elif article["date"] == "2023-09":
+            assert (meta["published_from"], meta["published_to"]) == (20230901, 20230930)
+        else:
+            assert article["date"] is None and meta["published_from"] == meta["published_to"] == 0
+        if rec.dates:
+            assert meta["mentions_from"] == min(int(d[2].replace("-", "")) for d in rec.dates)
+            assert meta["mentions_to"] == max(int(d[3].replace("-", "")) for d in rec.dates)
+        else:
+            assert meta["mentions_from"] == meta["mentions_to"] == 0
+    # The stored integers answer a Chroma range filter; the snapshot answers the same question in memory.
+    in_range = VectorStore.open(client, after.collection).collection.get(
+        where={"$and": [{"mentions_from": {"$lte": 20260914}}, {"mentions_to": {"$gte": 20260914}}]}, include=[]
+    )["ids"]
+    assert in_range and set(in_range) <= after.dated(date(2026, 9, 14), date(2026, 9, 14))
+    assert after.newest_date() == "2026-02-04"
