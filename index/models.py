@@ -62,6 +62,9 @@ class Hit:
     end: int
     chunk_ids: tuple[str, ...] = ()
     speakers: tuple[SpeakerInfo, ...] = ()  # the quoted sentences of the passage and who said them
+    # The dates its sentences speak of: (sentence start, end — article body offsets —, first day,
+    # last day — ISO, inclusive —, precision), as `index.dates` resolved them at ingestion.
+    dates: tuple[tuple[int, int, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

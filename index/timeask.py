@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from index.dates import find_dates, span_of
 from index.language import Language
 from index.text import fold
 
@@ -163,8 +164,6 @@ def date_places(text: str, language: Language, today: date) -> list[tuple[int, i
 
 
 def _spans(text: str, language: Language, today: date) -> list:
-    from index.dates import find_dates
-
     return [
         (start, end, span)
         for start, end, span in find_dates(text, today, language=language)
@@ -200,16 +199,5 @@ def topic_words(text: str, places: list[tuple[int, int]] = ()) -> list[str]:
 
 def published_span(iso: str | None) -> tuple[date, date] | None:
     """An article's ISO date ("2026-02-04", "2023-09", "2023") as the days it covers, or None."""
-    if not iso:
-        return None
-    try:
-        parts = [int(p) for p in iso[:10].split("-")]
-        if len(parts) == 1:
-            return date(parts[0], 1, 1), date(parts[0], 12, 31)
-        if len(parts) == 2:
-            first = date(parts[0], parts[1], 1)
-            return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        day = date(parts[0], parts[1], parts[2])
-        return day, day
-    except ValueError:
-        return None
+    span = span_of(iso or "")
+    return (span.start, span.end) if span is not None else None
