@@ -397,8 +397,21 @@ def cmd_eval(args, settings) -> int:
     except ValueError as exc:
         print(f"depeche: {exc}", file=sys.stderr)
         return 2
-    report = run_eval(settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval")
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
+    embedder = Embedder(settings.embedding)
+    report = run_eval(settings, embedder, dataset, articles, settings.data_dir / "eval")
+    data = report.to_dict()
+    time_report = None
+    if args.dataset is None and (EVAL_DIR / "time" / "questions.jsonl").is_file():
+        # The `time` category: questions about news over time, over a dated corpus of its own.
+        from index.evals.timecases import run_time_eval
+
+        time_report = run_time_eval(settings, embedder, EVAL_DIR / "time" / "questions.jsonl",
+                                    EVAL_DIR / "time" / "articles", settings.data_dir / "eval-time")
+        data["time"] = time_report.to_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        print(report.table() + (f"\n\n{time_report.table()}" if time_report else ""))
     return 0
 
 
