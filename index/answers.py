@@ -139,7 +139,9 @@ class Extractor:
         standalone = question.standalone
         # More passages are read for the answer than are weighed as evidence: an answer may sit in
         # the seventh passage, but an off-topic question must not look covered by going deeper.
-        evidence = self.evidence(standalone, hits[: self.settings.top_k], result.dense_best, question.language)
+        evidence = self.evidence(
+            standalone, hits[: self.settings.top_k], result.dense_best, question.language, question.terms or None
+        )
         time_asked = question.time.to_state()
         if not hits and question.time.dated:
             # Nothing from (or about) the period asked: say so, with the corpus's freshness, rather
@@ -149,7 +151,9 @@ class Extractor:
         if not hits:
             return replace(abstain(question.text, question.language, standalone), time=time_asked), evidence
         asked = question.asked
-        candidates = self.candidates(standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted)
+        candidates = self.candidates(
+            standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted, terms=question.terms or None
+        )
         candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector)
         if question.time.dated:
             candidates = _in_period(candidates, question.time.start, question.time.end)
@@ -182,14 +186,21 @@ class Extractor:
     def _weight(self, terms: set[str] | frozenset[str]) -> float:
         return sum(self.idf(t) for t in terms)
 
-    def evidence(self, query: str, hits: list[Hit], dense: float, language: Language | None = None) -> Evidence:
+    def evidence(
+        self,
+        query: str,
+        hits: list[Hit],
+        dense: float,
+        language: Language | None = None,
+        terms: tuple[str, ...] | None = None,
+    ) -> Evidence:
         """How much of the question the best passage covers.
 
         An English question's own words never occur in French articles, so counting them would
         make every English question look off-topic: only the terms the corpus knows (names,
         numbers, shared words) are weighed, and a question it knows none of covers nothing.
         """
-        terms = set(tokenize(query))
+        terms = set(terms if terms is not None else tokenize(query))  # `Question.terms` when given
         language = language or detect_language(query)
         if language == "en":
             terms = {t for t in terms if self.df.get(t, 0) > 0}
@@ -206,6 +217,7 @@ class Extractor:
         focus: str = "",
         asked: AskedFact | None = None,
         repeated: frozenset[str] = frozenset(),
+        terms: tuple[str, ...] | None = None,
     ) -> list[Candidate]:
         """Every sentence of the hits, scored on question terms (its own and its context's), the
         kind of fact asked, the years asked, the speaker asked about, and the passage's rank; best
@@ -214,7 +226,7 @@ class Extractor:
         `focus` is the question as asked: in a rewritten follow-up its own words matter most.
         """
         asked = asked if asked is not None else asked_fact(focus or query)
-        terms = set(tokenize(query))
+        terms = set(terms if terms is not None else tokenize(query))
         total = sum(self.idf(t) for t in terms) or 1.0
         years = set(YEAR.findall(query))
         # "Selon Pékin, …": a government's position is mostly reported unquoted, and its ministers
