@@ -437,28 +437,49 @@ def compose(
     )
 
 
-# A period asked: the sentences of articles published in it first, then those speaking of a date in
-# it, then their neighbours in the same passages (the period restricts passages, not sentences).
-# Publication weighs more: "Qu'a décidé la Chine en septembre 2026 ?" asks what was decided then,
-# not which rule ends then. Set by hand on the time eval.
-PUBLISHED_BONUS = 0.4
-MENTION_BONUS = 0.2
+# A period asked restricts passages, not sentences. A sentence known to be of the period (its
+# article was published in it, or it speaks of a date in it, or, in an undated article, it names a
+# month of the period: « ce vendredi 17 mars » for March 2023) gains IN_PERIOD_BONUS; one known to
+# be of another (published outside, speaking of no date in it) loses OUT_OF_PERIOD_PENALTY; an
+# undated article's other sentences neither. Set by hand on the time eval and `depeche eval`.
+IN_PERIOD_BONUS = 0.3
+OUT_OF_PERIOD_PENALTY = 0.3
+MONTH_NAMES_DAYS = 92  # a period this long or shorter has its month names matched in undated articles
 
 
 def _in_period(candidates: list[Candidate], start, end) -> list[Candidate]:
-    """Candidates with the period bonuses added, best first."""
+    """Candidates scored for the period asked (see IN_PERIOD_BONUS), best first."""
     from index.retrieval import mentions_period
 
+    months = _month_names(start, end)
     scored = []
     for c in candidates:
         span = published_span(c.hit.date)
-        bonus = 0.0
-        if span is not None and span[0] <= end and start <= span[1]:
-            bonus = PUBLISHED_BONUS
-        elif any(c.start <= s < c.end and mentions_period(first, last, start, end) for s, _, first, last, _ in c.hit.dates):
-            bonus = MENTION_BONUS
-        scored.append(replace(c, score=c.score + bonus) if bonus else c)
+        speaks = any(
+            c.start <= s < c.end and mentions_period(first, last, start, end) for s, _, first, last, _ in c.hit.dates
+        )
+        if speaks or (span is not None and span[0] <= end and start <= span[1]):
+            scored.append(replace(c, score=c.score + IN_PERIOD_BONUS))
+        elif span is None and months and months & set(re.findall(r"[a-z]+", fold(c.text.lower()))):
+            scored.append(replace(c, score=c.score + IN_PERIOD_BONUS))
+        elif span is not None:
+            scored.append(replace(c, score=c.score - OUT_OF_PERIOD_PENALTY))
+        else:
+            scored.append(c)
     return sorted(scored, key=lambda c: -c.score)
+
+
+def _month_names(start, end) -> set[str]:
+    """The folded French and English names of the months a short period covers."""
+    if (end - start).days > MONTH_NAMES_DAYS:
+        return set()
+    from index.text import MONTHS_EN, MONTHS_FR
+
+    found, month = set(), (start.year, start.month)
+    while month <= (end.year, end.month):
+        found |= {fold(MONTHS_FR[month[1] - 1]), MONTHS_EN[month[1] - 1].lower()}
+        month = (month[0] + month[1] // 12, month[1] % 12 + 1)
+    return found
 
 
 # What holds now: a newer sentence within this share of the best one's score, holding most of the

@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,6 +96,9 @@ class HybridRetriever:
             timings.add("dates", time.perf_counter() - started)
             if not among:
                 return Retrieval([], 0.0, timings, None)
+            # An undated article may be from the period: it is searched too (its sentences never
+            # lead over a dated one's of the same worth: `answers._in_period`).
+            among = among | self._undated
         vector = self.embed(query, timings) if self.mode in ("hybrid", "dense") else None
         ranked, dense_best = self.rank_chunks(query, timings, vector, question, among)
         started = time.perf_counter()
@@ -161,6 +165,14 @@ class HybridRetriever:
         fused = weighted_rrf(rankings, self.settings.rrf_k)
         timings.add("fusion", time.perf_counter() - started)
         return fused, dense_best
+
+    @cached_property
+    def _undated(self) -> frozenset[str]:
+        """The chunks of the generation's articles without a publication date."""
+        return frozenset(
+            cid for entry in self.snapshot.articles.values() if published_span(entry.get("date")) is None
+            for cid in entry.get("chunk_ids") or ()
+        )
 
     def _lexical(self, query: str, among: frozenset[str] | None) -> list[tuple[str, float]]:
         """BM25's best chunks of the generation (of `among` only, when given), best first."""
