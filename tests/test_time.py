@@ -48,6 +48,7 @@ THURSDAY = date(2026, 3, 12)
         # A bare weekday or month retells the article; it asks no period.
         ("À quoi sont parvenus les diplomates réunis mardi à Pékin ?", "fr", "none", None, None),
         ("Où Xi et Poutine se sont-ils vus en septembre ?", "fr", "none", None, None),
+        ("Qu'a écrit le ministère dans son communiqué du 17 mars ?", "fr", "none", None, None),
         ("Depuis que l'Occident punit Moscou, quel rôle joue Pékin ?", "fr", "none", None, None),
         ("Jusqu'à quand la visite a-t-elle duré ?", "fr", "none", None, None),
     ],
@@ -95,11 +96,13 @@ def test_understanding_a_questions_time_is_fast():
     ]
     understand_time(questions[0], "fr", THURSDAY)  # the first call imports the date parser
     seconds = []
+    # CPU time of this thread: the machine's other processes (a shared 2-core box runs several)
+    # delay the wall clock, not the work.
     for _ in range(40):
         for question in questions:
-            started = time.perf_counter()
+            started = time.thread_time()
             understand_time(question, "fr", THURSDAY)
-            seconds.append(time.perf_counter() - started)
+            seconds.append(time.thread_time() - started)
     seconds.sort()
     assert seconds[int(0.95 * len(seconds))] <= 0.005
 
