@@ -155,8 +155,6 @@ class Extractor:
             standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted, terms=question.terms or None
         )
         candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector)
-        if question.time.dated:
-            candidates = _in_period(candidates, question.time.start, question.time.end)
         # A sentence can be closer to the question than any whole passage is (an English question
         # sharing no term with the French text has only the encoder to go by).
         evidence = Evidence(evidence.coverage, max(evidence.dense, sentence_dense), evidence.language)
@@ -166,6 +164,9 @@ class Extractor:
         if _near_miss(asked, candidates):
             log.info("abstaining: no sentence states the %s asked for", "/".join(sorted(asked.kinds)))
             return replace(abstain(question.text, question.language, standalone), time=time_asked), evidence
+        if question.time.dated:
+            # After the near-miss check, which weighs what the passages state, not when.
+            candidates = _in_period(candidates, question.time.start, question.time.end)
         speaker = self._speaker_asked(asked, hits)
         chosen, superseded = self.select(candidates), 0
         if question.time.kind == "recent":
@@ -438,20 +439,17 @@ def compose(
 
 
 # A period asked restricts passages, not sentences. A sentence known to be of the period (its
-# article was published in it, or it speaks of a date in it, or, in an undated article, it names a
-# month of the period: « ce vendredi 17 mars » for March 2023) gains IN_PERIOD_BONUS; one known to
-# be of another (published outside, speaking of no date in it) loses OUT_OF_PERIOD_PENALTY; an
-# undated article's other sentences neither. Set by hand on the time eval and `depeche eval`.
+# article was published in it, or it speaks of a date in it) gains IN_PERIOD_BONUS; one known to be
+# of another (published outside, speaking of no date in it) loses OUT_OF_PERIOD_PENALTY; an undated
+# article's sentences neither. Set by hand on the time eval and `depeche eval`.
 IN_PERIOD_BONUS = 0.3
 OUT_OF_PERIOD_PENALTY = 0.3
-MONTH_NAMES_DAYS = 92  # a period this long or shorter has its month names matched in undated articles
 
 
 def _in_period(candidates: list[Candidate], start, end) -> list[Candidate]:
     """Candidates scored for the period asked (see IN_PERIOD_BONUS), best first."""
     from index.retrieval import mentions_period
 
-    months = _month_names(start, end)
     scored = []
     for c in candidates:
         span = published_span(c.hit.date)
@@ -460,26 +458,11 @@ def _in_period(candidates: list[Candidate], start, end) -> list[Candidate]:
         )
         if speaks or (span is not None and span[0] <= end and start <= span[1]):
             scored.append(replace(c, score=c.score + IN_PERIOD_BONUS))
-        elif span is None and months and months & set(re.findall(r"[a-z]+", fold(c.text.lower()))):
-            scored.append(replace(c, score=c.score + IN_PERIOD_BONUS))
         elif span is not None:
             scored.append(replace(c, score=c.score - OUT_OF_PERIOD_PENALTY))
         else:
             scored.append(c)
     return sorted(scored, key=lambda c: -c.score)
-
-
-def _month_names(start, end) -> set[str]:
-    """The folded French and English names of the months a short period covers."""
-    if (end - start).days > MONTH_NAMES_DAYS:
-        return set()
-    from index.text import MONTHS_EN, MONTHS_FR
-
-    found, month = set(), (start.year, start.month)
-    while month <= (end.year, end.month):
-        found |= {fold(MONTHS_FR[month[1] - 1]), MONTHS_EN[month[1] - 1].lower()}
-        month = (month[0] + month[1] // 12, month[1] % 12 + 1)
-    return found
 
 
 # What holds now: a newer sentence within this share of the best one's score, holding most of the

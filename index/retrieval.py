@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,8 @@ from index.models import Hit, SpeakerInfo
 from index.quotes import keys_naming
 from index.snapshot import Snapshot
 from index.store import VectorStore
-from index.timeask import published_span
+from index.text import fold
+from index.timeask import period_words, published_span
 
 if TYPE_CHECKING:
     from index.questions import Question
@@ -103,9 +105,10 @@ class HybridRetriever:
             timings.add("dates", time.perf_counter() - started)
             if not among:
                 return Retrieval([], 0.0, timings, None)
-            # An undated article may be from the period: it is searched too (its sentences never
-            # lead over a dated one's of the same worth: `answers._in_period`).
-            among = among | self._undated
+            # An undated article may be from the period: one that names the period's months or
+            # years (« ce vendredi 17 mars » for March 2023) is searched too, every passage of it.
+            words = period_words(question.time.start, question.time.end)
+            among = among | {cid for ids, found in self._undated for cid in ids if words & found}
         vector = self.embed(query, timings) if self.mode in ("hybrid", "dense") else None
         ranked, dense_best = self.rank_chunks(query, timings, vector, question, among)
         started = time.perf_counter()
@@ -190,12 +193,16 @@ class HybridRetriever:
         return [(cid, s) for cid, s in self.store.query(vector, k, among=sorted(among)) if cid in live]
 
     @cached_property
-    def _undated(self) -> frozenset[str]:
-        """The chunks of the generation's articles without a publication date."""
-        return frozenset(
-            cid for entry in self.snapshot.articles.values() if published_span(entry.get("date")) is None
-            for cid in entry.get("chunk_ids") or ()
-        )
+    def _undated(self) -> list[tuple[tuple[str, ...], frozenset[str]]]:
+        """The generation's articles without a publication date: their chunk ids, and their folded words."""
+        chunks = self.snapshot.chunks
+        found = []
+        for entry in self.snapshot.articles.values():
+            if published_span(entry.get("date")) is None:
+                ids = tuple(cid for cid in entry.get("chunk_ids") or () if cid in chunks)
+                words = frozenset(w for cid in ids for w in re.findall(r"\w+", fold(chunks[cid].text.lower())))
+                found.append((ids, words))
+        return found
 
     def _lexical(self, query: str, among: frozenset[str] | None) -> list[tuple[str, float]]:
         """BM25's best chunks of the generation (of `among` only, when given), best first."""

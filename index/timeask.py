@@ -200,3 +200,20 @@ def published_span(iso: str | None) -> tuple[date, date] | None:
     """An article's ISO date ("2026-02-04", "2023-09", "2023") as the days it covers, or None."""
     span = span_of(iso or "")
     return (span.start, span.end) if span is not None else None
+
+
+MONTH_NAMES_DAYS = 92  # a period this long or shorter is also named by its months
+
+
+def period_words(start: date, end: date) -> set[str]:
+    """The words that name a period in a text whose dates cannot be resolved (an undated article):
+    its years, and the folded French and English names of its months when it is short."""
+    from index.text import MONTHS_EN, MONTHS_FR
+
+    found = {str(year) for year in range(start.year, end.year + 1)}
+    if (end - start).days <= MONTH_NAMES_DAYS:
+        month = (start.year, start.month)
+        while month <= (end.year, end.month):
+            found |= {fold(MONTHS_FR[month[1] - 1]), MONTHS_EN[month[1] - 1].lower()}
+            month = (month[0] + month[1] // 12, month[1] % 12 + 1)
+    return found

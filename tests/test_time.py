@@ -179,3 +179,11 @@ def test_a_newer_value_of_the_same_thing_leads_and_the_older_is_superseded():
     assert [c.hit.article_id for c in chosen] == ["rfi", "aa"] and superseded == 1
     # Nothing newer of the same thing: the answer stays as chosen.
     assert newest_value([old, other], asked, [old], question) == ([old], 0)
+
+
+def test_an_undated_article_is_of_a_period_when_it_names_its_months_or_years():
+    from index.timeask import period_words
+
+    assert period_words(date(2023, 3, 1), date(2023, 3, 31)) == {"2023", "mars", "march"}
+    assert period_words(date(2025, 12, 29), date(2026, 1, 4)) == {"2025", "2026", "decembre", "december", "janvier", "january"}
+    assert period_words(date(2023, 1, 1), date(2023, 12, 31)) == {"2023"}  # a year is not named by its months
