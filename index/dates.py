@@ -11,7 +11,6 @@ What is recognised, how each phrase is resolved and where the results are stored
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,7 +54,8 @@ def _unit_iso(day: date, precision: Precision) -> str:
 
 
 def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+    # Not calendar.monthrange: importing calendar costs more than this module (one-shot CLI commands).
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def _whole(day: date, precision: Precision) -> DateSpan:
@@ -90,7 +90,7 @@ _MONTH_FR = (
     r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
     r"|janv\.|f[ée]vr\.|avr\.|juil\.|sept\.|oct\.|nov\.|d[ée]c\."
 )
-_MONTH_EN = "|".join(MONTHS_EN) + r"|Sept\.?"
+_MONTH_EN = "|".join(MONTHS_EN) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?(?=\s|$)"
 _MONTH = f"(?:{_MONTH_FR}|{_MONTH_EN})"
 _WEEKDAY = "(?:" + "|".join(WEEKDAYS_FR + WEEKDAYS_EN) + ")"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
@@ -131,112 +131,129 @@ def _count(word: str) -> int:
 # --- patterns ------------------------------------------------------------------------------------
 # Each kind is tried on the whole text; overlapping finds keep the earliest, then the longest.
 _I = re.IGNORECASE
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(rf"(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d])")),
-    ("numeric", re.compile(rf"(?<![\d/.,])(?P<d>[0-3]?\d)([/.])(?P<m>[01]?\d)\2(?P<y>{_YEAR}|\d\d)(?![\d]|[.,/]\d)")),
-    (
-        "range_days",
-        re.compile(
-            rf"\b(?:du|entre(?:\s+le)?|from|between)\s+(?:{_WEEKDAY}\s+)?(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?)?"
-            rf"\s+(?:au|et(?:\s+le)?|to|and|until)\s+(?:{_WEEKDAY}\s+)?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
-            _I,
+# Compiled on first use (~20 ms): commands that never read a date (index status) do not pay it.
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
+    """The quick test that a text may hold a date at all, and the pattern of each kind."""
+    kinds = [
+        ("iso", re.compile(rf"(?<![\d/.-])(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d])")),
+        ("numeric", re.compile(rf"(?<![\d/.,])(?P<d>[0-3]?\d)([/.])(?P<m>[01]?\d)\2(?P<y>{_YEAR}|\d\d)(?![\d]|[.,/]\d)")),
+        (
+            "range_days",
+            re.compile(
+                rf"\b(?:du|entre(?:\s+le)?|from|between)\s+(?:{_WEEKDAY}\s+)?(?P<d1>{_DAY})(?:\s+(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?)?"
+                rf"\s+(?:au|et(?:\s+le)?|to|and|until)\s+(?:{_WEEKDAY}\s+)?(?P<d2>{_DAY})\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-    (
-        "range_months",
-        re.compile(
-            rf"(?:\b(?:entre|between|de|from)\s+|\bd{_AP})(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?"
-            rf"\s+(?:et|and|à|to|until)\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
-            _I,
+        (
+            "range_months",
+            re.compile(
+                rf"(?:\b(?:entre|between|de|from)\s+|\bd{_AP})(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?"
+                rf"\s+(?:et|and|à|to|until)\s+(?P<m2>{_MONTH})(?:\s+(?P<y2>{_YEAR}))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-    ("range_years", re.compile(rf"\b(?:entre|between|de|from)\s+(?P<y1>{_YEAR})\s+(?:et|and|à|to)\s+(?P<y2>{_YEAR})(?![\d,.]?\d)", _I)),
-    (
-        "day",
-        re.compile(
-            rf"(?:\b(?:(?:ce|le|on)\s+)?(?P<wd>{_WEEKDAY})\s+)?(?<![\d,.])(?P<d>{_DAY})\s+(?P<m>{_MONTH})(?:\s+(?P<y>{_YEAR})(?![\d,.]?\d))?(?!\w)",
-            _I,
+        ("range_years", re.compile(rf"\b(?:entre|between|de|from)\s+(?P<y1>{_YEAR})\s+(?:et|and|à|to)\s+(?P<y2>{_YEAR})(?![\d,.]?\d)", _I)),
+        (
+            "day",
+            re.compile(
+                rf"(?:\b(?:(?:ce|le|on)\s+)?(?P<wd>{_WEEKDAY})\s+)?(?<![\d,.])(?P<d>{_DAY})\s+(?P<m>{_MONTH})(?:\s+(?P<y>{_YEAR})(?![\d,.]?\d))?(?!\w)",
+                _I,
+            ),
         ),
-    ),
-    ("day_en", re.compile(rf"\b(?P<m>{_MONTH_EN})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?(?!\w)")),
-    ("month_year", re.compile(rf"(?:\b(?P<part>{_PART})\s*)?\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR})(?![\d,.]?\d)", _I)),
-    (
-        "month",
-        re.compile(
-            rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|(?:(?:au|le)\s+)?mois\s+(?:de\s+|d{_AP}))\s*"
-            rf"(?P<m>{_MONTH})(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|\s+de\s+(?P<yrel>l{_AP}ann[ée]e\s+(?:{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e))?"
-            r"(?!\w)(?!\s+\d)",
-            _I,
+        ("day_en", re.compile(rf"\b(?P<m>{_MONTH_EN})\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?(?!\w)")),
+        ("month_year", re.compile(rf"\b(?=[jfmasondcel])(?:(?P<part>{_PART})\s*)?\b(?P<m>{_MONTH})\s+(?P<y>{_YEAR})(?![\d,.]?\d)", _I)),
+        (
+            "month",
+            re.compile(
+                rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|(?:(?:au|le)\s+)?mois\s+(?:de\s+|d{_AP}))\s*"
+                rf"(?P<m>{_MONTH})(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|\s+de\s+(?P<yrel>l{_AP}ann[ée]e\s+(?:{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e))?"
+                r"(?!\w)(?!\s+\d)",
+                _I,
+            ),
         ),
-    ),
-    ("month_rel_en", re.compile(rf"\b(?P<rel>last|next|this)\s+(?P<m>{_MONTH_EN})(?!\w)", _I)),
-    (
-        "year",
-        re.compile(
-            rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|l{_AP}ann[ée]e|l{_AP}an|ann[ée]e|during|by|until)\s*"
-            rf"(?P<y>{_YEAR})(?![\d,.]?\d)(?!\s*%)",
-            _I,
+        ("month_rel_en", re.compile(rf"\b(?P<rel>last|next|this)\s+(?P<m>{_MONTH_EN})(?!\w)", _I)),
+        (
+            "year",
+            re.compile(
+                rf"\b(?:(?P<part>{_PART})|en|in|depuis|since|jusqu{_AP}en|d{_AP}ici|l{_AP}ann[ée]e|l{_AP}an|ann[ée]e|during|by|until)\s*"
+                rf"(?P<y>{_YEAR})(?![\d,.]?\d)(?!\s*%)",
+                _I,
+            ),
         ),
-    ),
-    (
-        "relday",
-        re.compile(
-            rf"\b(?:avant[- ]hier|apr[èe]s[- ]demain|hier|demain|aujourd{_AP}hui|the\s+day\s+before\s+yesterday"
-            r"|the\s+day\s+after\s+tomorrow|yesterday|today|tomorrow|tonight|ce\s+matin|ce\s+soir|this\s+morning)\b",
-            _I,
+        (
+            "relday",
+            re.compile(
+                rf"\b(?:avant[- ]hier|apr[èe]s[- ]demain|hier|demain|aujourd{_AP}hui|the\s+day\s+before\s+yesterday"
+                r"|the\s+day\s+after\s+tomorrow|yesterday|today|tomorrow|tonight|ce\s+matin|ce\s+soir|this\s+morning)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "week",
-        re.compile(
-            rf"\b(?:(?:la\s+)?semaine\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}|d{_AP}avant|d{_AP}apr[èe]s)|cette\s+semaine"
-            rf"|(?P<rel_en>this|last|next|past|previous)\s+week)\b",
-            _I,
+        (
+            "week",
+            re.compile(
+                rf"\b(?:(?:la\s+)?semaine\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}|d{_AP}avant|d{_AP}apr[èe]s)|cette\s+semaine"
+                rf"|(?P<rel_en>this|last|next|past|previous)\s+week)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "month_rel",
-        re.compile(
-            rf"\b(?:ce\s+mois(?:-ci)?|le\s+mois\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|(?P<rel_en>this|last|next|past|previous)\s+month)\b",
-            _I,
+        (
+            "weekend",
+            re.compile(
+                rf"\b(?:(?P<this>ce|this)\s+week-?end|(?:le\s+)?week-?end\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})"
+                rf"|(?P<rel_en>last|next|past)\s+week-?end)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "year_rel",
-        re.compile(
-            rf"\b(?:l{_AP}an(?:n[ée]e)?\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|cette\s+ann[ée]e"
-            rf"|(?P<rel_en>this|last|next|past|previous)\s+year)\b",
-            _I,
+        (
+            "month_rel",
+            re.compile(
+                rf"\b(?:ce\s+mois(?:-ci)?|le\s+mois\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS})|(?P<rel_en>this|last|next|past|previous)\s+month)\b",
+                _I,
+            ),
         ),
-    ),
-    (
-        "ago",
-        re.compile(
-            rf"\b(?:(?P<fr>il\s+y\s+a|dans)\s+(?P<n>{_COUNT})\s+(?P<u>jours?|semaines?|mois|ans|ann[ée]es?|an)"
-            rf"|(?:(?P<in>in)\s+)?(?P<n_en>{_COUNT})\s+(?P<u_en>days?|weeks?|months?|years?)(?P<ago>\s+ago)?)\b",
-            _I,
+        (
+            "year_rel",
+            re.compile(
+                rf"\b(?:(?P<part>{_PART}|milieu)\s*(?:de\s+|d{_AP}))?"
+                rf"(?:l{_AP}an(?:n[ée]e)?(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}))?"
+                rf"|(?<=d['’])ann[ée]e(?:\s+(?P<rel2>{_PAST_WORDS}|{_NEXT_WORDS}))?|(?P<this>cette)\s+ann[ée]e"
+                rf"|(?P<rel_en>this|last|next|past|previous)\s+year)\b(?!\s+\d)",
+                _I,
+            ),
         ),
-    ),
-    (
-        "weekday",
-        re.compile(
-            rf"\b(?:(?P<pre>ce|cette|d[èe]s|depuis|since|on|last|next|this)\s+)?(?P<wd>{_WEEKDAY})"
-            rf"(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}))?(?!\w)",
-            _I,
+        (
+            "ago",
+            re.compile(
+                rf"\b(?:(?P<fr>il\s+y\s+a|dans)\s+(?P<n>{_COUNT})\s+(?P<u>jours?|semaines?|mois|ans|ann[ée]es?|an)"
+                rf"|(?:(?P<in>in)\s+)?(?P<n_en>{_COUNT})\s+(?P<u_en>days?|weeks?|months?|years?)(?P<ago>\s+ago)?)\b",
+                _I,
+            ),
         ),
-    ),
-]
+        (
+            "weekday",
+            re.compile(
+                rf"\b(?:(?P<pre>ce|cette|d[èe]s|depuis|since|on|last|next|this)\s+)?(?P<wd>{_WEEKDAY})"
+                rf"(?:\s+(?P<rel>{_PAST_WORDS}|{_NEXT_WORDS}))?(?!\w)",
+                _I,
+            ),
+        ),
+    ]
+    return _trigger(), kinds
 # What an anchor must at least give for a kind to be resolved (None: absolute, no anchor needed).
 _NEEDS: dict[str, str | None] = {
-    "relday": "day", "week": "day", "weekday": "day", "month_rel": "month", "month": "month",
+    "relday": "day", "week": "day", "weekend": "day", "weekday": "day", "month_rel": "month", "month": "month",
     "month_rel_en": "month", "year_rel": "year", "ago": "day",
 }
-# A cheap test that a text may hold a date at all: most sentences of a question have none.
-_TRIGGER = re.compile(
-    rf"\d|{_MONTH}|{_WEEKDAY}|hier|demain|aujourd|semaine|mois|\ban\b|ann[ée]e|yesterday|today|tomorrow|tonight"
-    r"|week|month|year|jours?\b|days?\b|ans\b|ago\b|ce\s+(?:matin|soir)|this\s+morning",
-    _I,
-)
+def _trigger() -> re.Pattern[str]:
+    # Most sentences of a question, and a quarter of an article's, hold no date: one search says so.
+    return re.compile(
+        rf"\d|{_MONTH}|{_WEEKDAY}|hier|demain|aujourd|semaine|mois|\ban\b|ann[ée]e|yesterday|today|tomorrow|tonight"
+        r"|week|month|year|jours?\b|days?\b|ans\b|ago\b|ce\s+(?:matin|soir)|this\s+morning",
+        _I,
+    )
+
 _SINCE_BEFORE = re.compile(r"(?:depuis|since)\s+(?:le\s+|l['’]|the\s+)?$", _I)
 _RANGE_OPEN = re.compile(r"(?:\bdu|\bde|\bentre|\bfrom|\bbetween)\s+(?:le\s+)?$", _I)
 _RANGE_JOIN = re.compile(r"\s+(?:au|à|et|to|and|until)\s+(?:le\s+)?|\s*[-–]\s*", _I)
@@ -254,6 +271,7 @@ _PAST = re.compile(
     r"|\b(?:est|sont)\s+(?:[a-zéèêàâîôûç]+(?:é|ée|és|ées|u|ue|us|ues|i|ie|is|ies))\b"
     r"|\b[a-zàâçéèêëîïôûùüÿ]{2,}(?:ait|aient|èrent)\b|\b[a-z]{3,}ed\b"
 )
+_AIMED_AT = re.compile(r"\b(?:pour|d['’]ici|jusqu['’](?:au|à|en)|until|by)\s+(?:le\s+|la\s+|l['’])?$", _I)
 _SENTENCE_EDGE = re.compile(r"[.!?\n;]")
 _TENSE_REACH = 150  # characters looked at on each side of a phrase, at most
 
@@ -269,11 +287,14 @@ def find_dates(
     only phrases that name their year are kept. `language` decides day/month order in numeric
     dates ("4/02/2026" is 4 February in French; in English too unless the day cannot be a month).
     """
-    if not text or not _TRIGGER.search(text):
+    if not text:
+        return []
+    trigger, kinds = _patterns()
+    if not trigger.search(text):
         return []
     rank = _RANK.get(anchor_precision, 0) if anchor is not None else None
     found: list[tuple[int, int, str, re.Match[str]]] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in kinds:
         need = _NEEDS.get(kind)
         if need is not None and (rank is None or rank > _RANK[need]):
             continue
@@ -327,6 +348,8 @@ def _join_ranges(text: str, found: list[tuple[int, int, DateSpan]]) -> list[tupl
 
 def _tense(text: str, start: int, end: int, language: str = "fr") -> str | None:
     """"future" or "past": the tense cue nearest the phrase in its clause, or None without one."""
+    if _AIMED_AT.search(text, max(0, start - 20), start):
+        return "future"  # « annoncée pour le mois de mai », « prolongé jusqu'au 31 décembre »
     lo = max(0, start - _TENSE_REACH)
     edges = [e.end() for e in _SENTENCE_EDGE.finditer(text, lo, start)]
     lo = edges[-1] if edges else lo
@@ -386,7 +409,7 @@ def _year(text: str | None) -> int | None:
 
 
 def _part_of_month(part: str | None, year: int, month: int) -> DateSpan:
-    last = calendar.monthrange(year, month)[1]
+    last = _month_end(year, month).day
     p = fold(part or "").strip(" -")
     if p in ("debut", "early"):
         return DateSpan(date(year, month, 1), date(year, month, 10), "day")
@@ -555,6 +578,19 @@ def _resolve_week(m, text, anchor, rank, language):
     return _week_of(anchor + timedelta(weeks=_step(m["rel"], m["rel_en"])))
 
 
+def _resolve_weekend(m, text, anchor, rank, language):
+    step = _step(m["rel"], m["rel_en"])
+    saturday = anchor + timedelta(days=5 - anchor.weekday())  # the Saturday of the anchor's week
+    if step == 0:
+        # « ce week-end »: the one just past in a report of Monday to Friday, unless the verb is future.
+        past = anchor.weekday() < 5 and _tense(text, m.start(), m.end(), language) == "past"
+        step = -1 if past else 0
+    elif step == 1 and anchor.weekday() < 5:
+        step = 0  # « le week-end prochain » on a Wednesday: the coming one
+    saturday += timedelta(weeks=step)
+    return DateSpan(saturday, saturday + timedelta(days=1), "day")
+
+
 def _shift_month(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -565,7 +601,11 @@ def _resolve_month_rel(m, text, anchor, rank, language):
 
 
 def _resolve_year_rel(m, text, anchor, rank, language):
-    return _whole(date(anchor.year + _step(m["rel"], m["rel_en"]), 1, 1), "year")
+    rel = m["rel"] or m["rel2"]
+    if not (m["part"] or rel or m["this"] or m["rel_en"]):
+        return None  # a bare « l'année » is not a date; « fin d'année », « l'an dernier » are
+    part = "mi" if (m["part"] or "").lower() == "milieu" else m["part"]
+    return _part_of_year(part, anchor.year + _step(rel, m["rel_en"]))
 
 
 def _resolve_ago(m, text, anchor, rank, language):
@@ -626,6 +666,7 @@ _RESOLVE = {
     "year": _resolve_year,
     "relday": _resolve_relday,
     "week": _resolve_week,
+    "weekend": _resolve_weekend,
     "month_rel": _resolve_month_rel,
     "year_rel": _resolve_year_rel,
     "ago": _resolve_ago,

@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection as Sized, Iterable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -399,6 +400,21 @@ class VectorStore:
             )
         )
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
+
+
+def dated_where(lo: date, hi: date) -> dict:
+    """A Chroma `where` for the chunks whose article was published in [lo, hi] (both inclusive) or
+    whose mentioned dates reach into it, on the YYYYMMDD ints ingestion stores (0: unknown, never
+    matched). Coarser than `Snapshot.dated`: a chunk's mentions are one min..max range."""
+    from index.dates import ymd  # its patterns compile on import (~20 ms): only dated searches pay
+
+    low, high = ymd(lo), ymd(hi)
+    return {
+        "$or": [
+            {"$and": [{"published_from": {"$lte": high}}, {"published_to": {"$gte": low}}]},
+            {"$and": [{"mentions_from": {"$lte": high}}, {"mentions_to": {"$gte": low}}]},
+        ]
+    }
 
 
 def vectors_present(store: VectorStore, ids: Sized[str]) -> int:

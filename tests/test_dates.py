@@ -96,6 +96,10 @@ def test_a_day_or_month_without_its_year_takes_it_from_the_anchor_and_the_tense(
     assert isos("Il a dit qu'il viendra le 10 mars.") == ["2026-03-10"]
     assert isos("Il est venu le 10 mars.") == ["2025-03-10"]
     assert isos("Le régime expire le 31 décembre.") == ["2025-12-31"]  # no tense cue: the nearest
+    assert isos("Le régime a été prolongé jusqu'au 31 décembre.") == ["2026-12-31"]
+    assert isos("Lavrov a été reçu mardi, avant une visite que la presse annonce pour le mois de mai.", date(2024, 4, 9)) == [
+        "2024-04-09", "2024-05",
+    ]
     assert isos("le 1er mars") == ["2026-03-01"]
     assert isos("l’offensive russe en février de l’année dernière", date(2023, 9, 1), anchor_precision="month") == ["2022-02"]
     # The seed of 17 March 2023: « ce vendredi 17 mars » and a visit « du 20 au 22 mars ».
@@ -190,13 +194,15 @@ def test_it_is_fast_on_the_seed_sentences_and_does_not_import_dateparser():
     ]
     assert len(sentences) > 50
     find_dates(sentences[0], WED)  # first call: nothing lazy left after it
-    started = time.perf_counter()
-    for _ in range(3):
+    rounds = []
+    for _ in range(5):  # the best of five rounds: the machine is shared, a round may be descheduled
+        started = time.perf_counter()
         for sentence in sentences:
             find_dates(sentence, WED)
-    per_sentence = (time.perf_counter() - started) / (3 * len(sentences))
-    # Measured about 0.5 ms a sentence on the shared 2-core machine; the target is 1 ms.
-    assert per_sentence < 0.003, f"{per_sentence * 1000:.2f} ms a sentence"
+        rounds.append((time.perf_counter() - started) / len(sentences))
+    per_sentence = min(rounds)
+    # Measured 0.3-0.4 ms a sentence on the shared 2-core machine under load; the target is 1 ms.
+    assert per_sentence < 0.002, f"{per_sentence * 1000:.2f} ms a sentence"
     probe = "import sys, index.dates; print('dateparser' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -258,3 +264,14 @@ def test_english_tense_and_the_week_before():
     assert isos("What did Xi say on a Thursday in Moscow?", language="en") == ["2026-01-29"]
     assert isos("Et la semaine d’avant ?") == ["2026-01-26/2026-02-01"]
     assert isos("Que se passera-t-il mercredi ?", date(2026, 2, 2)) == ["2026-02-04"]
+
+
+def test_week_ends_parts_of_the_year_and_english_abbreviations():
+    assert isos("Ils se sont vus ce week-end.") == ["2026-01-31/2026-02-01"]
+    assert isos("Ils se verront ce week-end.") == ["2026-02-07/2026-02-08"]
+    assert isos("le week-end prochain") == ["2026-02-07/2026-02-08"]
+    assert isos("d'ici la fin de l'année") == ["2026-10/2026-12"]
+    assert isos("en début d'année prochaine") == ["2027-01/2027-03"]
+    assert isos("milieu de l'année dernière") == ["2025-05/2025-08"]
+    assert isos("L'année a été dure. Une année difficile.") == []
+    assert isos("on Feb 4, then 4 Dec 2025", language="en") == ["2026-02-04", "2025-12-04"]

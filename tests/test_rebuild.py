@@ -23,7 +23,7 @@ from index.engine import Engine
 from index.errors import IndexNotBuilt
 from index.rebuild import EMBED_BATCH, RebuildInProgress, collect_garbage, rebuild_lock
 from index.snapshot import current_generation, index_dir, load_snapshot
-from index.store import VectorStore, open_client, reopen_client
+from index.store import VectorStore, dated_where, open_client, reopen_client
 from conftest import DEPECHE, SEEDS, cli_env, make_settings, run_cli  # tests/ is on sys.path
 
 pytestmark = pytest.mark.slow
@@ -429,8 +429,14 @@ def test_an_index_built_before_dates_gets_them_from_one_rebuild_without_re_embed
         else:
             assert meta["mentions_from"] == meta["mentions_to"] == 0
     # The stored integers answer a Chroma range filter; the snapshot answers the same question in memory.
-    in_range = VectorStore.open(client, after.collection).collection.get(
-        where={"$and": [{"mentions_from": {"$lte": 20260914}}, {"mentions_to": {"$gte": 20260914}}]}, include=[]
-    )["ids"]
-    assert in_range and set(in_range) <= after.dated(date(2026, 9, 14), date(2026, 9, 14))
+    collection = VectorStore.open(client, after.collection).collection
+    day = date(2026, 9, 14)  # the end of the visa regime « du 15 septembre 2025 au 14 septembre 2026 »
+    in_range = collection.get(where=dated_where(day, day), include=[])["ids"]
+    assert in_range and set(in_range) == after.dated(day, day)
+    published = set(collection.get(where=dated_where(date(2026, 2, 4), date(2026, 2, 4)), include=[])["ids"])
+    assert published == after.dated(date(2026, 2, 4), date(2026, 2, 4))
+    assert {i for i in published if after.chunks[i].article_id.startswith(("000", "001", "002"))} == {
+        cid for aid in ("000_232c08492062af93", "001_144ff868b3a4961c", "002_83c3c266e9f4ddcc")
+        for cid in after.articles[aid]["chunk_ids"]
+    }
     assert after.newest_date() == "2026-02-04"
