@@ -29,7 +29,6 @@ from index.web.extract import MIN_ARTICLE_WORDS, Page, render_markdown
 from index.web.feeds import is_feed, parse_feed
 from index.web.fetch import Fetched, Fetcher
 from index.web.isolate import EXTRACT_TIMEOUT, ExtractionFailed, PageExtractor
-from index.web.metadata import DEFAULT_TIMEZONE
 
 __all__ = ["AddResult", "add_urls", "article_path", "canonical_url", "update_feeds"]
 
@@ -71,19 +70,20 @@ def add_urls(
     fetcher: Fetcher | None = None,
     refetch_known: bool = True,
     extract_timeout: float = EXTRACT_TIMEOUT,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str | None = None,
 ) -> list[AddResult]:
     """Fetch each URL (an article page, or a feed whose items are all added) into the seeds dir.
 
     `refetch_known=False` skips feed items that already have a file (what polling wants). Returns
     one result per page or feed item, in input order; failures are results, never exceptions. Each
     page is saved as soon as it is extracted, in a child process, within `extract_timeout` seconds.
-    `timezone` gives the day of a UTC time stamp when the page's domain does not tell its zone.
+    `timezone` (default: the `timezone` setting) gives the day of a UTC time stamp when the page's
+    domain does not tell its zone.
     """
     own = fetcher is None
     fetcher = fetcher or Fetcher(settings.sources)
     try:
-        return _Adder(settings, fetcher, refetch_known, extract_timeout, timezone).run(list(urls))
+        return _Adder(settings, fetcher, refetch_known, extract_timeout, timezone or settings.timezone).run(list(urls))
     finally:
         if own:
             fetcher.close()
