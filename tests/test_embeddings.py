@@ -23,6 +23,13 @@ pytestmark = pytest.mark.slow
 HEAVY = ("torch", "transformers", "sentence_transformers")
 
 
+@pytest.fixture(scope="module")
+def embedder():
+    """The encoder itself, not the session's (tests/conftest.py), which remembers vectors: here
+    every call reaches the model, its lock and its batches."""
+    return Embedder(EmbeddingSettings(threads=2))
+
+
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """A fresh interpreter on this checkout: process-wide state (threads, imports) starts clean."""
     return subprocess.run(

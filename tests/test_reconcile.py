@@ -87,10 +87,13 @@ def test_a_rebuild_refills_vectors_the_store_lost_and_status_counts_them(tmp_pat
     assert engine.status().generation == status.generation
 
 
-def test_a_deleted_store_is_reported_and_refilled_by_the_cli(tmp_path):
+def test_a_deleted_store_is_reported_and_refilled_by_the_cli(tmp_path, cli_index):
+    # The session's seeds index, built by `depeche index rebuild --json`, copied: this test damages it.
+    shared_env, shared = cli_index
     data = tmp_path / "data"
+    shutil.copytree(shared_env["DEPECHE_DATA_DIR"], data)
     env = cli_env(data)
-    built = json.loads(run_cli("index", "rebuild", "--json", env=env).stdout)
+    built = json.loads(shared.stdout)
     total = built["chunks_total"]
     shutil.rmtree(data / "chroma")  # or a fresh server: the manifest still lists every chunk
     for file in (data / "index").glob("sentences.sqlite3*"):
