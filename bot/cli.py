@@ -188,6 +188,8 @@ def _rebuild_summary(report) -> str:
     )
     if report.vectors_restored:
         line += f"\n{report.vectors_restored} vectors were missing from the store and were re-embedded"
+    for joined in report.joined:
+        line += f"\n{joined['article_id']} joined the story of {joined['representative']}"
     return line
 
 
@@ -235,7 +237,8 @@ def cmd_status(args, settings) -> int:
     if args.json:
         print(json.dumps(asdict(status), ensure_ascii=False))
         return 0
-    print(f"articles: {status.articles} ({status.undated} undated)")
+    stories = f", {status.stories} stories" if status.stories is not None else ""
+    print(f"articles: {status.articles} ({status.undated} undated){stories}")
     print(f"chunks: {status.chunks}")
     print(f"dates: {status.date_min or '-'} to {status.date_max or '-'}")
     print(f"model: {status.model} (collection {status.collection})")

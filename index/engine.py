@@ -116,6 +116,7 @@ class Engine:
             vectors_expected=len(snapshot.chunks),
             sentence_vectors_present=self.handle.sentence_vectors_present(snapshot),
             sentence_vectors_expected=snapshot.manifest.get("sentence_vectors"),
+            stories=len(snapshot.stories) if any("story" in a for a in articles.values()) else None,
         )
 
     def articles(self) -> list[ArticleInfo]:

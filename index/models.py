@@ -157,6 +157,8 @@ class IndexStatus:
     # for an index built before them. Fewer means slower answers (missing ones are encoded per question).
     sentence_vectors_present: int | None = None
     sentence_vectors_expected: int | None = None
+    # Stories (`index.stories`): copies of one text count once; None for an index built before them.
+    stories: int | None = None
 
 
 @dataclass
@@ -174,6 +176,11 @@ class RebuildReport:
     vectors_restored: int = 0  # of chunks_embedded: vectors of unchanged chunks the store had lost
     sentences_embedded: int = 0  # sentence and sentence-in-context vectors encoded (`index.sentences`)
     metadata_updated: int = 0  # chunks whose Chroma metadata was rewritten in place, vectors kept
+    # Added or updated articles that joined a story other articles already held: {"article_id",
+    # "story", "representative"} each.
+    joined: list[dict] = field(default_factory=list)
+    stories: int = 0  # stories in the index after the rebuild
+    stories_signed: int = 0  # articles whose story signature was computed (new, changed, or all after an upgrade)
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -191,6 +198,9 @@ class RebuildReport:
             "vectors_restored": self.vectors_restored,
             "sentences_embedded": self.sentences_embedded,
             "metadata_updated": self.metadata_updated,
+            "stories": self.stories,
+            "stories_signed": self.stories_signed,
+            "joined": self.joined,
             "seconds": round(self.seconds, 3),
             "full": self.full,
             "reason": self.reason,

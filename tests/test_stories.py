@@ -1,0 +1,145 @@
+"""Stories (`index.stories`): grouping on the eval's copy sets, the named hard cases, incremental
+updates and stable ids, against the real SQLite file and the real datasketch signatures."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import sqlite3
+
+import pytest
+
+from eval.stories import EDITS, build, pair_scores  # tests/ is on sys.path
+from index.stories import FILE_NAME, StoryIndex, representative
+
+PRECISION_FLOOR = 0.97  # the issue's targets; measured 1.0 / 1.0 on seeds 19, 1-5 (see docs/stories.md)
+RECALL_FLOOR = 0.9
+
+
+@pytest.fixture(scope="module")
+def story_set():
+    return build()
+
+
+def fresh(tmp_path, name="index"):
+    return StoryIndex.open(tmp_path / name)
+
+
+def edited(article, body=None, **changes):
+    body = article.body if body is None else body
+    return dataclasses.replace(article, body=body, content_hash=hashlib.sha256(body.encode()).hexdigest(), **changes)
+
+
+@pytest.mark.parametrize("seed", [19, 3])
+def test_grouping_on_the_eval_copy_sets_meets_the_floors_in_one_batch(tmp_path, seed):
+    story_set = build(seed)
+    stories = fresh(tmp_path).update(story_set.articles()).stories
+    precision, recall, predicted, gold = pair_scores(stories, story_set.gold())
+    assert gold >= 84  # 28 stories of three articles each: three pairs each
+    assert precision >= PRECISION_FLOOR and recall >= RECALL_FLOOR, (precision, recall, predicted, gold)
+
+
+def test_grouping_is_the_same_when_articles_arrive_one_by_one_in_any_order(tmp_path, story_set):
+    """Copies before their original, updates before the dispatch: incremental adds, each a new
+    StoryIndex on the same file (what a one-shot `index add` does)."""
+    articles = story_set.articles()
+    random.Random(5).shuffle(articles)
+    for n in range(1, len(articles) + 1):
+        index = fresh(tmp_path)
+        result = index.update(articles[:n])
+        assert result.signed == 1  # only the new article is signed, never all pairs
+        index.close()
+    precision, recall, _, _ = pair_scores(result.stories, story_set.gold())
+    assert precision >= PRECISION_FLOOR and recall >= RECALL_FLOOR, (precision, recall)
+
+
+@pytest.mark.parametrize("case", EDITS)
+def test_every_kind_of_copy_joins_its_original(tmp_path, story_set, case):
+    stories = fresh(tmp_path).update(story_set.articles()).stories
+    items = story_set.of_case(case)
+    assert items
+    for item in items:
+        assert stories[item.article.id] == stories[item.story], f"{case}: {item.article.id}"
+
+
+def test_two_dispatches_sharing_a_long_quotation_stay_apart(tmp_path, story_set):
+    stories = fresh(tmp_path).update(story_set.articles()).stories
+    assert len(story_set.quoted) >= 5
+    for quoting, quoted in story_set.quoted:
+        assert stories[quoting] != stories[quoted]
+
+
+def test_two_same_day_dispatches_on_one_event_stay_apart(tmp_path, story_set):
+    stories = fresh(tmp_path).update(story_set.articles()).stories
+    pairs = story_set.same_event()
+    assert len(pairs) >= 10
+    assert all(stories[a] != stories[b] for a, b in pairs)
+
+
+def test_an_agency_update_keeps_its_new_paragraphs_and_its_story(tmp_path, story_set):
+    (update,) = story_set.of_case("agency-update")[:1]
+    original = next(it.article for it in story_set.items if it.article.id == update.story)
+    assert len(update.article.body) > len(original.body) + 200  # new facts, still the same story
+    stories = fresh(tmp_path).update([original, update.article]).stories
+    assert stories[original.id] == stories[update.article.id]
+
+
+def test_a_story_id_does_not_change_when_an_earlier_copy_arrives_later(tmp_path, story_set):
+    item = story_set.of_case("cut")[0]
+    original = next(it.article for it in story_set.items if it.article.id == item.story)
+    late = dataclasses.replace(item.article, date="2026-06-01")
+    index = fresh(tmp_path)
+    first = index.update([late]).stories[late.id]
+    early = dataclasses.replace(original, date="2020-01-01", outlet="AFP")
+    result = index.update([late, early])
+    assert result.stories == {late.id: first, early.id: first}
+    assert result.joined == [(early.id, first)]
+    assert representative(index.members(first)) == early.id  # the earliest published copy is cited
+
+
+def test_the_representative_is_the_earliest_then_the_agency(tmp_path):
+    assert representative([("b", "2026-02-04", "Le Figaro"), ("a", "2026-02-05", "AFP")]) == "b"
+    assert representative([("b", "2026-02-04", "Le Figaro"), ("c", "2026-02-04", "AFP")]) == "c"
+    assert representative([("b", None, "AFP"), ("c", "2026-02", "Le Point")]) == "c"  # undated last
+
+
+def test_an_edited_article_leaves_its_story_and_a_removed_one_leaves_the_rest_in_it(tmp_path, story_set):
+    item = story_set.of_case("reordered")[0]
+    original = next(it.article for it in story_set.items if it.article.id == item.story)
+    other = next(it.article for it in story_set.items if it.case == "original" and it.article.id != original.id)
+    index = fresh(tmp_path)
+    story = index.update([original, item.article, other]).stories[original.id]
+    # The copy rewritten into another text: it leaves the story, which keeps its id.
+    rewritten = edited(item.article, other.body + "\n\nUn paragraphe de plus pour que le texte diffère.")
+    result = index.update([original, rewritten, other])
+    assert result.signed == 1
+    assert result.stories[original.id] == story
+    assert result.stories[rewritten.id] == result.stories[other.id] != story
+    # The founder removed: its copy keeps the story id.
+    index.update([original, item.article, other])
+    result = index.update([item.article, other])
+    assert result.stories[item.article.id] == story and result.signed == 0
+    assert index.members(story) == [(item.article.id, item.article.date, item.article.outlet)]
+
+
+def test_an_unreadable_article_kept_by_the_rebuild_keeps_its_story(tmp_path, story_set):
+    item = story_set.of_case("cut")[0]
+    original = next(it.article for it in story_set.items if it.article.id == item.story)
+    index = fresh(tmp_path)
+    story = index.update([original, item.article]).stories[item.article.id]
+    result = index.update([original], keep={item.article.id})
+    assert result.stories[item.article.id] == story and result.signed == 0
+
+
+def test_signatures_made_with_another_scheme_are_made_again(tmp_path, story_set):
+    articles = story_set.articles()[:10]
+    index = fresh(tmp_path)
+    index.update(articles)
+    index.close()
+    db = sqlite3.connect(tmp_path / "index" / FILE_NAME)
+    with db:
+        db.execute("UPDATE meta SET value = 'shingles=words3|minhash=datasketch:legacy' WHERE name = 'scheme'")
+    db.close()
+    assert fresh(tmp_path).update(articles).signed == 10
+    assert fresh(tmp_path).update(articles).signed == 0
