@@ -181,6 +181,7 @@ class RebuildReport:
     joined: list[dict] = field(default_factory=list)
     stories: int = 0  # stories in the index after the rebuild
     stories_signed: int = 0  # articles whose story signature was computed (new, changed, or all after an upgrade)
+    stories_seconds: float = 0.0  # of seconds: signing, lookups and the story file's writes
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -200,6 +201,7 @@ class RebuildReport:
             "metadata_updated": self.metadata_updated,
             "stories": self.stories,
             "stories_signed": self.stories_signed,
+            "stories_seconds": round(self.stories_seconds, 3),
             "joined": self.joined,
             "seconds": round(self.seconds, 3),
             "full": self.full,

@@ -24,7 +24,6 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -95,29 +94,58 @@ def shingles(body: str) -> np.ndarray:
     return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32))
 
 
-def sign(body: str) -> Signature:
-    """The signature of an article body."""
-    values = shingles(body)
-    minhash = _template().copy()
-    if values.size:
-        minhash.update_batch(values.tolist())
-    return Signature(values, minhash.hashvalues.astype(np.uint32))
+@dataclass(frozen=True)
+class Hashing:
+    """The MinHash permutations and LSH bands signatures are made with, as datasketch made them.
+
+    Made once by the library (`from_datasketch`) and stored in the SQLite file with the signatures:
+    importing datasketch costs 1-2 s on the shared machine (it imports scipy), more than a one-shot
+    `index add` may spend, so signing applies the stored permutations with numpy, the way
+    datasketch's "affine32" scheme does (`MinHash.update_batch`; tests/test_stories.py checks that
+    both give the same values)."""
+
+    a: np.ndarray  # uint32[NUM_PERM], odd
+    b: np.ndarray  # uint32[NUM_PERM]
+    bands: int
+    rows: int
+
+    @classmethod
+    def from_datasketch(cls) -> Hashing:
+        """The permutations of MinHash(NUM_PERM, SEED, MINHASH_SCHEME) and the bands MinHashLSH picks
+        for CANDIDATE_THRESHOLD."""
+        from datasketch import MinHash, MinHashLSH
+
+        a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=MINHASH_SCHEME).permutations
+        lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+        return cls(np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32), lsh.b, lsh.r)
+
+    def sign(self, body: str) -> Signature:
+        """The signature of an article body."""
+        values = shingles(body)
+        if not values.size:
+            return Signature(values, np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
+        mixed = _fmix32(values.astype(np.uint32)).reshape(-1, 1)
+        return Signature(values, (mixed * self.a + self.b).min(axis=0).astype(np.uint32))
+
+    def keys(self, minhash: np.ndarray) -> list[tuple[int, int]]:
+        """(band, key) of each LSH band: its rows' bytes as datasketch's MinHashLSH hashes them
+        (byte-swapped), folded to a signed 64-bit int (SQLite's integer)."""
+        keys = []
+        for band in range(self.bands):
+            raw = minhash[band * self.rows : (band + 1) * self.rows].byteswap().tobytes()
+            if len(raw) > 8:
+                raw = hashlib.blake2b(raw, digest_size=8).digest()
+            keys.append((band, int.from_bytes(raw.rjust(8, b"\0"), "big", signed=True)))
+        return keys
 
 
-@lru_cache(maxsize=1)
-def _template():
-    # datasketch imports scipy (about 1 s): only a rebuild that signs something pays for it.
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=MINHASH_SCHEME, hashfunc=int)
-
-
-@lru_cache(maxsize=1)
-def _bands() -> tuple[int, int]:
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch pre-mixes input hashes (uint32 wraps around)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
@@ -174,16 +202,22 @@ class StoryIndex:
         if stored.get("scheme") != SCHEME:
             if stored:
                 log.warning("story signatures were made with %s; every article is signed again", stored.get("scheme"))
+            made = Hashing.from_datasketch()
             with self.db:
                 self.db.execute("DELETE FROM articles")
                 self.db.execute("DELETE FROM bands")
-                b, r = _bands()
                 self.db.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    [("scheme", SCHEME), ("bands", str(b)), ("rows", str(r))],
-                )
+                    [("scheme", SCHEME), ("bands", str(made.bands)), ("rows", str(made.rows)),
+                     ("perm_a", made.a.tobytes().hex()), ("perm_b", made.b.tobytes().hex())],
+                )  # fmt: skip
             stored = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
-        self.b, self.r = int(stored["bands"]), int(stored["rows"])
+        self.hashing = Hashing(
+            np.frombuffer(bytes.fromhex(stored["perm_a"]), dtype=np.uint32),
+            np.frombuffer(bytes.fromhex(stored["perm_b"]), dtype=np.uint32),
+            int(stored["bands"]),
+            int(stored["rows"]),
+        )
 
     @classmethod
     def open(cls, index_folder: Path) -> StoryIndex:
@@ -221,6 +255,15 @@ class StoryIndex:
         result.seconds = time.perf_counter() - started
         return result
 
+    def add(self, article: Article) -> tuple[str, bool]:
+        """Sign one new or changed article and put it in its story; returns (story, whether it joined
+        other articles). What a process that keeps the index open does per article."""
+        with self.db:
+            row = self.db.execute("SELECT n, story FROM articles WHERE id = ?", (article.id,)).fetchone()
+            if row is not None:
+                self._forget(row[0])
+            return self._place(article, row[1] if row else None)
+
     def story_of(self, article_id: str) -> str | None:
         """The story id of an article, or None when it is not known."""
         row = self.db.execute("SELECT story FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -230,20 +273,9 @@ class StoryIndex:
         """(article id, date, outlet) of every article of a story."""
         return self.db.execute("SELECT id, date, outlet FROM articles WHERE story = ? ORDER BY id", (story,)).fetchall()
 
-    def _keys(self, minhash: np.ndarray) -> list[tuple[int, int]]:
-        """(band, key) of each LSH band: its rows' bytes as datasketch's MinHashLSH hashes them,
-        folded to a signed 64-bit int (SQLite's integer)."""
-        keys = []
-        for band in range(self.b):
-            raw = minhash[band * self.r : (band + 1) * self.r].byteswap().tobytes()
-            if len(raw) > 8:
-                raw = hashlib.blake2b(raw, digest_size=8).digest()
-            keys.append((band, int.from_bytes(raw.rjust(8, b"\0"), "big", signed=True)))
-        return keys
-
     def candidates(self, signature: Signature) -> list[tuple[str, str, np.ndarray]]:
         """(article id, story, shingles) of the stored articles sharing at least one band with it."""
-        keys = self._keys(signature.minhash)
+        keys = self.hashing.keys(signature.minhash)
         values = ",".join("(?, ?)" for _ in keys)
         rows = self.db.execute(
             f"SELECT a.id, a.story, a.shingles FROM articles a WHERE a.n IN ("
@@ -262,7 +294,7 @@ class StoryIndex:
 
     def _place(self, article: Article, old_story: str | None) -> tuple[str, bool]:
         """Sign and store one article in its story; returns (story, whether it joined other articles)."""
-        signature = sign(article.body)
+        signature = self.hashing.sign(article.body)
         copies = self.copies(signature)
         stories = [story for _, _, story in copies]
         if old_story is not None and old_story in stories:
@@ -281,7 +313,7 @@ class StoryIndex:
              signature.shingles.tobytes(), signature.minhash.tobytes()),
         )  # fmt: skip
         n = cursor.lastrowid
-        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", [(b, k, n) for b, k in self._keys(signature.minhash)])
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", [(b, k, n) for b, k in self.hashing.keys(signature.minhash)])
         return story, bool(stories)
 
     def _forget(self, n: int) -> None:
@@ -289,7 +321,7 @@ class StoryIndex:
         if row is None:
             return
         minhash = np.frombuffer(row[0], dtype=np.uint32)
-        self.db.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND n = ?", [(b, k, n) for b, k in self._keys(minhash)])
+        self.db.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND n = ?", [(b, k, n) for b, k in self.hashing.keys(minhash)])
         self.db.execute("DELETE FROM articles WHERE n = ?", (n,))
 
 

@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 
 from eval.stories import EDITS, build, pair_scores  # tests/ is on sys.path
-from index.stories import FILE_NAME, StoryIndex, representative
+from index.stories import FILE_NAME, NUM_PERM, SEED, Hashing, StoryIndex, representative, shingles
 
 PRECISION_FLOOR = 0.97  # the issue's targets; measured 1.0 / 1.0 on seeds 19, 1-5 (see docs/stories.md)
 RECALL_FLOOR = 0.9
@@ -143,3 +143,25 @@ def test_signatures_made_with_another_scheme_are_made_again(tmp_path, story_set)
     db.close()
     assert fresh(tmp_path).update(articles).signed == 10
     assert fresh(tmp_path).update(articles).signed == 0
+
+
+def test_signing_gives_the_values_datasketch_gives(story_set):
+    """Signatures are made with the permutations datasketch made (stored in the SQLite file): the
+    same values as its MinHash with the same seed and scheme, and the bands its MinHashLSH picks."""
+    from datasketch import MinHash, MinHashLSH
+
+    hashing = Hashing.from_datasketch()
+    assert (hashing.bands, hashing.rows) == (lambda lsh: (lsh.b, lsh.r))(MinHashLSH(threshold=0.15, num_perm=NUM_PERM))
+    for article in story_set.articles()[:12]:
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32", hashfunc=int)
+        reference.update_batch(shingles(article.body).tolist())
+        assert list(hashing.sign(article.body).minhash) == list(reference.hashvalues)
+
+
+def test_a_one_shot_add_finds_the_story_from_the_file_alone(tmp_path, story_set):
+    """A new process opens the SQLite file and places one article: no LSH is rebuilt, nothing else signed."""
+    item = story_set.of_case("wire-in-feed")[0]
+    fresh(tmp_path).update([it.article for it in story_set.items if it.article.id != item.article.id])
+    index = fresh(tmp_path)
+    story, joined = index.add(item.article)
+    assert joined and story == index.story_of(item.story)
