@@ -23,6 +23,7 @@ import time
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -52,11 +53,12 @@ MIN_NARRATIVE_WORDS = 40  # fewer words outside quotations: shingle the whole te
 MIN_SHARED = 8  # shingles: a two-line brief does not join a story on a shared sentence or two
 # What the stored signatures were made with; a mismatch re-signs every article.
 SCHEME = (
-    f"shingles=words{SHINGLE_WORDS},fold,unquoted{MIN_NARRATIVE_WORDS},crc32|minhash=datasketch:{MINHASH_SCHEME}:"
+    f"shingles=words{SHINGLE_WORDS},fold,unquoted{MIN_NARRATIVE_WORDS},crc32-poly64|minhash=datasketch:{MINHASH_SCHEME}:"
     f"seed{SEED}:perm{NUM_PERM}|lsh-threshold={CANDIDATE_THRESHOLD}"
 )
 
 _WORD = re.compile(r"\w+")
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: the golden-ratio constant of Fibonacci hashing
 # A quotation: what is between French guillemets, curly or straight double quotes (one paragraph).
 _QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"\n]*\"")
 
@@ -81,17 +83,26 @@ class StoryUpdate:
 
 
 def shingles(body: str) -> np.ndarray:
-    """The sorted unique crc32 hashes of the word 5-grams of `body` (lower-cased, accents folded),
+    """The sorted unique 32-bit hashes of the word 5-grams of `body` (lower-cased, accents folded),
     quotations left out: two dispatches quoting one long statement share its words without being
     copies, while copies share their narrative too. A text that is mostly quotation keeps it."""
-    narrative = _QUOTATION.sub(" | ", body)
-    words = _WORD.findall(fold(narrative))
+    words = _WORD.findall(_QUOTATION.sub(" ", body).lower())
     if len(words) < MIN_NARRATIVE_WORDS:
-        words = _WORD.findall(fold(body))
+        words = _WORD.findall(body.lower())
     if not words:
         return np.zeros(0, dtype=np.uint32)
-    grams = (" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1)))
-    return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32))
+    hashed = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    k = min(SHINGLE_WORDS, len(hashed))
+    grams = np.zeros(len(hashed) - k + 1, dtype=np.uint64)
+    for j in range(k):  # a polynomial over the 5 word hashes, wrapping mod 2^64
+        grams = grams * _MULTIPLIER + hashed[j : len(hashed) - k + 1 + j]
+    return np.unique(((grams >> np.uint64(32)) ^ grams).astype(np.uint32))
+
+
+@lru_cache(maxsize=200_000)
+def _word_hash(word: str) -> int:
+    # Folded once per distinct word (a corpus repeats its words): accents do not part copies.
+    return zlib.crc32(fold(word).encode())
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,9 @@ class Hashing:
     def keys(self, minhash: np.ndarray) -> list[tuple[int, int]]:
         """(band, key) of each LSH band: its rows' bytes as datasketch's MinHashLSH hashes them
         (byte-swapped), folded to a signed 64-bit int (SQLite's integer)."""
+        if self.rows * 4 == 8:  # two uint32 rows: the band's 8 bytes are the key
+            swapped = np.ascontiguousarray(minhash[: self.bands * self.rows].byteswap())
+            return list(enumerate(np.frombuffer(swapped.tobytes(), dtype=">i8").tolist()))
         keys = []
         for band in range(self.bands):
             raw = minhash[band * self.rows : (band + 1) * self.rows].byteswap().tobytes()
@@ -273,9 +287,9 @@ class StoryIndex:
         """(article id, date, outlet) of every article of a story."""
         return self.db.execute("SELECT id, date, outlet FROM articles WHERE story = ? ORDER BY id", (story,)).fetchall()
 
-    def candidates(self, signature: Signature) -> list[tuple[str, str, np.ndarray]]:
+    def candidates(self, signature: Signature, keys: list[tuple[int, int]] | None = None) -> list[tuple[str, str, np.ndarray]]:
         """(article id, story, shingles) of the stored articles sharing at least one band with it."""
-        keys = self.hashing.keys(signature.minhash)
+        keys = keys or self.hashing.keys(signature.minhash)
         values = ",".join("(?, ?)" for _ in keys)
         rows = self.db.execute(
             f"SELECT a.id, a.story, a.shingles FROM articles a WHERE a.n IN ("
@@ -284,10 +298,10 @@ class StoryIndex:
         ).fetchall()
         return [(aid, story, np.frombuffer(blob, dtype=np.uint32)) for aid, story, blob in rows]
 
-    def copies(self, signature: Signature) -> list[tuple[float, str, str]]:
+    def copies(self, signature: Signature, keys: list[tuple[int, int]] | None = None) -> list[tuple[float, str, str]]:
         """(containment, article id, story) of the stored articles this signature is a copy of, best first."""
         found = []
-        for aid, story, other in self.candidates(signature):
+        for aid, story, other in self.candidates(signature, keys):
             if is_copy(signature.shingles, other):
                 found.append((containment(signature.shingles, other)[0], aid, story))
         return sorted(found, key=lambda x: (-x[0], x[2], x[1]))
@@ -295,7 +309,8 @@ class StoryIndex:
     def _place(self, article: Article, old_story: str | None) -> tuple[str, bool]:
         """Sign and store one article in its story; returns (story, whether it joined other articles)."""
         signature = self.hashing.sign(article.body)
-        copies = self.copies(signature)
+        keys = self.hashing.keys(signature.minhash)
+        copies = self.copies(signature, keys)
         stories = [story for _, _, story in copies]
         if old_story is not None and old_story in stories:
             story = old_story  # an edited article still a copy of its story stays in it
@@ -313,7 +328,7 @@ class StoryIndex:
              signature.shingles.tobytes(), signature.minhash.tobytes()),
         )  # fmt: skip
         n = cursor.lastrowid
-        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", [(b, k, n) for b, k in self.hashing.keys(signature.minhash)])
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", [(b, k, n) for b, k in keys])
         return story, bool(stories)
 
     def _forget(self, n: int) -> None:
