@@ -286,16 +286,23 @@ def hit_json(hit) -> dict:
     }
 
 
+def time_json(time: dict) -> dict:
+    """What a question was understood to ask of time: `{"kind", "from", "to"}` (`to` inclusive)."""
+    return {"kind": time.get("kind", "none"), "from": time.get("from"), "to": time.get("to")}
+
+
 def answer_json(answer) -> dict:
     """The `ask` result contract."""
     return {
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "time": time_json(answer.time),
         "sources": [
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
              "passage": s.passage,
-             "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None}
+             "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None,
+             **({"superseded": True} if s.superseded else {})}
             for s in answer.sources
         ],
     }
@@ -351,14 +358,14 @@ def cmd_search(args, settings) -> int:
     """`depeche search`."""
 
     def one(engine, question):
-        return {"question": question, "results": [hit_json(h) for h in engine.search(question, args.top_k)]}
+        asked, hits = engine.search_understood(question, args.top_k)
+        return {"question": question, "time": time_json(asked.time.to_dict()), "results": [hit_json(h) for h in hits]}
 
     def text(engine, question):
-        from index.language import detect_language
         from index.present import byline
 
-        language = detect_language(question)
-        hits = engine.search(question, args.top_k)
+        asked, hits = engine.search_understood(question, args.top_k)
+        language = asked.language
         return "\n\n".join(
             f"{h.rank}. [{h.score:.4f}] {byline(h.outlet, h.date, h.date_precision, language)} — {h.title} "
             f"({h.article_id})\n   {h.text}"
@@ -393,8 +400,21 @@ def cmd_eval(args, settings) -> int:
     except ValueError as exc:
         print(f"depeche: {exc}", file=sys.stderr)
         return 2
-    report = run_eval(settings, Embedder(settings.embedding), dataset, articles, settings.data_dir / "eval")
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else report.table())
+    embedder = Embedder(settings.embedding)
+    report = run_eval(settings, embedder, dataset, articles, settings.data_dir / "eval")
+    data = report.to_dict()
+    time_report = None
+    if args.dataset is None and (EVAL_DIR / "time" / "questions.jsonl").is_file():
+        # The `time` category: questions about news over time, over a dated corpus of its own.
+        from index.evals.timecases import run_time_eval
+
+        time_report = run_time_eval(settings, embedder, EVAL_DIR / "time" / "questions.jsonl",
+                                    EVAL_DIR / "time" / "articles", settings.data_dir / "eval-time")
+        data["time"] = time_report.to_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        print(report.table() + (f"\n\n{time_report.table()}" if time_report else ""))
     return 0
 
 

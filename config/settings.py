@@ -236,6 +236,39 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
 
+    # --- time (issue 16): what "now" is for "hier", "cette semaine", "les dernières nouvelles" ---
+    # An ISO date or date-time ("2026-03-12", "2026-03-12T09:00"); empty = the system clock. Pinned
+    # for tests, evals and replays of an old corpus; a pinned clock is logged as a warning at start.
+    clock: str = ""
+    timezone: str = "Europe/Paris"  # the bot's time zone: where a day starts and ends
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_is_iso(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(
+                    f"clock {value!r} is not an ISO date or date-time (e.g. 2026-03-12 or 2026-03-12T09:00); "
+                    "leave it empty for the system clock"
+                ) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {value!r} is not an IANA time zone (e.g. Europe/Paris, UTC)") from None
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _history_turns_alias(cls, data: object) -> object:

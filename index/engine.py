@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ from index.answers import Evidence
 from index.conversation import Conversation
 from index.handle import IndexHandle, LoadedIndex
 from index.models import Answer, ArticleInfo, Hit, IndexStatus, RebuildReport
-from index.questions import check_question, prepare
+from index.questions import Question, check_question, prepare
 from index.rebuild import ProgressFactory, index_fingerprint, rebuild
 from index.retrieval import HybridRetriever, Retrieval, Timings
 from index.snapshot import current_generation, current_manifest
@@ -45,6 +46,9 @@ class Engine:
         self.embedder = embedder
         self.llm = llm
         self.handle = IndexHandle(settings, client, embedder, index_fingerprint(embedder, settings))
+        if settings.clock:
+            log.warning("the clock is pinned to %s (%s): relative dates are read against it, not today",
+                        settings.clock, settings.timezone)
 
     @classmethod
     def open(cls, settings: Settings, build_if_missing: bool = False) -> Engine:
@@ -137,9 +141,30 @@ class Engine:
         """Clean a question, or raise `BadQuestion` with a message for the person who asked."""
         return check_question(question, self.settings.max_question_chars)
 
+    def now(self) -> datetime:
+        """Now, in the bot's time zone: the pinned `clock` setting or the system clock."""
+        from index.timeask import now
+
+        return now(self.settings.clock, self.settings.timezone)
+
+    def understand(
+        self, question: str, conversation: Conversation | None = None, now: datetime | date | None = None
+    ) -> Question:
+        """The checked, parsed question (language, terms, fact, speaker and time asked); `now` overrides the clock."""
+        today = now.date() if isinstance(now, datetime) else now or self.now().date()
+        return prepare(question, conversation, self.settings.max_question_chars, self.llm, today)
+
     def search(self, question: str, top_k: int | None = None) -> list[Hit]:
         """The best passages for a question."""
-        return self.retrieve(self.check_question(question), top_k).hits
+        return self.search_understood(question, top_k)[1]
+
+    def search_understood(
+        self, question: str, top_k: int | None = None, now: datetime | date | None = None
+    ) -> tuple[Question, list[Hit]]:
+        """The parsed question and its best passages (a period asked restricts them, as in `ask`)."""
+        asked = self.understand(question, None, now)
+        with self.handle.using() as loaded:
+            return asked, loaded.retriever.retrieve_hits(asked.standalone, top_k, asked).hits
 
     def retrieve(self, query: str, top_k: int | None = None, mode: str = "hybrid") -> Retrieval:
         """Hits, the best dense similarity and stage timings for an already checked query.
@@ -152,22 +177,30 @@ class Engine:
                 retriever = HybridRetriever(loaded.snapshot, loaded.store, self.embedder, self.settings.retrieval, mode)
             return retriever.retrieve_hits(query, top_k)
 
-    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
-        """Answer with cited sentences, or abstain; `conversation` makes follow-ups standalone."""
-        return self.ask_traced(question, conversation).answer
+    def ask(self, question: str, conversation: Conversation | None = None, now: datetime | date | None = None) -> Answer:
+        """Answer with cited sentences, or abstain; `conversation` makes follow-ups standalone; `now`
+        overrides the clock (an eval case's own)."""
+        return self.ask_traced(question, conversation, now).answer
 
     def ask_timed(self, question: str, conversation: Conversation | None = None) -> tuple[Answer, Timings]:
         """`ask`, with the seconds spent in each stage."""
         traced = self.ask_traced(question, conversation)
         return traced.answer, traced.timings
 
-    def ask_traced(self, question: str, conversation: Conversation | None = None) -> Traced:
+    def ask_traced(
+        self, question: str, conversation: Conversation | None = None, now: datetime | date | None = None
+    ) -> Traced:
         """`ask`, with each stage's seconds and the evidence abstention decided on."""
-        asked = prepare(question, conversation, self.settings.max_question_chars, self.llm)
+        started = time.perf_counter()
+        asked = self.understand(question, conversation, now)
+        understood = time.perf_counter() - started
+        if asked.time.kind == "digest":
+            return self._digest(asked, understood)
         with self.handle.using() as loaded:  # one generation for the whole question
             retrieval = self.settings.retrieval
-            result = loaded.retriever.retrieve_hits(asked.standalone, max(retrieval.top_k, retrieval.answer_k))
+            result = loaded.retriever.retrieve_hits(asked.standalone, max(retrieval.top_k, retrieval.answer_k), asked)
             timings = result.timings
+            timings.add("understand", understood)
             started = time.perf_counter()
             answer, evidence = loaded.extractor.answer(asked, result)
             timings.add("answer", time.perf_counter() - started)
@@ -179,3 +212,31 @@ class Engine:
             answer = generate(self.llm, asked.text, asked.standalone, asked.language, hits) or answer
             timings.add("llm", time.perf_counter() - started)
         return Traced(answer, timings, evidence)
+
+    def latest(self, topic: str = "", language: str = "fr", now: datetime | date | None = None) -> Answer:
+        """What's new (`/latest [topic]`): the newest stories of the last days, on `topic` if given."""
+        from datetime import timedelta
+
+        from index.digest import digest
+        from index.timeask import DIGEST_DAYS, AskedTime
+
+        topic = self.check_question(topic) if topic.strip() else ""
+        today = now.date() if isinstance(now, datetime) else now or self.now().date()
+        window = AskedTime("digest", today - timedelta(days=DIGEST_DAYS - 1), today)
+        asked = Question(f"/latest {topic}".strip(), language, topic, time=window, today=today)
+        with self.handle.using() as loaded:
+            return digest(asked, loaded.retriever, today, topic)
+
+    def _digest(self, asked: Question, understood: float) -> Traced:
+        """What's new: the digest of the newest stories (`index.digest`)."""
+        from index.answers import Evidence
+        from index.digest import digest
+        from index.retrieval import Timings
+
+        timings = Timings()
+        timings.add("understand", understood)
+        started = time.perf_counter()
+        with self.handle.using() as loaded:
+            answer = digest(asked, loaded.retriever, asked.today or self.now().date())
+        timings.add("digest", time.perf_counter() - started)
+        return Traced(answer, timings, Evidence(1.0, 1.0, asked.language))

@@ -62,6 +62,9 @@ class Hit:
     end: int
     chunk_ids: tuple[str, ...] = ()
     speakers: tuple[SpeakerInfo, ...] = ()  # the quoted sentences of the passage and who said them
+    # The dates its sentences speak of: (sentence start, end — article body offsets —, first day,
+    # last day — ISO, inclusive —, precision), as `index.dates` resolved them at ingestion.
+    dates: tuple[tuple[int, int, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Source:
     end: int = 0
     date_precision: DatePrecision = "unknown"
     speaker: SpeakerInfo | None = None  # who said the quoted sentence, when it is a quotation
+    superseded: bool = False  # cited for a value a newer source replaced (`answers.compose`)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (what the bot's state store keeps)."""
@@ -104,6 +108,9 @@ class Answer:
     standalone_query: str = ""
     generated: bool = False  # True when an LLM wrote the text
     quoted: tuple[str, ...] = ()  # the article sentences an extractive answer quotes
+    # The time the question was understood to ask: {"kind", "from", "to", "phrase"} (`index.timeask`);
+    # a follow-up keeps its period.
+    time: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict, sources included (what the bot's state store keeps)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from index.language import Language, phrase
 from index.models import Source
 from index.text import MONTHS_EN, MONTHS_FR
@@ -45,3 +47,73 @@ def byline(outlet: str | None, date: str | None, precision: str, language: Langu
 def source_line(source: Source, language: Language) -> str:
     """`[1] AA, 4 février 2026 — Title (article-id)`: one cited source on one plain-text line."""
     return f"[{source.n}] {byline(source.outlet, source.date, source.date_precision, language)} — {source.title} ({source.article_id})"
+
+
+def period_text(start: date, end: date, language: Language) -> str:
+    """A period as words: `le 4 février 2026`, `février 2026`, `2023`, `du 30 novembre au 6 décembre 2026`."""
+    day = lambda d: format_date(d.isoformat(), "day", language)  # noqa: E731
+    if start == end:
+        return f"le {day(start)}" if language == "fr" else day(start)
+    if start.day == 1 and start.month == 1 and end.month == 12 and end.day == 31 and start.year == end.year:
+        return str(start.year)
+    if start.day == 1 and start.year == end.year and start.month == end.month and (end + timedelta(days=1)).day == 1:
+        return format_date(start.isoformat()[:7], "month", language)
+    first = day(start)
+    if start.year == end.year:
+        first = first.rsplit(" ", 1)[0]  # "du 30 novembre au 6 décembre 2026"
+    return f"du {first} au {day(end)}" if language == "fr" else f"{first} – {day(end)}"
+
+
+_NOTHING = {
+    "fr": "Aucun article indexé ne date {what} ({period}) ; le plus récent : {newest}.",
+    "en": "No indexed article dates from {what} ({period}); the most recent: {newest}.",
+}
+_NOTHING_AT_ALL = {
+    "fr": "Aucun article indexé ne date {what} ({period}), et aucun article indexé n'est daté.",
+    "en": "No indexed article dates from {what} ({period}), and no indexed article is dated.",
+}
+
+
+def nothing_in_period(time, newest: dict | None, language: Language) -> str:
+    """« Aucun article indexé ne date de cette semaine (…) ; le plus récent : RFI, 10 mars 2026. »
+
+    time: the `AskedTime` asked; newest: the most recent dated article entry of the index, or None.
+    """
+    period = period_text(time.start, time.end, language)
+    what = _of_phrase(time.phrase, language) if time.phrase else ("de la période demandée" if language == "fr" else "the period asked")
+    if newest is None:
+        return _NOTHING_AT_ALL[language].format(what=what, period=period)
+    when = byline(newest.get("outlet"), newest.get("date"), newest.get("date_precision", "unknown"), language)
+    return _NOTHING[language].format(what=what, period=period, newest=when)
+
+
+def _of_phrase(words: str, language: Language) -> str:
+    """`cette semaine` → `de cette semaine`, `le 4 février` → `du 4 février`, `en 2023` → `de 2023`."""
+    words = words.strip()
+    if language == "en":
+        return words[3:] if words.lower().startswith(("in ", "on ")) else words
+    lowered = words.lower()
+    for prefix, replacement in (("le ", "du "), ("les ", "des "), ("en ", "de "), ("au ", "du ")):
+        if lowered.startswith(prefix):
+            return replacement + words[len(prefix):]
+    if lowered[:1] in "aeiouhéè":
+        return f"d'{words}"
+    return f"de {words}"
+
+
+_SUPERSEDED = {"fr": "Auparavant, valeur remplacée depuis ({when})", "en": "Earlier, since superseded ({when})"}
+
+
+def superseded_intro(when: str, language: Language) -> str:
+    """What introduces a sentence whose value a newer source replaced: `Auparavant, valeur remplacée depuis (AA, 4 février 2026)`."""
+    return _SUPERSEDED[language].format(when=when)
+
+
+def how_old(day: date, today: date, language: Language) -> str:
+    """`il y a 3 jours`, `aujourd'hui` (`3 days ago`, `today`)."""
+    days = (today - day).days
+    if days <= 0:
+        return "aujourd'hui" if language == "fr" else "today"
+    if days == 1:
+        return "hier" if language == "fr" else "yesterday"
+    return f"il y a {days} jours" if language == "fr" else f"{days} days ago"

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from index.conversation import Conversation
 from index.errors import BadQuestion
+from index.facts import AskedFact, asked_fact
 from index.language import Language, detect_language, phrase
-from index.lexical import content_words
+from index.lexical import content_words, tokenize
 from index.text import fold
+from index.timeask import AskedTime, understand_time
 
 log = logging.getLogger(__name__)
 
@@ -25,24 +28,60 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 MAX_CARRIED_TERMS = 8
+_STATUS = re.compile(r"\boù en (?:est|sont)\b", re.IGNORECASE)
+_ENGLISH_CUE = re.compile(r"^\s*(?:what['’]?s new|what is new|any news|what['’]?s the latest)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Question:
-    """A checked question: as asked, its language, and the standalone query retrieval runs on."""
+    """A question understood once, read by every later stage.
+
+    text: as asked (checked); language: of `text`; standalone: the query retrieval runs on (a
+    follow-up with the previous question's terms); already_quoted: the sentence the previous answer
+    led with; terms: the analysed terms of `standalone` (`lexical.tokenize`); asked: the kind of fact
+    asked, from `text` (or from `standalone` when `text` alone asks none: "Et pour les Russes ?");
+    speaker: the person whose words the standalone query asks for (who-said-what retrieval);
+    time: the period, recency or digest asked (`index.timeask`); today: the day "now" falls on.
+    """
 
     text: str
     language: Language
     standalone: str
-    already_quoted: frozenset[str] = frozenset()  # the sentence the previous answer led with
+    already_quoted: frozenset[str] = frozenset()
+    terms: tuple[str, ...] = ()
+    asked: AskedFact = AskedFact()
+    speaker: str | None = None
+    time: AskedTime = AskedTime()
+    today: date | None = None
 
 
-def prepare(question: object, conversation: Conversation | None, limit: int, llm: object | None = None) -> Question:
-    """Check `question` and make it standalone (the LLM rewrites follow-ups when one is configured)."""
+def prepare(
+    question: object,
+    conversation: Conversation | None,
+    limit: int,
+    llm: object | None = None,
+    today: date | None = None,
+) -> Question:
+    """Check `question`, make it standalone (the LLM rewrites follow-ups when one is configured) and
+    understand it: language, terms, fact and speaker asked, and the time asked relative to `today`."""
     text = check_question(question, limit)
     last = conversation.last_answer if conversation else None
     quoted = frozenset(last.quoted[:1]) if last is not None else frozenset()
-    return Question(text, detect_language(text), standalone_query(text, conversation, llm), quoted)
+    standalone = standalone_query(text, conversation, llm)
+    language = detect_language(text)
+    standalone_asked = asked_fact(standalone)
+    asked = standalone_asked if standalone == text else asked_fact(text)
+    if not asked.kinds and standalone != text:
+        asked = standalone_asked  # "Et pour les citoyens chinois ?" asks what the last one did
+    previous = AskedTime.from_dict(last.time) if last is not None else None
+    time = understand_time(text, language, today or date.today(), previous, follow_up=standalone != text)
+    if time.kind == "recent" and _STATUS.search(text):
+        asked = replace(asked, kinds=frozenset())  # "Où en sont les échanges ?" asks how things stand, not where
+    if language == "fr" and _ENGLISH_CUE.search(text):
+        language = "en"  # "What's new?" has no word the language guess knows
+    return Question(
+        text, language, standalone, quoted, tuple(tokenize(standalone)), asked, standalone_asked.speaker, time, today
+    )
 
 
 def check_question(question: object, limit: int) -> str:
@@ -51,11 +90,10 @@ def check_question(question: object, limit: int) -> str:
         raise BadQuestion(phrase("empty_question", "fr"))
     cleaned = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    language = detect_language(cleaned)
     if not re.search(r"\w", cleaned):
-        raise BadQuestion(phrase("empty_question", language))
+        raise BadQuestion(phrase("empty_question", detect_language(cleaned)))
     if len(cleaned) > limit:
-        raise BadQuestion(phrase("long_question", language, length=len(cleaned), limit=limit))
+        raise BadQuestion(phrase("long_question", detect_language(cleaned), length=len(cleaned), limit=limit))
     return cleaned
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +20,11 @@ from index.models import Hit, SpeakerInfo
 from index.quotes import keys_naming
 from index.snapshot import Snapshot
 from index.store import VectorStore
+from index.text import fold
+from index.timeask import period_words, published_span
+
+if TYPE_CHECKING:
+    from index.questions import Question
 
 
 @dataclass
@@ -26,6 +35,13 @@ class Timings:
 
     def add(self, stage: str, seconds: float) -> None:
         self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+
+
+# A period of more chunks than this is filtered in memory from WIDE_FACTOR × dense_k nearest chunks
+# rather than passed to Chroma as an id list (an id filter over tens of thousands of ids costs
+# Chroma 80-220 ms at 50,000 chunks, against 2-4 ms unfiltered; figures from issue 16).
+AMONG_IN_MEMORY = 2000
+WIDE_FACTOR = 5
 
 
 def weighted_rrf(
@@ -74,13 +90,31 @@ class HybridRetriever:
         """The best passages for a query, one per stretch of article text, best first."""
         return self.retrieve_hits(query, top_k).hits
 
-    def retrieve_hits(self, query: str, top_k: int | None = None) -> Retrieval:
-        """Hits with what abstention needs (the best dense similarity) and each stage's time."""
+    def retrieve_hits(self, query: str, top_k: int | None = None, question: Question | None = None) -> Retrieval:
+        """Hits with what abstention needs (the best dense similarity) and each stage's time.
+
+        question: the understood question `query` comes from (`questions.prepare`): its language and
+        speaker are read from it, a period restricts the candidates to the period's passages before
+        the top-k cut, and a question about what holds now puts the newest relevant passages first.
+        """
         timings = Timings()
+        among = None
+        if question is not None and question.time.dated:
+            started = time.perf_counter()
+            among = dated_chunks(self.snapshot, question.time.start, question.time.end)
+            timings.add("dates", time.perf_counter() - started)
+            if not among:
+                return Retrieval([], 0.0, timings, None)
+            # An undated article may be from the period: one that names the period's months or
+            # years (« ce vendredi 17 mars » for March 2023) is searched too, every passage of it.
+            words = period_words(question.time.start, question.time.end)
+            among = among | {cid for ids, found in self._undated for cid in ids if words & found}
         vector = self.embed(query, timings) if self.mode in ("hybrid", "dense") else None
-        ranked, dense_best = self.rank_chunks(query, timings, vector)
+        ranked, dense_best = self.rank_chunks(query, timings, vector, question, among)
         started = time.perf_counter()
         hits = self._merge(ranked, top_k or self.settings.top_k)
+        if question is not None and question.time.kind == "recent":
+            hits = newest_first(hits, self.settings.top_k)
         timings.add("merge", time.perf_counter() - started)
         return Retrieval(hits, dense_best, timings, vector)
 
@@ -92,9 +126,15 @@ class HybridRetriever:
         return vector
 
     def rank_chunks(
-        self, query: str, timings: Timings | None = None, vector: np.ndarray | None = None
+        self,
+        query: str,
+        timings: Timings | None = None,
+        vector: np.ndarray | None = None,
+        question: Question | None = None,
+        among: frozenset[str] | None = None,
     ) -> tuple[list[tuple[str, float]], float]:
-        """Chunk ids of the current generation with fused scores, best first, and the best cosine."""
+        """Chunk ids of the current generation with fused scores, best first, and the best cosine;
+        only the chunks of `among`, when given (a period's), are ranked."""
         timings = timings or Timings()
         live = self.snapshot.chunks
         dense: list[tuple[str, float]] = []
@@ -104,22 +144,25 @@ class HybridRetriever:
                 vector = self.embed(query, timings)
             started = time.perf_counter()
             # Vectors of another generation may linger until a rebuild collects them: skip them.
-            dense = [(cid, s) for cid, s in self.store.query(vector, self.settings.dense_k) if cid in live]
+            dense = self._dense(vector, among)
             timings.add("dense", time.perf_counter() - started)
         if self.mode in ("hybrid", "bm25"):
             started = time.perf_counter()
-            lexical = [(cid, s) for cid, s in self.snapshot.bm25.search(query, self.settings.bm25_k) if cid in live]
+            lexical = self._lexical(query, among)
             timings.add("bm25", time.perf_counter() - started)
         dense_best = max((score for _, score in dense), default=0.0)
         if self.mode == "dense":
             return dense, dense_best
         if self.mode == "bm25":
             return lexical, dense_best
+        language = question.language if question is not None else detect_language(query)
         rankings = [
-            ([cid for cid, _ in dense], self._dense_weight(query)),
+            ([cid for cid, _ in dense], self._dense_weight(language)),
             ([cid for cid, _ in lexical], self.settings.bm25_weight),
         ]
-        quoting = self._quoting(query)
+        quoting = self._quoting(question.speaker if question is not None else asked_fact(query).speaker)
+        if among is not None:
+            quoting = [cid for cid in quoting if cid in among]
         if quoting:
             # "Qu'a dit Poutine…": the passages where Putin is quoted, nearest first, are a ranking of
             # their own, or his quotes lose to passages that only speak of him.
@@ -132,18 +175,61 @@ class HybridRetriever:
         timings.add("fusion", time.perf_counter() - started)
         return fused, dense_best
 
-    def _quoting(self, query: str) -> list[str]:
+    def _dense(self, vector: np.ndarray, among: frozenset[str] | None) -> list[tuple[str, float]]:
+        """The nearest chunks of the generation (of `among` only, when given), nearest first.
+
+        A long id list makes Chroma slow: a period holding many chunks is filtered in memory from a
+        wider unrestricted search, and only a short list (or a wide search that kept too few) is
+        passed to Chroma.
+        """
+        live = self.snapshot.chunks
+        k = self.settings.dense_k
+        if among is None:
+            return [(cid, s) for cid, s in self.store.query(vector, k) if cid in live]
+        if len(among) > AMONG_IN_MEMORY:
+            wide = [(cid, s) for cid, s in self.store.query(vector, k * WIDE_FACTOR) if cid in among and cid in live]
+            if len(wide) >= k:
+                return wide[:k]
+        return [(cid, s) for cid, s in self.store.query(vector, k, among=sorted(among)) if cid in live]
+
+    @cached_property
+    def _undated(self) -> list[tuple[tuple[str, ...], frozenset[str]]]:
+        """The generation's articles without a publication date: their chunk ids, and their folded words."""
+        chunks = self.snapshot.chunks
+        found = []
+        for entry in self.snapshot.articles.values():
+            if published_span(entry.get("date")) is None:
+                ids = tuple(cid for cid in entry.get("chunk_ids") or () if cid in chunks)
+                words = frozenset(w for cid in ids for w in re.findall(r"\w+", fold(chunks[cid].text.lower())))
+                found.append((ids, words))
+        return found
+
+    def _lexical(self, query: str, among: frozenset[str] | None) -> list[tuple[str, float]]:
+        """BM25's best chunks of the generation (of `among` only, when given), best first."""
+        live = self.snapshot.chunks
+        k = self.settings.bm25_k
+        found = [(cid, s) for cid, s in self.snapshot.bm25.search(query, k) if cid in live]
+        if among is None:
+            return found
+        kept = [(cid, s) for cid, s in found if cid in among]
+        if len(kept) < k and len(found) == k:
+            # The period's chunks may rank lower than the first k of the whole corpus: the same
+            # condition applies before the cut, over every scored chunk.
+            everything = self.snapshot.bm25.search(query, len(self.snapshot.bm25.chunk_ids))
+            kept = [(cid, s) for cid, s in everything if cid in among and cid in live][:k]
+        return kept
+
+    def _quoting(self, speaker: str | None) -> list[str]:
         """The chunks quoting the person a who-said-what question names (not a government: "Selon
         Pékin" is mostly reported unquoted), or none."""
-        speaker = asked_fact(query).speaker
         if speaker is None or speaks_for_a_state(speaker):
             return []
         quoting = self.snapshot.quoting
         return sorted({cid for key in keys_naming(speaker, quoting) for cid in quoting[key]})
 
-    def _dense_weight(self, query: str) -> float:
+    def _dense_weight(self, language: str) -> float:
         """English questions over French articles lean on the multilingual encoder, not on BM25."""
-        if detect_language(query) == "en":
+        if language == "en":
             return self.settings.english_dense_weight
         return self.settings.dense_weight
 
@@ -180,6 +266,7 @@ class HybridRetriever:
                     end=span["end"],
                     chunk_ids=tuple(span["ids"]),
                     speakers=self._speakers(span["ids"]),
+                    dates=tuple(sorted({d for cid in span["ids"] for d in self.snapshot.chunks[cid].dates})),
                 )
             )
         return hits
@@ -203,3 +290,48 @@ def _extend(span: dict, rec) -> None:
         span["text"] = span["text"] + rec.text[len(rec.text) - (rec.end - span["end"]):]
         span["end"] = rec.end
     span["ids"].append(rec.id)
+
+
+# A date a sentence speaks of counts for a period asked only when it is not much wider: "cette
+# année" in an article does not make it speak of yesterday. Set by hand on the time eval.
+MENTION_WIDTH = 4  # times the period's length…
+MENTION_MIN_DAYS = 31  # …or a month, whichever is longer
+
+
+def dated_chunks(snapshot: Snapshot, start: date, end: date) -> frozenset[str]:
+    """The chunk ids whose article was published in [start, end] or one of whose sentences speaks
+    of a date in it (no much wider than it: `mentions_period`)."""
+    found = snapshot.dated(start, end)
+    kept = set()
+    for cid in found:
+        rec = snapshot.chunks[cid]
+        span = published_span(snapshot.articles[rec.article_id].get("date"))
+        if (span is not None and span[0] <= end and start <= span[1]) or any(
+            mentions_period(first, last, start, end) for _, _, first, last, _ in rec.dates
+        ):
+            kept.add(cid)
+    return frozenset(kept)
+
+
+def mentions_period(first: str, last: str, start: date, end: date) -> bool:
+    """Whether a date spoken of, [first, last] (ISO days), falls in the period [start, end] and is
+    not much wider than it."""
+    if first > end.isoformat() or last < start.isoformat():
+        return False
+    days = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+    return days <= max(MENTION_WIDTH * ((end - start).days + 1), MENTION_MIN_DAYS)
+
+
+def newest_first(hits: list[Hit], relevant: int) -> list[Hit]:
+    """The first `relevant` hits reordered newest first (undated last), the rest after them: what
+    holds now is read in the newest relevant passage, and a recent passage outside the relevant
+    ones never jumps ahead of them."""
+    head, tail = hits[:relevant], hits[relevant:]
+    head = sorted(head, key=lambda h: (-_ordinal(h.date), h.rank))
+    return [replace(hit, rank=rank) for rank, hit in enumerate(head + tail, start=1)]
+
+
+def _ordinal(iso: str | None) -> int:
+    """A sortable day number for an article date (its first day); 0 for undated."""
+    span = published_span(iso)
+    return span[0].toordinal() if span else 0

@@ -191,6 +191,7 @@ def build_application(settings: Settings, engine) -> Application:
         ("sources", handlers.sources),
         ("reset", handlers.reset),
         ("articles", handlers.articles),
+        ("latest", handlers.latest),
         ("reindex", handlers.reindex),
     ):
         application.add_handler(CommandHandler(name, callback, filters=new_only))

@@ -332,6 +332,31 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What's new: the newest stories of the last days, on the topic written after /latest if any."""
+    if await refused(update, context):
+        return
+    chat = update.effective_chat
+    settings: Settings = context.bot_data["settings"]
+    language = ui_language(update)
+    user_id = update.effective_user.id if update.effective_user else chat.id
+    wait = rate_limit_wait(
+        context.bot_data["question_times"], user_id, settings.telegram.questions_per_minute, time.monotonic()
+    )
+    if wait:
+        await reply(update, context, text("rate_limited", language, seconds=max(1, round(wait))))
+        return
+    topic = " ".join(context.args or [])
+    async with typing(context, chat.id):
+        try:
+            answer = await asyncio.to_thread(context.bot_data["engine"].latest, topic, language)
+        except BadQuestion as exc:
+            await reply(update, context, escape(str(exc)))
+            return
+    key = remember_sources(context.chat_data, answer)
+    await send_html(context, chat.id, formatting.answer_messages(answer), reply_markup=formatting.source_keyboard(answer, key))
+
+
 async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A source button was tapped: send that source's full passage under the answer."""
     if await refused(update, context):

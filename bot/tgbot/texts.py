@@ -38,6 +38,7 @@ TEXTS: dict[str, dict[Language, str]] = {
             "/start – ce que couvrent les articles\n"
             "/sources – passages cités par la dernière réponse\n"
             "/articles – liste des articles indexés\n"
+            "/latest [sujet] – quoi de neuf (les derniers articles)\n"
             "/reset – oublier la conversation\n"
             "/reindex – réindexer les articles (administrateurs)\n\n"
             "Dans un groupe, mentionnez-moi ({mention}) ou répondez à l'un de mes messages. "
@@ -50,6 +51,7 @@ TEXTS: dict[str, dict[Language, str]] = {
             "/start – what the articles cover\n"
             "/sources – passages cited by the last answer\n"
             "/articles – list of indexed articles\n"
+            "/latest [topic] – what's new (the latest articles)\n"
             "/reset – forget the conversation\n"
             "/reindex – re-index the articles (administrators)\n\n"
             "In a group, mention me ({mention}) or reply to one of my messages. "
@@ -154,6 +156,7 @@ COMMANDS: dict[Language, list[tuple[str, str]]] = {
         ("help", "Comment poser une question"),
         ("sources", "Passages cités par la dernière réponse"),
         ("articles", "Liste des articles indexés"),
+        ("latest", "Quoi de neuf ? Les derniers articles, sur un sujet si précisé"),
         ("reset", "Oublier la conversation"),
         ("reindex", "Réindexer les articles (administrateurs)"),
         ("add", "Ajouter un article ou un flux du web (administrateurs)"),
@@ -163,6 +166,7 @@ COMMANDS: dict[Language, list[tuple[str, str]]] = {
         ("help", "How to ask a question"),
         ("sources", "Passages cited by the last answer"),
         ("articles", "List the indexed articles"),
+        ("latest", "What's new? The latest articles, on a topic if given"),
         ("reset", "Forget the conversation"),
         ("reindex", "Re-index the articles (administrators)"),
         ("add", "Add an article or a feed from the web (administrators)"),
