@@ -12,9 +12,10 @@
 3. `--rebuild N`: a real `rebuild()` with the real encoder over N of the articles (the share of a
    full rebuild's time its story step takes: `stories_seconds / seconds`).
 
-Articles: `synthetic.py` originals (template sentences mixed with real seed sentences, so two
-originals share sentences without being copies) and, for 30 % of the corpus, copies of random
-originals with one of the eval set's edits (`tests/eval/stories.py`).
+Articles: `synthetic.py` originals, template sentences only by default (`--seed-sentences` mixes in
+real seed sentences as `bench.py` does: two originals then share whole sentences, some half their
+text, and are grouped as copies, which is what a copy is), and, for 30 % of the corpus, copies of
+random originals with one of the eval set's edits (`tests/eval/stories.py`).
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ from index.articles import read_article  # noqa: E402
 from index.stories import FILE_NAME, StoryIndex  # noqa: E402
 
 
-def corpus(n: int, copies: float = 0.3, seed: int = 20261206, folder: Path | None = None):
+def corpus(n: int, copies: float = 0.3, seed: int = 20261206, folder: Path | None = None, templates_only: bool = True):
     """(articles, gold story of each) with round(n * copies) copies."""
     rng = random.Random(seed)
-    maker = SentenceMaker(rng, seed_sentences(ROOT / "seeds"))
+    maker = SentenceMaker(rng, [] if templates_only else seed_sentences(ROOT / "seeds"))
     originals = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(n - round(n * copies)):
@@ -152,9 +153,10 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--scale", type=int, default=0, help="also time adding one at this many signatures")
     parser.add_argument("--rebuild", type=int, default=0, help="also rebuild this many articles with the encoder")
+    parser.add_argument("--seed-sentences", action="store_true", help="originals mix in real seed sentences")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    articles, gold = corpus(args.articles)
+    articles, gold = corpus(args.articles, templates_only=not args.seed_sentences)
     d = detection(articles, gold)
     print(f"## Stories ({time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, load {load:.1f})\n")
     print("| articles | detection (fresh file, all signed; opening it: datasketch import) | per article, after opening | file | pairs precision | pairs recall |")

@@ -302,6 +302,9 @@ def answer_json(answer) -> dict:
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
              "passage": s.passage,
              "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None,
+             "url": s.url,
+             "also_in": [{"article_id": a.article_id, "outlet": a.outlet, "date": a.date, "url": a.url}
+                         for a in s.also_in],
              **({"superseded": True} if s.superseded else {})}
             for s in answer.sources
         ],

@@ -47,6 +47,16 @@ class SpeakerInfo:
 
 
 @dataclass(frozen=True)
+class AlsoIn:
+    """Another outlet's copy of a cited story (`index.stories`): who carried it, when, where."""
+
+    article_id: str
+    outlet: str | None
+    date: str | None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Hit:
     """One retrieved passage, with the article metadata a citation needs."""
 
@@ -65,6 +75,9 @@ class Hit:
     # The dates its sentences speak of: (sentence start, end — article body offsets —, first day,
     # last day — ISO, inclusive —, precision), as `index.dates` resolved them at ingestion.
     dates: tuple[tuple[int, int, str, str, str], ...] = ()
+    story: str = ""  # its article's story; copies of one story take one hit (`retrieval`)
+    url: str | None = None
+    also_in: tuple[AlsoIn, ...] = ()  # the story's other copies, representative first
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class Source:
     date_precision: DatePrecision = "unknown"
     speaker: SpeakerInfo | None = None  # who said the quoted sentence, when it is a quotation
     superseded: bool = False  # cited for a value a newer source replaced (`answers.compose`)
+    url: str | None = None
+    also_in: tuple[AlsoIn, ...] = ()  # the same story carried by other outlets
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (what the bot's state store keeps)."""
@@ -93,6 +108,7 @@ class Source:
         known = _known(cls, data)
         if isinstance(known.get("speaker"), dict):
             known["speaker"] = SpeakerInfo(**_known(SpeakerInfo, known["speaker"]))
+        known["also_in"] = tuple(AlsoIn(**_known(AlsoIn, a)) for a in known.get("also_in") or ())
         return cls(**known)
 
 

@@ -16,7 +16,7 @@ from config.settings import RetrievalSettings
 from index.embeddings import Embedder
 from index.facts import asked_fact, speaks_for_a_state
 from index.language import detect_language
-from index.models import Hit, SpeakerInfo
+from index.models import AlsoIn, Hit, SpeakerInfo
 from index.quotes import keys_naming
 from index.snapshot import Snapshot
 from index.store import VectorStore
@@ -234,10 +234,16 @@ class HybridRetriever:
         return self.settings.dense_weight
 
     def _merge(self, ranked: list[tuple[str, float]], top_k: int) -> list[Hit]:
-        """Fold overlapping chunks of one article into one passage, keeping the better score."""
+        """Fold overlapping chunks of one article into one passage, keeping the better score; copies
+        of one story take one place: the first of its articles to rank stands for it, the chunks of
+        its other copies are dropped before the top-k cut."""
         spans: list[dict] = []
+        claimed: dict[str, str] = {}  # story -> the article standing for it
         for chunk_id, score in ranked:
             rec = self.snapshot.chunks[chunk_id]
+            story = rec.story or rec.article_id  # an index built before stories: each article alone
+            if claimed.setdefault(story, rec.article_id) != rec.article_id:
+                continue
             for span in spans:
                 if span["article_id"] == rec.article_id and rec.start < span["end"] and span["start"] < rec.end:
                     _extend(span, rec)
@@ -267,9 +273,23 @@ class HybridRetriever:
                     chunk_ids=tuple(span["ids"]),
                     speakers=self._speakers(span["ids"]),
                     dates=tuple(sorted({d for cid in span["ids"] for d in self.snapshot.chunks[cid].dates})),
+                    story=self.snapshot.chunks[span["ids"][0]].story,
+                    url=meta.get("url"),
+                    also_in=self._also_in(span["article_id"], self.snapshot.chunks[span["ids"][0]].story),
                 )
             )
         return hits
+
+    def _also_in(self, article_id: str, story: str) -> tuple[AlsoIn, ...]:
+        """The other copies of an article's story, representative first."""
+        if not story:
+            return ()
+        articles = self.snapshot.articles
+        return tuple(
+            AlsoIn(other, articles[other]["outlet"], articles[other]["date"], articles[other].get("url"))
+            for other in self.snapshot.stories.get(story, ())
+            if other != article_id
+        )
 
     def _speakers(self, chunk_ids: list[str]) -> tuple[SpeakerInfo, ...]:
         """The attributed sentences of the merged chunks, once each, in text order."""

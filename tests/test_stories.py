@@ -165,3 +165,74 @@ def test_a_one_shot_add_finds_the_story_from_the_file_alone(tmp_path, story_set)
     index = fresh(tmp_path)
     story, joined = index.add(item.article)
     assert joined and story == index.story_of(item.story)
+
+
+@pytest.mark.slow
+def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outlets(tmp_path, embedder, seeds_copy):
+    """The issue's case: the seeds plus two republications of the AFP seed (one with its lede
+    reworded). The copies no longer take several places nor repeat a sentence; the source names them."""
+    import json
+
+    from conftest import cli_env, make_settings, run_cli
+    from index.answers import near_identical
+    from index.engine import Engine
+    from index.retrieval import HybridRetriever
+    from index.store import open_client
+
+    afp = "001_144ff868b3a4961c"
+    text = (seeds_copy / f"{afp}.txt").read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n\n")[1:] if p.strip() and not p.startswith("AFP")]
+    (seeds_copy / "figaro_alliance.txt").write_text(
+        "---\ntitle: Poutine et Xi vantent leur alliance\ndate: 2026-02-04\nsource: Le Figaro (avec AFP)\n"
+        "url: https://example.org/figaro/alliance\n---\n\n"
+        "Moscou et Pékin ont encore affiché mercredi leur proximité, lors d'un échange en visioconférence.\n\n"
+        + "\n\n".join(paragraphs),
+        encoding="utf-8",
+    )
+    (seeds_copy / "ouest-france_alliance.txt").write_text(
+        "---\ntitle: Chine-Russie : l'alliance « facteur stabilisant »\ndate: 2026-02-05\nsource: Ouest-France\n"
+        "url: https://example.org/ouest-france/alliance\n---\n\n" + "\n\n".join(paragraphs[: len(paragraphs) // 2 + 1]),
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    engine = Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
+    report = engine.rebuild()
+    assert {j["article_id"] for j in report.joined} == {"figaro_alliance", "ouest-france_alliance"}
+    story = engine.loaded().snapshot.articles[afp]["story"]
+    members = {afp, "figaro_alliance", "ouest-france_alliance"}
+    question = "Qu'a dit Poutine sur l'alliance avec Pékin ?"
+
+    # Without the collapse the copies would take several places (what the issue saw).
+    loaded = engine.loaded()
+    retriever = HybridRetriever(loaded.snapshot, loaded.store, embedder, settings.retrieval)
+    ranked, _ = retriever.rank_chunks(question)
+    first = [loaded.snapshot.chunks[cid].article_id for cid, _ in ranked[: settings.retrieval.top_k]]
+    assert len(members & set(first)) >= 2
+
+    hits = engine.search(question)
+    standing_for: dict[str, set[str]] = {}
+    for hit in hits:
+        standing_for.setdefault(hit.story, set()).add(hit.article_id)
+    # One article per story (it may still give several passages, as any article may).
+    assert all(len(ids) == 1 for ids in standing_for.values()), standing_for
+    (standing,) = standing_for[story]
+    assert members & {h.article_id for h in hits} == {standing}
+    for hit in hits:
+        assert {a.article_id for a in hit.also_in} == (members - {standing} if hit.story == story else set())
+
+    answer = engine.ask(question)
+    assert not answer.abstained
+    cited = [s for s in answer.sources if s.article_id in members]
+    assert len(cited) == 1 and {a.outlet for a in cited[0].also_in} >= {"Le Figaro (avec AFP)", "Ouest-France"} - {cited[0].outlet}
+    quoted = list(answer.quoted)
+    assert not any(near_identical(a, b) for i, a in enumerate(quoted) for b in quoted[i + 1 :])
+
+    out = run_cli("ask", "--json", question, env=cli_env(settings.data_dir, seeds_copy))
+    assert out.returncode == 0, out.stderr
+    sources = json.loads(out.stdout)["sources"]
+    assert all("url" in s and isinstance(s["also_in"], list) for s in sources)
+    (source,) = [s for s in sources if s["article_id"] in members]
+    urls = {a["url"] for a in source["also_in"]} | {source["url"]}
+    assert {"https://example.org/figaro/alliance", "https://example.org/ouest-france/alliance"} <= urls
+    assert all(set(a) == {"article_id", "outlet", "date", "url"} for a in source["also_in"])
+    assert [s for s in sources if s["article_id"] not in members and s["also_in"]] == []

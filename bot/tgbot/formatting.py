@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.tgbot.texts import text
 from index.language import Language, phrase
-from index.models import Answer, ArticleInfo, IndexStatus, Source
-from index.present import byline, format_date, outlet_name
+from index.models import AlsoIn, Answer, ArticleInfo, IndexStatus, Source
+from index.present import also_label, byline, format_date, outlet_name
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 MAX_TITLE = 200
@@ -115,10 +115,21 @@ def source_label(source: Source, language: Language) -> str:
 
 
 def source_line(source: Source, language: Language) -> str:
-    """One line of the sources block: number, outlet, date, title."""
+    """One line of the sources block: number, outlet, date, title (a link to the article when it
+    has a URL), and the other outlets that carried the story, each a link to its copy."""
     title = escape(shorten(source.title, MAX_TITLE)) if source.title else ""
+    if title and source.url:
+        title = f'<a href="{escape(source.url, quote=True)}">{title}</a>'
     line = f"<b>[{source.n}]</b> {source_label(source, language)}"
-    return f"{line} — <i>{title}</i>" if title else line
+    line = f"{line} — <i>{title}</i>" if title else line
+    if source.also_in:
+        line += f" ({escape(also_label(language))} {', '.join(_outlet_link(a, language) for a in source.also_in)})"
+    return line
+
+
+def _outlet_link(copy: AlsoIn, language: Language) -> str:
+    name = escape(shorten(outlet_name(copy.outlet, language), MAX_OUTLET))
+    return f'<a href="{escape(copy.url, quote=True)}">{name}</a>' if copy.url else name
 
 
 def answer_messages(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:
