@@ -236,3 +236,29 @@ def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outle
     assert {"https://example.org/figaro/alliance", "https://example.org/ouest-france/alliance"} <= urls
     assert all(set(a) == {"article_id", "outlet", "date", "url"} for a in source["also_in"])
     assert [s for s in sources if s["article_id"] not in members and s["also_in"]] == []
+
+
+def test_a_source_line_names_the_other_outlets_and_links_each_copy():
+    """Terminal: `(aussi : …)` then the URLs; Telegram: the title and each outlet are links."""
+    from bot.tgbot.formatting import source_line as telegram_line
+    from index.models import AlsoIn, Source
+    from index.present import source_line
+
+    copies = (
+        AlsoIn("figaro", "Le Figaro (avec AFP)", "2026-02-04", "https://example.org/f?a=1&b=2"),
+        AlsoIn("of", "Ouest-France", "2026-02-05", None),
+    )
+    source = Source(1, "afp", "Poutine & Xi", "2026-02-04", "AFP", "…", date_precision="day",
+                    url="https://example.org/afp", also_in=copies)  # fmt: skip
+    assert source_line(source, "fr").splitlines() == [
+        "[1] AFP, 4 février 2026 — Poutine & Xi (afp) (aussi : Le Figaro (avec AFP), Ouest-France)",
+        "    https://example.org/afp",
+        "    https://example.org/f?a=1&b=2",
+    ]
+    line = telegram_line(source, "fr")
+    assert '<a href="https://example.org/afp">Poutine &amp; Xi</a>' in line
+    assert '(aussi : <a href="https://example.org/f?a=1&amp;b=2">Le Figaro (avec AFP)</a>, Ouest-France)' in line
+    plain = Source(2, "x", "T", None, None, "…")
+    assert "\n" not in source_line(plain, "en") and "also in" not in source_line(plain, "en")
+    assert "<a " not in telegram_line(plain, "en") and "aussi" not in telegram_line(plain, "fr")
+    assert Source.from_dict(source.to_dict()) == source  # the bot's state store keeps the copies
