@@ -216,18 +216,27 @@ def cmd_update(args, settings) -> int:
 
 def _report_sources(args, settings, results) -> int:
     """A line per page (or JSON Lines), then the incremental rebuild and its summary line."""
+    if args.json:
+        # JSON lines name each page's story, known once the rebuild has grouped it (null without one).
+        engine = None if args.no_rebuild else _engine(settings, build_if_missing=False)
+        report = engine.rebuild(progress=_progress(False)) if engine is not None else None
+        snapshot = engine.loaded().snapshot if engine is not None else None
+        for result in results:
+            story = snapshot.articles.get(result.article_id or "", {}).get("story") if snapshot else None
+            where = {"story": story, "representative": snapshot.stories[story][0] if story else None}
+            print(json.dumps({**result.to_dict(), **where}, ensure_ascii=False), flush=True)
+        if report is not None:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 1 if any(result.status == "failed" for result in results) else 0
     for result in results:
-        if args.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
-        elif result.status == "failed":
+        if result.status == "failed":
             print(f"failed     {result.error}", flush=True)
         else:
             where = f"{result.outlet or '-'}, {result.date or 'undated'}"
             also = f" (same text as {result.article_id})" if result.status == "duplicate" else f" ({result.article_id})"
             print(f"{result.status:<10} {where} — {result.title}{also}", flush=True)
     if not args.no_rebuild:
-        report = _engine(settings, build_if_missing=False).rebuild(progress=_progress(not args.json))
-        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else _rebuild_summary(report))
+        print(_rebuild_summary(_engine(settings, build_if_missing=False).rebuild(progress=_progress(True))))
     return 1 if any(result.status == "failed" for result in results) else 0
 
 
