@@ -17,8 +17,8 @@ Pairs that must stay apart (gold: different stories):
 
 - `shared-quotation`: a real article of another event given a paragraph that quotes 2-3 sentences
   (a long quotation) of a source article;
-- `same-day-same-event`: the five seeds, dispatches of 4 February 2026 on the Xi-Putin call by
-  different outlets, and two distractors on one summit.
+- `same-day-same-event`: the seeds, separate dispatches of 4 February 2026 on the Xi-Putin call
+  by different outlets (AFP, AA, …): ten pairs.
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ BOILERPLATE_FOOT = (
 )
 FEED_HEAD = "Accueil > International > Monde\n\nPartager sur Facebook Partager sur X Envoyer par e-mail"
 FEED_FOOT = "Vous avez aimé cet article ? Partagez-le.\n\nVoir tous les articles de la rubrique Monde"
-# The seeds are one event (the Xi-Putin call of 4 February 2026) told by different outlets; d02 and
-# d04 are two SCO summits, not one: the event pairs are the seeds' and these.
-SAME_EVENT_EXTRA = (("d01_kazan-brics-2024", "d19_brics-rio-2025"),)
 
 
 @dataclass(frozen=True)
@@ -103,8 +100,7 @@ class StorySet:
         """Pairs of different texts on one event, published the same day: must stay apart."""
         ids = {it.article.id for it in self.items if it.case == "original"}
         seeds = sorted(i for i in ids if re.match(r"^\d{3}_", i))
-        pairs = [(a, b) for n, a in enumerate(seeds) for b in seeds[n + 1 :]]
-        return pairs + [(a, b) for a, b in SAME_EVENT_EXTRA if a in ids and b in ids]
+        return [(a, b) for n, a in enumerate(seeds) for b in seeds[n + 1 :]]
 
 
 def build(seed: int = 19, copied: int = 28) -> StorySet:
@@ -194,7 +190,7 @@ def _edited(source: Article, edit: str, outlet: str, rng: random.Random, others:
         title = f"{title.rstrip('.')} : ce qu'il faut retenir"
     elif edit == "new-title":
         title = f"« {title.rstrip('.')} »"
-        paras = paras + [f"Avec AFP"]
+        paras = paras + ["Avec AFP"]
     elif edit == "cut":
         paras = paras[: max(2, (len(paras) + 1) // 2)]
     elif edit == "boilerplate":
@@ -239,7 +235,7 @@ def _reworded(sentence: str, rng: random.Random) -> str:
 
 
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2].isupper() is False else text
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]  # "AFP", "UE" stay
 
 
 def _place(source: Article) -> str:
