@@ -157,6 +157,7 @@ class ArticleInfo:
     date_precision: DatePrecision
     outlet: str | None
     chunks: int
+    outlets: int = 1  # how many articles carried its story (`index.stories`), itself included
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outle
     reworded). The copies no longer take several places nor repeat a sentence; the source names them."""
     import json
 
-    from conftest import cli_env, make_settings, run_cli
+    from conftest import SEEDS, cli_env, make_settings, run_cli
     from index.answers import near_identical
     from index.engine import Engine
     from index.retrieval import HybridRetriever
@@ -200,6 +200,8 @@ def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outle
     assert {j["article_id"] for j in report.joined} == {"figaro_alliance", "ouest-france_alliance"}
     story = engine.loaded().snapshot.articles[afp]["story"]
     members = {afp, "figaro_alliance", "ouest-france_alliance"}
+    listed = engine.articles()
+    assert len(listed) == len(list(SEEDS.glob("*.txt"))) and [(i.id, i.outlets) for i in listed if i.outlets > 1] == [(afp, 3)]
     question = "Qu'a dit Poutine sur l'alliance avec Pékin ?"
 
     # Without the collapse the copies would take several places (what the issue saw).
@@ -262,3 +264,13 @@ def test_a_source_line_names_the_other_outlets_and_links_each_copy():
     assert "\n" not in source_line(plain, "en") and "also in" not in source_line(plain, "en")
     assert "<a " not in telegram_line(plain, "en") and "aussi" not in telegram_line(plain, "fr")
     assert Source.from_dict(source.to_dict()) == source  # the bot's state store keeps the copies
+
+
+def test_the_article_list_shows_a_story_once_with_its_number_of_outlets():
+    from bot.tgbot.formatting import articles_page
+    from index.models import ArticleInfo
+
+    infos = [ArticleInfo("afp", "Poutine et Xi", "2026-02-04", "day", "AFP", 3, outlets=3),
+             ArticleInfo("aa", "Xi veut un plan", "2026-02-04", "day", "AA", 2)]  # fmt: skip
+    page, _ = articles_page(infos, 0, 10, "fr")
+    assert "Poutine et Xi (3 médias)" in page and "Xi veut un plan" in page and "Xi veut un plan (" not in page

@@ -201,7 +201,10 @@ def articles_page(
         outlet = escape(outlet_name(shorten(info.outlet, MAX_OUTLET) if info.outlet else None, language))
         date = escape(format_date(info.date, info.date_precision, language))
         title = escape(shorten(info.title or info.id, MAX_TITLE))
-        lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}")
+        copies = ""
+        if info.outlets > 1:  # a story carried by several outlets is listed once
+            copies = f" ({info.outlets} {'médias' if language == 'fr' else 'outlets'})"
+        lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}{copies}")
     row = []
     if page > 0:
         row.append(InlineKeyboardButton(text("previous", language), callback_data=f"{ARTICLES_PREFIX}:{page - 1}"))
