@@ -242,6 +242,7 @@ def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outle
 
 def test_a_source_line_names_the_other_outlets_and_links_each_copy():
     """Terminal: `(aussi : …)` then the URLs; Telegram: the title and each outlet are links."""
+    from bot.tgbot.formatting import passage_blocks
     from bot.tgbot.formatting import source_line as telegram_line
     from index.models import AlsoIn, Source
     from index.present import source_line
@@ -264,6 +265,8 @@ def test_a_source_line_names_the_other_outlets_and_links_each_copy():
     assert "\n" not in source_line(plain, "en") and "also in" not in source_line(plain, "en")
     assert "<a " not in telegram_line(plain, "en") and "aussi" not in telegram_line(plain, "fr")
     assert Source.from_dict(source.to_dict()) == source  # the bot's state store keeps the copies
+    header = passage_blocks(source, "fr")[0]  # what the source button shows
+    assert '<a href="https://example.org/afp">' in header and "aussi : " in header and "Ouest-France" in header
 
 
 def test_the_article_list_shows_a_story_once_with_its_number_of_outlets():

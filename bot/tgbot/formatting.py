@@ -157,7 +157,10 @@ def passage_blocks(source: Source, language: Language, limit: int = MAX_MESSAGE)
     """A cited passage in full: a header (number, outlet, date, title), then its text."""
     header = f"<b>[{source.n}] {source_label(source, language)}</b>"
     if source.title:
-        header += f"\n<i>{escape(shorten(source.title, MAX_TITLE))}</i>"
+        title = escape(shorten(source.title, MAX_TITLE))
+        header += f'\n<i><a href="{escape(source.url, quote=True)}">{title}</a></i>' if source.url else f"\n<i>{title}</i>"
+    if source.also_in:
+        header += f"\n{escape(also_label(language))} {', '.join(_outlet_link(a, language) for a in source.also_in)}"
     return [header, *text_blocks(source.passage, limit)]
 
 
