@@ -218,6 +218,7 @@ def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outle
     # One article per story (it may still give several passages, as any article may).
     assert all(len(ids) == 1 for ids in standing_for.values()), standing_for
     (standing,) = standing_for[story]
+    assert standing == afp  # the representative (the agency's own, earliest) ranks next to its copies: it is cited
     assert members & {h.article_id for h in hits} == {standing}
     for hit in hits:
         assert {a.article_id for a in hit.also_in} == (members - {standing} if hit.story == story else set())
