@@ -239,5 +239,5 @@ def _lower_first(text: str) -> str:
 
 
 def _place(source: Article) -> str:
-    found = re.search(r"\bà ([A-Z][a-zé-]+)", source.body)
+    found = re.search(r"\bà ([A-ZÀ-Ý][\w-]+)", source.body)
     return found.group(1).upper() if found else "PARIS"
