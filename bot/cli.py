@@ -254,6 +254,8 @@ def _rebuild_summary(report) -> str:
     )
     if report.vectors_restored:
         line += f"\n{report.vectors_restored} vectors were missing from the store and were re-embedded"
+    for joined in report.joined:
+        line += f"\n{joined['article_id']} joined the story of {joined['representative']}"
     return line
 
 
@@ -280,18 +282,27 @@ def cmd_update(args, settings) -> int:
 
 def _report_sources(args, settings, results) -> int:
     """A line per page (or JSON Lines), then the incremental rebuild and its summary line."""
+    if args.json:
+        # JSON lines name each page's story, known once the rebuild has grouped it (null without one).
+        engine = None if args.no_rebuild else _engine(settings, build_if_missing=False)
+        report = engine.rebuild(progress=_progress(False)) if engine is not None else None
+        snapshot = engine.loaded().snapshot if engine is not None else None
+        for result in results:
+            story = snapshot.articles.get(result.article_id or "", {}).get("story") if snapshot else None
+            where = {"story": story, "representative": snapshot.stories[story][0] if story else None}
+            print(json.dumps({**result.to_dict(), **where}, ensure_ascii=False), flush=True)
+        if report is not None:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return 1 if any(result.status == "failed" for result in results) else 0
     for result in results:
-        if args.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
-        elif result.status == "failed":
+        if result.status == "failed":
             print(f"failed     {result.error}", flush=True)
         else:
             where = f"{result.outlet or '-'}, {result.date or 'undated'}"
             also = f" (same text as {result.article_id})" if result.status == "duplicate" else f" ({result.article_id})"
             print(f"{result.status:<10} {where} — {result.title}{also}", flush=True)
     if not args.no_rebuild:
-        report = _engine(settings, build_if_missing=False).rebuild(progress=_progress(not args.json))
-        print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else _rebuild_summary(report))
+        print(_rebuild_summary(_engine(settings, build_if_missing=False).rebuild(progress=_progress(True))))
     return 1 if any(result.status == "failed" for result in results) else 0
 
 
@@ -301,7 +312,8 @@ def cmd_status(args, settings) -> int:
     if args.json:
         print(json.dumps(asdict(status), ensure_ascii=False))
         return 0
-    print(f"articles: {status.articles} ({status.undated} undated)")
+    stories = f", {status.stories} stories" if status.stories is not None else ""
+    print(f"articles: {status.articles} ({status.undated} undated){stories}")
     print(f"chunks: {status.chunks}")
     print(f"dates: {status.date_min or '-'} to {status.date_max or '-'}")
     print(f"model: {status.model} (collection {status.collection})")
@@ -365,6 +377,9 @@ def answer_json(answer) -> dict:
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
              "passage": s.passage,
              "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None,
+             "url": s.url,
+             "also_in": [{"article_id": a.article_id, "outlet": a.outlet, "date": a.date, "url": a.url}
+                         for a in s.also_in],
              **({"superseded": True} if s.superseded else {})}
             for s in answer.sources
         ],

@@ -301,7 +301,7 @@ class Extractor:
         for cand in candidates[1:]:
             if len(chosen) == self.max_sentences or cand.score < RUNNER_UP_RATIO * candidates[0].score:
                 break
-            if all(cand.text != c.text for c in chosen):
+            if not any(near_identical(cand.text, c.text) for c in chosen):
                 chosen.append(cand)
         return chosen
 
@@ -368,6 +368,20 @@ def _speaker_of(hit: Hit, start: int, end: int) -> SpeakerInfo | None:
     return None
 
 
+# Two sentences whose words (accents folded) overlap this much are one sentence said twice: a copy's
+# « a annoncé mercredi le Kremlin » for « a annoncé le Kremlin mercredi ». Set by hand: sentences
+# that only share a speaker and a verb overlap far less (the eval answers quote none twice).
+SAME_SENTENCE = 0.8
+
+
+def near_identical(a: str, b: str) -> bool:
+    """Whether two sentences are the same sentence, edited at most by a word or two."""
+    if a == b:
+        return True
+    wa, wb = set(re.findall(r"\w+", fold(a.lower()))), set(re.findall(r"\w+", fold(b.lower())))
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= SAME_SENTENCE
+
+
 def _near_miss(asked: AskedFact, candidates: list[Candidate]) -> bool:
     """A specific fact asked (a date, an amount…) that none of the best sentences states for the
     year the question names."""
@@ -416,7 +430,8 @@ def compose(
             hit = cand.hit
             sources.append(
                 Source(numbers[key], hit.article_id, hit.title, hit.date, hit.outlet, hit.text,
-                       hit.start, hit.end, hit.date_precision, cand.speaker, cand.text in old)
+                       hit.start, hit.end, hit.date_precision, cand.speaker, cand.text in old,
+                       url=hit.url, also_in=hit.also_in)
             )
     dates = {(c.hit.date, c.hit.date_precision) for c in chosen}
     show_dates = len(dates) > 1 or any(d is None for d, _ in dates)

@@ -214,6 +214,7 @@ _AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
     "dpa": "DPA", "efe": "EFE", "belga": "Belga", "ats": "ATS", "xinhua": "Xinhua", "tass": "TASS",
 }  # fmt: skip
+AGENCY_NAMES = frozenset(_AGENCIES.values())  # outlets that are news agencies (a story's own copy)
 _FRONT_MATTER_KEYS = {"title": "title", "titre": "title", "date": "date", "source": "source",
                       "outlet": "source", "url": "url"}  # fmt: skip
 

@@ -120,14 +120,20 @@ class Engine:
             vectors_expected=len(snapshot.chunks),
             sentence_vectors_present=self.handle.sentence_vectors_present(snapshot),
             sentence_vectors_expected=snapshot.manifest.get("sentence_vectors"),
+            stories=len(snapshot.stories) if any("story" in a for a in articles.values()) else None,
         )
 
     def articles(self) -> list[ArticleInfo]:
-        """Indexed articles, newest first, undated last."""
-        infos = [
-            ArticleInfo(aid, a["title"], a["date"], a["date_precision"], a["outlet"], len(a["chunk_ids"]))
-            for aid, a in self.handle.current().snapshot.articles.items()
-        ]
+        """Indexed articles, a story once (its representative, with its number of outlets), newest
+        first, undated last."""
+        snapshot = self.handle.current().snapshot
+        infos = []
+        for members in snapshot.stories.values():
+            a = snapshot.articles[members[0]]
+            infos.append(
+                ArticleInfo(members[0], a["title"], a["date"], a["date_precision"], a["outlet"], len(a["chunk_ids"]),
+                            outlets=len(members))
+            )
         return sorted(infos, key=lambda info: (info.date is not None, info.date or "", info.id), reverse=True)
 
     def loaded(self) -> LoadedIndex:

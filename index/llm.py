@@ -145,7 +145,8 @@ def answer_messages(question: str, sources: Sequence[Source], language: Language
 def generate(llm: LLM, question: str, standalone: str, language: Language, hits: list[Hit]) -> Answer | None:
     """The LLM's answer from the retrieved passages, sources renumbered in citation order; None on failure."""
     sources = [
-        Source(i, h.article_id, h.title, h.date, h.outlet, h.text, h.start, h.end, h.date_precision)
+        Source(i, h.article_id, h.title, h.date, h.outlet, h.text, h.start, h.end, h.date_precision,
+               url=h.url, also_in=h.also_in)
         for i, h in enumerate(hits, start=1)
     ]
     try:

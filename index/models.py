@@ -47,6 +47,16 @@ class SpeakerInfo:
 
 
 @dataclass(frozen=True)
+class AlsoIn:
+    """Another outlet's copy of a cited story (`index.stories`): who carried it, when, where."""
+
+    article_id: str
+    outlet: str | None
+    date: str | None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Hit:
     """One retrieved passage, with the article metadata a citation needs."""
 
@@ -65,6 +75,9 @@ class Hit:
     # The dates its sentences speak of: (sentence start, end — article body offsets —, first day,
     # last day — ISO, inclusive —, precision), as `index.dates` resolved them at ingestion.
     dates: tuple[tuple[int, int, str, str, str], ...] = ()
+    story: str = ""  # its article's story; copies of one story take one hit (`retrieval`)
+    url: str | None = None
+    also_in: tuple[AlsoIn, ...] = ()  # the story's other copies, representative first
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class Source:
     date_precision: DatePrecision = "unknown"
     speaker: SpeakerInfo | None = None  # who said the quoted sentence, when it is a quotation
     superseded: bool = False  # cited for a value a newer source replaced (`answers.compose`)
+    url: str | None = None
+    also_in: tuple[AlsoIn, ...] = ()  # the same story carried by other outlets
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (what the bot's state store keeps)."""
@@ -93,6 +108,7 @@ class Source:
         known = _known(cls, data)
         if isinstance(known.get("speaker"), dict):
             known["speaker"] = SpeakerInfo(**_known(SpeakerInfo, known["speaker"]))
+        known["also_in"] = tuple(AlsoIn(**_known(AlsoIn, a)) for a in known.get("also_in") or ())
         return cls(**known)
 
 
@@ -141,6 +157,7 @@ class ArticleInfo:
     date_precision: DatePrecision
     outlet: str | None
     chunks: int
+    outlets: int = 1  # how many articles carried its story (`index.stories`), itself included
 
 
 @dataclass(frozen=True)
@@ -164,6 +181,8 @@ class IndexStatus:
     # for an index built before them. Fewer means slower answers (missing ones are encoded per question).
     sentence_vectors_present: int | None = None
     sentence_vectors_expected: int | None = None
+    # Stories (`index.stories`): copies of one text count once; None for an index built before them.
+    stories: int | None = None
 
 
 @dataclass
@@ -181,6 +200,12 @@ class RebuildReport:
     vectors_restored: int = 0  # of chunks_embedded: vectors of unchanged chunks the store had lost
     sentences_embedded: int = 0  # sentence and sentence-in-context vectors encoded (`index.sentences`)
     metadata_updated: int = 0  # chunks whose Chroma metadata was rewritten in place, vectors kept
+    # Added or updated articles that joined a story other articles already held: {"article_id",
+    # "story", "representative"} each.
+    joined: list[dict] = field(default_factory=list)
+    stories: int = 0  # stories in the index after the rebuild
+    stories_signed: int = 0  # articles whose story signature was computed (new, changed, or all after an upgrade)
+    stories_seconds: float = 0.0  # of seconds: signing, lookups and the story file's writes
     seconds: float = 0.0
     full: bool = False
     reason: str = ""  # why everything was re-embedded, when it was
@@ -198,6 +223,10 @@ class RebuildReport:
             "vectors_restored": self.vectors_restored,
             "sentences_embedded": self.sentences_embedded,
             "metadata_updated": self.metadata_updated,
+            "stories": self.stories,
+            "stories_signed": self.stories_signed,
+            "stories_seconds": round(self.stories_seconds, 3),
+            "joined": self.joined,
             "seconds": round(self.seconds, 3),
             "full": self.full,
             "reason": self.reason,

@@ -45,8 +45,18 @@ def byline(outlet: str | None, date: str | None, precision: str, language: Langu
 
 
 def source_line(source: Source, language: Language) -> str:
-    """`[1] AA, 4 février 2026 — Title (article-id)`: one cited source on one plain-text line."""
-    return f"[{source.n}] {byline(source.outlet, source.date, source.date_precision, language)} — {source.title} ({source.article_id})"
+    """`[1] AA, 4 février 2026 — Title (article-id) (aussi : Le Figaro, Ouest-France)`: one cited
+    source on one plain-text line; its URL, when it has one, on the next, and each copy's after it."""
+    line = f"[{source.n}] {byline(source.outlet, source.date, source.date_precision, language)} — {source.title} ({source.article_id})"
+    if source.also_in:
+        line += f" ({also_label(language)} {', '.join(outlet_name(a.outlet, language) for a in source.also_in)})"
+    urls = [u for u in [source.url] + [a.url for a in source.also_in] if u]
+    return "\n".join([line] + [f"    {u}" for u in urls])
+
+
+def also_label(language: Language) -> str:
+    """What introduces the other outlets that carried a cited story."""
+    return "aussi :" if language == "fr" else "also in:"
 
 
 def period_text(start: date, end: date, language: Language) -> str:

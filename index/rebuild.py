@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +26,7 @@ from index.quotes import attribute_quotes, fuller, speaker_titles
 from index.sentences import FILE_NAME as SENTENCES_FILE
 from index.sentences import SentenceVectors, embed_sentences
 from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
+from index.stories import StoryIndex, story_groups
 from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
 from index.text import split_sentences
 
@@ -34,7 +36,8 @@ EMBED_BATCH = 256
 # Bump when ingestion or chunking code changes what a file yields: the next rebuild parses and
 # chunks every file again, even where its bytes are unchanged. 2: quoted sentences get a speaker.
 # 3: sentences get the dates they speak of, chunks date metadata (written without re-embedding).
-INGEST_VERSION = 3  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
+# 4: articles get their story (`index.stories`), chunks a `story` metadata (same path, no re-embedding).
+INGEST_VERSION = 4  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 
 class RebuildInProgress(DepecheError):
@@ -172,6 +175,7 @@ def _rebuild(
         else:
             report.removed.append(article_id)
 
+    chunks, restoried = _stories(settings, scan.articles, articles, chunks, report)
     fresh_ids = {rec.id for rec in fresh}
     # --full re-embeds every chunk even where a vector is stored (same ids: content hashes).
     # A file parsed again after an ingestion change keeps its chunk ids (they hash the file's
@@ -186,11 +190,14 @@ def _rebuild(
     stage = time.perf_counter()
     report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
     log.info("embedded %d of %d chunks in %.1f s", len(todo), len(chunks), time.perf_counter() - stage)
-    if reparse and not full:
+    if (reparse or restoried) and not full:
         # Chunks parsed again to the same text keep their vectors; what ingestion now says of them
-        # (their dates) still has to reach their Chroma metadata.
+        # (their dates, their story) still has to reach their Chroma metadata.
         embedded = {rec.id for rec in todo}
-        kept = [rec for rec in chunks if rec.id not in embedded and rec.id in stored]
+        kept = [
+            rec for rec in chunks
+            if rec.id not in embedded and rec.id in stored and (reparse or rec.id in restoried)
+        ]
         store.update_metadata([rec.id for rec in kept], [_chunk_metadata(rec, articles[rec.article_id]) for rec in kept])
         report.metadata_updated = len(kept)
     stage = time.perf_counter()
@@ -215,6 +222,7 @@ def _rebuild(
     # new generation, and only then see vectors written since they opened it.
     changed = (
         report.added or report.updated or report.removed or previous is None or report.vectors_restored or reparse
+        or restoried
         or previous.manifest.get("sentence_vectors") != len(needed)
     )
     if changed or previous.collection != name:
@@ -231,6 +239,42 @@ def _rebuild(
     report.seconds = time.perf_counter() - started
     log.info("rebuild done: %s", report.to_dict())
     return report
+
+
+def _stories(
+    settings: Settings,
+    scanned: list[Article],
+    articles: dict[str, dict],
+    chunks: list[ChunkRecord],
+    report: RebuildReport,
+) -> tuple[list[ChunkRecord], set[str]]:
+    """Give every article its story (signing only the new and changed ones) and every chunk its
+    article's; returns the chunks and the ids of those whose story changed."""
+    started = time.perf_counter()
+    readable = {a.id for a in scanned}
+    with closing(StoryIndex.open(index_dir(settings.data_dir))) as stories:
+        update = stories.update(scanned, keep=set(articles) - readable)
+    for article_id, entry in articles.items():
+        # An unreadable file the story file never saw (an upgrade while it was broken) stands alone.
+        articles[article_id] = {**entry, "story": update.stories.get(article_id) or f"alone:{article_id}"}
+    groups = story_groups(articles)
+    report.stories = len(groups)
+    report.stories_signed = update.signed
+    report.stories_seconds = time.perf_counter() - started  # the file's first creation included
+    report.joined = [
+        {"article_id": aid, "story": story, "representative": groups[story][0]}
+        for aid, story in update.joined
+        if aid in articles
+    ]
+    restoried: set[str] = set()
+    out = []
+    for rec in chunks:
+        story = articles[rec.article_id]["story"]
+        if rec.story != story:
+            restoried.add(rec.id)
+            rec = replace(rec, story=story)
+        out.append(rec)
+    return out, restoried
 
 
 def _embed_sentences(
@@ -364,6 +408,7 @@ def _chunk_metadata(rec: ChunkRecord, article: dict) -> dict:
         "date": article["date"] or "",
         "outlet": article["outlet"] or "",
         "content_hash": article["content_hash"],
+        "story": rec.story,
         **_date_metadata(rec, article),
     }
 

@@ -16,7 +16,7 @@ from config.settings import RetrievalSettings
 from index.embeddings import Embedder
 from index.facts import asked_fact, speaks_for_a_state
 from index.language import detect_language
-from index.models import Hit, SpeakerInfo
+from index.models import AlsoIn, Hit, SpeakerInfo
 from index.quotes import keys_naming
 from index.snapshot import Snapshot
 from index.store import VectorStore
@@ -37,6 +37,10 @@ class Timings:
         self.stages[stage] = self.stages.get(stage, 0.0) + seconds
 
 
+# A story's representative stands for it when its best chunk scores at least this share of the
+# story's best: near-identical copies take adjacent places in the fused ranking (RRF scores of
+# adjacent places among the first ten differ by under 2 %); set by hand, not tuned.
+REPRESENTATIVE_RATIO = 0.95
 # A period of more chunks than this is filtered in memory from WIDE_FACTOR × dense_k nearest chunks
 # rather than passed to Chroma as an id list (an id filter over tens of thousands of ids costs
 # Chroma 80-220 ms at 50,000 chunks, against 2-4 ms unfiltered; figures from issue 16).
@@ -234,10 +238,15 @@ class HybridRetriever:
         return self.settings.dense_weight
 
     def _merge(self, ranked: list[tuple[str, float]], top_k: int) -> list[Hit]:
-        """Fold overlapping chunks of one article into one passage, keeping the better score."""
+        """Fold overlapping chunks of one article into one passage, keeping the better score; copies
+        of one story take one place: the first of its articles to rank stands for it, the chunks of
+        its other copies are dropped before the top-k cut."""
         spans: list[dict] = []
+        claimed = self._standing(ranked)  # story -> the article standing for it
         for chunk_id, score in ranked:
             rec = self.snapshot.chunks[chunk_id]
+            if claimed.get(rec.story or rec.article_id, rec.article_id) != rec.article_id:
+                continue
             for span in spans:
                 if span["article_id"] == rec.article_id and rec.start < span["end"] and span["start"] < rec.end:
                     _extend(span, rec)
@@ -267,9 +276,43 @@ class HybridRetriever:
                     chunk_ids=tuple(span["ids"]),
                     speakers=self._speakers(span["ids"]),
                     dates=tuple(sorted({d for cid in span["ids"] for d in self.snapshot.chunks[cid].dates})),
+                    story=self.snapshot.chunks[span["ids"][0]].story,
+                    url=meta.get("url"),
+                    also_in=self._also_in(span["article_id"], self.snapshot.chunks[span["ids"][0]].story),
                 )
             )
         return hits
+
+    def _standing(self, ranked: list[tuple[str, float]]) -> dict[str, str]:
+        """Story -> the article standing for it: the best-ranked copy, unless the story's
+        representative (earliest, the agency's own) scores nearly as well — the same text ranks
+        at adjacent places, and the original is the one to cite."""
+        best: dict[str, tuple[float, str]] = {}
+        scores: dict[tuple[str, str], float] = {}
+        for chunk_id, score in ranked:
+            rec = self.snapshot.chunks[chunk_id]
+            story = rec.story or rec.article_id  # an index built before stories: each article alone
+            best.setdefault(story, (score, rec.article_id))
+            scores.setdefault((story, rec.article_id), score)
+        stories = self.snapshot.stories
+        standing = {}
+        for story, (top, article_id) in best.items():
+            members = stories.get(story)
+            first = members[0] if members else article_id
+            near = scores.get((story, first))
+            standing[story] = first if near is not None and near >= REPRESENTATIVE_RATIO * top else article_id
+        return standing
+
+    def _also_in(self, article_id: str, story: str) -> tuple[AlsoIn, ...]:
+        """The other copies of an article's story, representative first."""
+        if not story:
+            return ()
+        articles = self.snapshot.articles
+        return tuple(
+            AlsoIn(other, articles[other]["outlet"], articles[other]["date"], articles[other].get("url"))
+            for other in self.snapshot.stories.get(story, ())
+            if other != article_id
+        )
 
     def _speakers(self, chunk_ids: list[str]) -> tuple[SpeakerInfo, ...]:
         """The attributed sentences of the merged chunks, once each, in text order."""

@@ -37,6 +37,7 @@ class ChunkRecord:
     # The dates its sentences speak of (`index.dates`): [sentence start, sentence end (offsets in the
     # article body), first day "YYYY-MM-DD", last day (inclusive), precision] each.
     dates: tuple[tuple[int, int, str, str, str], ...] = ()
+    story: str = ""  # the story its article belongs to (`index.stories`); "" before ingest version 4
 
 
 @dataclass
@@ -52,6 +53,14 @@ class Snapshot:
     def articles(self) -> dict[str, dict]:
         """Article metadata by id (no body)."""
         return self.manifest["articles"]
+
+    @cached_property
+    def stories(self) -> dict[str, list[str]]:
+        """Story id -> its article ids, representative first (an article of an index built before
+        stories is a story of its own)."""
+        from index.stories import story_groups
+
+        return story_groups(self.articles)
 
     @cached_property
     def quoting(self) -> dict[str, tuple[str, ...]]:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 VISA = "Jusqu'à quand le régime sans visa chinois est-il valable ?"
 TARTIFLETTE = "Quelle est la recette de la tartiflette ?"
 HIT_KEYS = {"rank", "article_id", "title", "date", "outlet", "text", "score"}
-SOURCE_KEYS = {"n", "article_id", "title", "date", "outlet", "passage", "speaker"}
+SOURCE_KEYS = {"n", "article_id", "title", "date", "outlet", "passage", "speaker", "url", "also_in"}
 
 
 @pytest.fixture(scope="module")

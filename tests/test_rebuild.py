@@ -399,10 +399,10 @@ def test_an_index_built_before_dates_gets_them_from_one_rebuild_without_re_embed
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["chunks_embedded"] == 0 and report["sentences_embedded"] == 0
     assert report["metadata_updated"] == report["chunks_total"] == len(before.chunks)
-    assert "ingestion changed (version 2 → 3)" in report["reason"]
+    assert f"ingestion changed (version 2 → {rebuild_module.INGEST_VERSION})" in report["reason"]
 
     after = load_snapshot(settings.data_dir)
-    assert after.manifest["ingest_version"] == 3 and set(after.chunks) == set(before.chunks)
+    assert after.manifest["ingest_version"] == rebuild_module.INGEST_VERSION and set(after.chunks) == set(before.chunks)
     dates = {d[2:] for rec in after.chunks.values() if rec.article_id == "002_83c3c266e9f4ddcc" for d in rec.dates}
     assert ("2025-09-15", "2026-09-14", "day") in dates  # « valable du 15 septembre 2025 au 14 septembre 2026 »
     assert ("2025-09-01", "2025-09-30", "month") in dates  # « En septembre dernier », published 4 February 2026
@@ -440,3 +440,83 @@ def test_an_index_built_before_dates_gets_them_from_one_rebuild_without_re_embed
         for cid in after.articles[aid]["chunk_ids"]
     }
     assert after.newest_date() == "2026-02-04"
+
+
+def test_an_index_built_before_stories_gets_them_from_one_rebuild_without_re_embedding(
+    tmp_path, embedder, seeds_copy, monkeypatch
+):
+    """Ingest version 3 grouped nothing: one `index rebuild` puts two republications of the AFP
+    seed in its story (manifest, chunk file, Chroma metadata), vectors untouched; `index status`
+    counts the stories; a later copy is reported as joining it."""
+    import json
+
+    import numpy as np
+
+    import index.rebuild as rebuild_module
+
+    seed = seeds_copy / "000_232c08492062af93.txt"
+    text = seed.read_text(encoding="utf-8")
+    body = text.split("\n\n", 1)[1]
+    paragraphs = body.split("\n\n")
+    (seeds_copy / "figaro_poutine-xi.txt").write_text(
+        "---\ntitle: Poutine ira en Chine, annonce le Kremlin\ndate: 2026-02-04\nsource: Le Figaro (avec AFP)\n"
+        "url: https://example.org/figaro/poutine-xi\n---\n\n"
+        "Vladimir Poutine se rendra en Chine au premier semestre, a fait savoir mercredi le Kremlin.\n\n"
+        + "\n\n".join(paragraphs[1:]),
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    with monkeypatch.context() as old:
+        # What version 3 wrote: no story in the manifest, the chunk file or Chroma's metadata.
+        old.setattr(rebuild_module, "INGEST_VERSION", 3)
+        old.setattr(rebuild_module, "_stories", lambda settings, scanned, articles, chunks, report: (chunks, set()))
+        engine_for(settings, embedder).rebuild()
+    before = load_snapshot(settings.data_dir)
+    assert before.manifest["ingest_version"] == 3
+    assert not any("story" in entry for entry in before.articles.values())
+    collection = VectorStore.open(open_client(settings.chroma, settings.data_dir), before.collection).collection
+    old_rows = collection.get(ids=sorted(before.chunks), include=["embeddings", "metadatas"])
+    assert not any(meta["story"] for meta in old_rows["metadatas"])
+
+    env = cli_env(settings.data_dir, seeds_copy)
+    out = run_cli("index", "rebuild", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["chunks_embedded"] == 0 and report["sentences_embedded"] == 0
+    assert report["metadata_updated"] == report["chunks_total"] == len(before.chunks)
+    assert "ingestion changed (version 3 → 4)" in report["reason"]
+    assert report["stories"] == len(SEED_IDS) and report["stories_signed"] == len(SEED_IDS) + 1
+    assert [(j["article_id"], j["representative"]) for j in report["joined"]] == [
+        ("figaro_poutine-xi", "000_232c08492062af93")
+    ]
+
+    after = load_snapshot(settings.data_dir)
+    story = after.articles["000_232c08492062af93"]["story"]
+    assert after.articles["figaro_poutine-xi"]["story"] == story
+    assert len({entry["story"] for entry in after.articles.values()}) == len(SEED_IDS)
+    assert after.stories[story] == ["000_232c08492062af93", "figaro_poutine-xi"]
+    assert all(rec.story == after.articles[rec.article_id]["story"] for rec in after.chunks.values())
+    client = reopen_client(settings.chroma, settings.data_dir)
+    rows = VectorStore.open(client, after.collection).collection.get(
+        ids=sorted(after.chunks), include=["embeddings", "metadatas"]
+    )
+    assert rows["ids"] == old_rows["ids"]
+    assert np.array_equal(np.asarray(rows["embeddings"]), np.asarray(old_rows["embeddings"])), "no vector rewritten"
+    for cid, meta in zip(rows["ids"], rows["metadatas"]):
+        assert meta["story"] == after.chunks[cid].story != ""
+
+    out = run_cli("index", "status", "--json", env=env)
+    status = json.loads(out.stdout)
+    assert (status["articles"], status["stories"]) == (len(SEED_IDS) + 1, len(SEED_IDS))
+
+    # A second copy, cut to its first half: it joins; nothing else is signed or rewritten.
+    (seeds_copy / "ouest-france_poutine-xi.txt").write_text(
+        "---\ndate: 2026-02-05\nsource: Ouest-France\n---\n\n" + "\n\n".join(paragraphs[: len(paragraphs) // 2 + 1]),
+        encoding="utf-8",
+    )
+    out = run_cli("index", "rebuild", "--json", env=env)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["added"] == 1 and report["stories_signed"] == 1 and report["metadata_updated"] == 0
+    assert report["joined"] == [
+        {"article_id": "ouest-france_poutine-xi", "story": story, "representative": "000_232c08492062af93"}
+    ]

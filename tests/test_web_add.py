@@ -152,6 +152,8 @@ def test_index_add_then_ask_cites_the_page_with_its_outlet_and_date(tmp_path, si
     added = lines[0]
     assert (added["title"], added["date"], added["outlet"]) == EXPECTED[PAGES[0]][:2] + (EXPECTED[PAGES[0]][3],)
     assert "PDF" in lines[1]["error"]
+    assert added["story"] and added["representative"] == added["article_id"]  # a story of its own
+    assert lines[1]["story"] is None and lines[1]["representative"] is None
     summary = lines[2]
     assert added["article_id"] in summary["articles"]["added"] and summary["added"] == 6
 

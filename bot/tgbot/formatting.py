@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.tgbot.texts import text
 from index.language import Language, phrase
-from index.models import Answer, ArticleInfo, IndexStatus, Source
-from index.present import byline, format_date, outlet_name
+from index.models import AlsoIn, Answer, ArticleInfo, IndexStatus, Source
+from index.present import also_label, byline, format_date, outlet_name
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 MAX_TITLE = 200
@@ -115,10 +115,21 @@ def source_label(source: Source, language: Language) -> str:
 
 
 def source_line(source: Source, language: Language) -> str:
-    """One line of the sources block: number, outlet, date, title."""
+    """One line of the sources block: number, outlet, date, title (a link to the article when it
+    has a URL), and the other outlets that carried the story, each a link to its copy."""
     title = escape(shorten(source.title, MAX_TITLE)) if source.title else ""
+    if title and source.url:
+        title = f'<a href="{escape(source.url, quote=True)}">{title}</a>'
     line = f"<b>[{source.n}]</b> {source_label(source, language)}"
-    return f"{line} — <i>{title}</i>" if title else line
+    line = f"{line} — <i>{title}</i>" if title else line
+    if source.also_in:
+        line += f" ({escape(also_label(language))} {', '.join(_outlet_link(a, language) for a in source.also_in)})"
+    return line
+
+
+def _outlet_link(copy: AlsoIn, language: Language) -> str:
+    name = escape(shorten(outlet_name(copy.outlet, language), MAX_OUTLET))
+    return f'<a href="{escape(copy.url, quote=True)}">{name}</a>' if copy.url else name
 
 
 def answer_messages(answer: Answer, limit: int = MAX_MESSAGE) -> list[str]:
@@ -146,7 +157,10 @@ def passage_blocks(source: Source, language: Language, limit: int = MAX_MESSAGE)
     """A cited passage in full: a header (number, outlet, date, title), then its text."""
     header = f"<b>[{source.n}] {source_label(source, language)}</b>"
     if source.title:
-        header += f"\n<i>{escape(shorten(source.title, MAX_TITLE))}</i>"
+        title = escape(shorten(source.title, MAX_TITLE))
+        header += f'\n<i><a href="{escape(source.url, quote=True)}">{title}</a></i>' if source.url else f"\n<i>{title}</i>"
+    if source.also_in:
+        header += f"\n{escape(also_label(language))} {', '.join(_outlet_link(a, language) for a in source.also_in)}"
     return [header, *text_blocks(source.passage, limit)]
 
 
@@ -190,7 +204,10 @@ def articles_page(
         outlet = escape(outlet_name(shorten(info.outlet, MAX_OUTLET) if info.outlet else None, language))
         date = escape(format_date(info.date, info.date_precision, language))
         title = escape(shorten(info.title or info.id, MAX_TITLE))
-        lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}")
+        copies = ""
+        if info.outlets > 1:  # a story carried by several outlets is listed once
+            copies = f" ({info.outlets} {'médias' if language == 'fr' else 'outlets'})"
+        lines.append(f"{number}. <b>{outlet}</b>, {date} — {title}{copies}")
     row = []
     if page > 0:
         row.append(InlineKeyboardButton(text("previous", language), callback_data=f"{ARTICLES_PREFIX}:{page - 1}"))
