@@ -140,14 +140,12 @@ class HybridRetriever:
         """Chunk ids of the current generation with fused scores, best first, and the best cosine;
         only the chunks of `among`, when given (a period's), are ranked."""
         timings = timings or Timings()
-        live = self.snapshot.chunks
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
             if vector is None:
                 vector = self.embed(query, timings)
             started = time.perf_counter()
-            # Vectors of another generation may linger until a rebuild collects them: skip them.
             dense = self._dense(vector, among)
             timings.add("dense", time.perf_counter() - started)
         if self.mode in ("hybrid", "bm25"):
@@ -186,7 +184,7 @@ class HybridRetriever:
         wider unrestricted search, and only a short list (or a wide search that kept too few) is
         passed to Chroma.
         """
-        live = self.snapshot.chunks
+        live = self.snapshot.chunks  # vectors of another generation may linger until a rebuild collects them
         k = self.settings.dense_k
         if among is None:
             return [(cid, s) for cid, s in self.store.query(vector, k) if cid in live]

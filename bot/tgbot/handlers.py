@@ -93,6 +93,19 @@ def rate_limit_wait(windows: dict[int, deque], user_id: int, limit: int, now: fl
     return 0.0
 
 
+async def rate_limited(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> bool:
+    """Tell a user over `telegram.questions_per_minute` how long to wait; True when they must."""
+    settings: Settings = context.bot_data["settings"]
+    user = update.effective_user
+    user_id = user.id if user else update.effective_chat.id
+    wait = rate_limit_wait(
+        context.bot_data["question_times"], user_id, settings.telegram.questions_per_minute, time.monotonic()
+    )
+    if wait:
+        await reply(update, context, text("rate_limited", language, seconds=max(1, round(wait))))
+    return bool(wait)
+
+
 def addressed(message: Message, bot_id: int, username: str, trigger: str) -> bool:
     """In a group: whether the message is for the bot (mention, reply to the bot, or `always`)."""
     if trigger == "always":
@@ -305,12 +318,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await refused(update, context):
         return
     language = ui_language(update)
-    user_id = update.effective_user.id if update.effective_user else chat.id
-    wait = rate_limit_wait(
-        context.bot_data["question_times"], user_id, settings.telegram.questions_per_minute, time.monotonic()
-    )
-    if wait:
-        await reply(update, context, text("rate_limited", language, seconds=max(1, round(wait))))
+    if await rate_limited(update, context, language):
         return
     # Quote the question where several could be pending: groups, and edits of an earlier message.
     reply_to = message.message_id if in_group or update.edited_message is not None else None
@@ -337,14 +345,8 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await refused(update, context):
         return
     chat = update.effective_chat
-    settings: Settings = context.bot_data["settings"]
     language = ui_language(update)
-    user_id = update.effective_user.id if update.effective_user else chat.id
-    wait = rate_limit_wait(
-        context.bot_data["question_times"], user_id, settings.telegram.questions_per_minute, time.monotonic()
-    )
-    if wait:
-        await reply(update, context, text("rate_limited", language, seconds=max(1, round(wait))))
+    if await rate_limited(update, context, language):
         return
     topic = " ".join(context.args or [])
     async with typing(context, chat.id):
