@@ -43,6 +43,8 @@ from index.timeask import published_span
 from index.text import fold, split_sentences
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from index.embeddings import Embedder
     from index.retrieval import Retrieval
 
@@ -146,7 +148,7 @@ class Extractor:
         if not hits and question.time.dated:
             # Nothing from (or about) the period asked: say so, with the corpus's freshness, rather
             # than answer from another period.
-            text = nothing_in_period(question.time, self._newest(), question.language)
+            text = nothing_in_period(question.time, self._newest(question.today), question.language)
             return replace(abstain(question.text, question.language, standalone), text=text, time=time_asked), evidence
         if not hits:
             return replace(abstain(question.text, question.language, standalone), time=time_asked), evidence
@@ -174,9 +176,13 @@ class Extractor:
         answer = compose(question.text, chosen, question.language, standalone, *speaker, superseded=superseded)
         return replace(answer, time=time_asked), evidence
 
-    def _newest(self) -> dict | None:
-        """The generation's most recent dated article entry (the corpus's freshness), or None."""
-        dated = [entry for entry in self.articles.values() if published_span(entry.get("date"))]
+    def _newest(self, today: date | None = None) -> dict | None:
+        """The generation's most recent dated article entry (the corpus's freshness), or None; with
+        `today`, the most recent published by then."""
+        dated = [
+            entry for entry in self.articles.values()
+            if (span := published_span(entry.get("date"))) and (today is None or span[0] <= today)
+        ]
         return max(dated, key=lambda entry: (published_span(entry["date"])[0], entry["date"]), default=None)
 
     def idf(self, term: str) -> float:

@@ -48,8 +48,11 @@ def digest(question: Question, retriever: HybridRetriever, today: date, topic: s
     start, end = question.time.start or today, question.time.end or today
     if topic is None:
         topic = " ".join(topic_words(question.text, date_places(question.text, language, today)))
+    # An article published after "now" is not news yet: a pinned clock replays an old corpus.
     dated = {
-        aid: span for aid, entry in snapshot.articles.items() if (span := published_span(entry.get("date"))) is not None
+        aid: span
+        for aid, entry in snapshot.articles.items()
+        if (span := published_span(entry.get("date"))) is not None and span[0] <= today
     }
     relevant = _on_topic(retriever, topic) if topic else list(snapshot.articles)
     in_period = [aid for aid in relevant if aid in dated and dated[aid][0] <= end and start <= dated[aid][1]]

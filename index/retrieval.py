@@ -113,6 +113,12 @@ class HybridRetriever:
             # years (« ce vendredi 17 mars » for March 2023) is searched too, every passage of it.
             words = period_words(question.time.start, question.time.end)
             among = among | {cid for ids, found in self._undated for cid in ids if words & found}
+        elif question is not None and question.time.kind == "recent" and question.today is not None:
+            # What holds now is not read in an article that is not out yet (a pinned clock replays
+            # an old corpus); left out before the top-k cut, so the answer still fills.
+            future = self._published_after(question.today)
+            if future:
+                among = frozenset(self.snapshot.chunks).difference(future)
         vector = self.embed(query, timings) if self.mode in ("hybrid", "dense") else None
         ranked, dense_best = self.rank_chunks(query, timings, vector, question, among)
         started = time.perf_counter()
@@ -193,6 +199,15 @@ class HybridRetriever:
             if len(wide) >= k:
                 return wide[:k]
         return [(cid, s) for cid, s in self.store.query(vector, k, among=sorted(among)) if cid in live]
+
+    def _published_after(self, day: date) -> set[str]:
+        """The chunk ids of the articles published after `day` (none, unless the clock is pinned)."""
+        return {
+            cid
+            for entry in self.snapshot.articles.values()
+            if (span := published_span(entry.get("date"))) is not None and span[0] > day
+            for cid in entry.get("chunk_ids") or ()
+        }
 
     @cached_property
     def _undated(self) -> list[tuple[tuple[str, ...], frozenset[str]]]:

@@ -161,6 +161,7 @@ def test_newest_first_reorders_only_the_relevant_passages():
     assert [h.rank for h in reordered] == [1, 2, 3, 4]
 
 
+
 def _candidate(article: str, day: str, text: str, score: float, terms: set[str]) -> Candidate:
     return Candidate(_hit(1, article, day), text, score, terms=frozenset(terms))
 
