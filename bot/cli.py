@@ -195,22 +195,30 @@ class _LogProgress:
     def update(self, n: int) -> None:
         self.done += n
         if self.total is not None and self.done >= self.next:
-            log.log(self.level, "%d of %d %ss %s", self.done, self.total, self.unit, _DONE[self.unit])
+            self._say(f"{self.done} of {self.total} {self.unit}s {_DONE[self.unit]}")
             self.next = self.done + max(1, self.total // 10)
         elif self.total is None and time.monotonic() - self.last >= self.EVERY:
-            log.log(self.level, "%d %ss %s so far", self.done, self.unit, _DONE[self.unit])
+            self._say(f"{self.done} {self.unit}s {_DONE[self.unit]} so far")
             self.last = time.monotonic()
 
     def set_postfix_str(self, text: str) -> None:
         """What the rebuild adds beside the count (chunks encoded in the batch under way), every few seconds."""
         if time.monotonic() - self.last >= self.EVERY:
-            log.log(self.level, "%d of %s %ss stored, %s", self.done, self.total, self.unit, text)
+            self._say(f"{self.done} of {self.total} {self.unit}s stored, {text}")
             self.last = time.monotonic()
+
+    def _say(self, text: str) -> None:
+        # Progress the user is to see (the first run, eval) is a message of the command's own, as
+        # its other "depeche: …" lines, not a log record stamped WARNING; else a log line (-v).
+        if self.level >= logging.WARNING:
+            print(f"depeche: {text}", file=sys.stderr, flush=True)
+        else:
+            log.log(self.level, "%s", text)
 
     def close(self) -> None:
         """The last count, when the total was not known ahead."""
         if self.total is None:
-            log.log(self.level, "%d %ss %s", self.done, self.unit, _DONE[self.unit])
+            self._say(f"{self.done} {self.unit}s {_DONE[self.unit]}")
 
 
 def _progress(enabled: bool, level: int = logging.INFO) -> Callable | None:
