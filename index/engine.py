@@ -156,8 +156,11 @@ class Engine:
         self, question: str, conversation: Conversation | None = None, now: datetime | date | None = None
     ) -> Question:
         """The checked, parsed question (language, terms, fact, speaker and time asked); `now` overrides the clock."""
-        today = now.date() if isinstance(now, datetime) else now or self.now().date()
-        return prepare(question, conversation, self.settings.max_question_chars, self.llm, today)
+        return prepare(question, conversation, self.settings.max_question_chars, self.llm, self._today(now))
+
+    def _today(self, now: datetime | date | None) -> date:
+        """The day of `now` (an eval case's own), or today by the clock."""
+        return now.date() if isinstance(now, datetime) else now or self.now().date()
 
     def search(self, question: str, top_k: int | None = None) -> list[Hit]:
         """The best passages for a question."""
@@ -220,23 +223,18 @@ class Engine:
 
     def latest(self, topic: str = "", language: str = "fr", now: datetime | date | None = None) -> Answer:
         """What's new (`/latest [topic]`): the newest stories of the last days, on `topic` if given."""
-        from datetime import timedelta
-
         from index.digest import digest
-        from index.timeask import DIGEST_DAYS, AskedTime
+        from index.timeask import digest_window
 
         topic = self.check_question(topic) if topic.strip() else ""
-        today = now.date() if isinstance(now, datetime) else now or self.now().date()
-        window = AskedTime("digest", today - timedelta(days=DIGEST_DAYS - 1), today)
-        asked = Question(f"/latest {topic}".strip(), language, topic, time=window, today=today)
+        today = self._today(now)
+        asked = Question(f"/latest {topic}".strip(), language, topic, time=digest_window(today), today=today)
         with self.handle.using() as loaded:
             return digest(asked, loaded.retriever, today, topic)
 
     def _digest(self, asked: Question, understood: float) -> Traced:
         """What's new: the digest of the newest stories (`index.digest`)."""
-        from index.answers import Evidence
         from index.digest import digest
-        from index.retrieval import Timings
 
         timings = Timings()
         timings.add("understand", understood)

@@ -202,6 +202,9 @@ class HybridRetriever:
 
     def _published_after(self, day: date) -> set[str]:
         """The chunk ids of the articles published after `day` (none, unless the clock is pinned)."""
+        newest = published_span(self.snapshot.newest_date())  # cached per generation
+        if newest is None or newest[0] <= day:
+            return set()  # the usual case: no scan of the articles on every "what holds now" question
         return {
             cid
             for entry in self.snapshot.articles.values()

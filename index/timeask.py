@@ -141,12 +141,17 @@ def understand_time(
             return AskedTime("digest", start, end, words)
         return AskedTime("period", start, end, words)
     if digest:
-        return AskedTime("digest", today - timedelta(days=DIGEST_DAYS - 1), today)
+        return digest_window(today)
     if _RECENT.search(text):
         return AskedTime("recent")
     if follow_up and previous is not None and previous.kind in ("period", "recent"):
         return previous
     return AskedTime()
+
+
+def digest_window(today: date) -> AskedTime:
+    """What's new when no period is named: the last `DIGEST_DAYS` days up to `today`."""
+    return AskedTime("digest", today - timedelta(days=DIGEST_DAYS - 1), today)
 
 
 def _shift_span(start: date, end: date) -> timedelta:
