@@ -54,7 +54,7 @@ def digest(question: Question, retriever: HybridRetriever, today: date, topic: s
         for aid, entry in snapshot.articles.items()
         if (span := published_span(entry.get("date"))) is not None and span[0] <= today
     }
-    relevant = _on_topic(retriever, topic) if topic else list(snapshot.articles)
+    relevant = _representatives(snapshot, _on_topic(retriever, topic) if topic else list(snapshot.articles))
     in_period = [aid for aid in relevant if aid in dated and dated[aid][0] <= end and start <= dated[aid][1]]
     stories = in_period or [aid for aid in relevant if aid in dated]
     stories = sorted(stories, key=lambda aid: (dated[aid][0], aid), reverse=True)[:MAX_STORIES]
@@ -86,6 +86,16 @@ def digest(question: Question, retriever: HybridRetriever, today: date, topic: s
     answer = Answer(question.text, "\n".join(lines), sources, False, language, question.standalone,
                     quoted=tuple(line for line in lines[1:]))
     return replace(answer, time=question.time.to_state())
+
+
+def _representatives(snapshot, article_ids: list[str]) -> list[str]:
+    """Each story once, by its representative, in the order its first copy comes: copies of one
+    dispatch are one line, dated by the earliest copy (a late republication is not news)."""
+    found = {}
+    for aid in article_ids:
+        story = snapshot.stories.get(snapshot.articles[aid].get("story") or aid, [aid])
+        found.setdefault(story[0], None)
+    return list(found)
 
 
 def _on_topic(retriever: HybridRetriever, topic: str) -> list[str]:

@@ -223,6 +223,12 @@ def test_copies_of_one_story_take_one_place_and_its_source_names_the_other_outle
     for hit in hits:
         assert {a.article_id for a in hit.also_in} == (members - {standing} if hit.story == story else set())
 
+    # What's new lists the story once, by its earliest copy: the 5 February republication is no line of its own.
+    from datetime import date
+
+    news = engine.ask("Quoi de neuf ?", now=date(2026, 2, 6))
+    assert [s.article_id for s in news.sources if s.article_id in members] == [afp], news.text
+
     answer = engine.ask(question)
     assert not answer.abstained
     cited = [s for s in answer.sources if s.article_id in members]
