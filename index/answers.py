@@ -489,10 +489,13 @@ def _in_period(candidates: list[Candidate], start, end) -> list[Candidate]:
 # What holds now: a newer sentence within this share of the best one's score, holding most of the
 # question terms the best one holds (SAME_SHARE of them, and at least SAME_TERMS: it speaks of the
 # same thing), leads. Set by hand on the time eval (tests/eval/time): the visa exemption extended by
-# a later article leads, the other country's exemption extended in another does not; an irrelevant
-# recent article (a train of tourists, 0.76 of the best score) does not.
+# a later article leads, the other country's exemption extended in another does not (3 of the best
+# one's 6 terms); an irrelevant recent article (a train of tourists, 0.76 of the best score) does
+# not. 0.8 asked all three terms of « les dernières nouvelles sur les visas entre la Chine et la
+# Russie » (vis, chin, russ) of RFI's newer « les citoyens chinois … en Russie sans visa », which
+# holds two: « chinois » is not « Chine » to the stemmer.
 NEWER_RATIO = 0.8
-SAME_SHARE = 0.8
+SAME_SHARE = 0.66
 SAME_TERMS = 2
 NEWER_DEPTH = 8
 _UNTIL = re.compile(r"\bjusqu['’]\s*(?:à|a)\s+quand\b|\buntil when\b|\bhow long\b", re.IGNORECASE)
