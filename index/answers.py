@@ -499,6 +499,41 @@ SAME_SHARE = 0.66
 SAME_TERMS = 2
 NEWER_DEPTH = 8
 _UNTIL = re.compile(r"\bjusqu['’]\s*(?:à|a)\s+quand\b|\buntil when\b|\bhow long\b", re.IGNORECASE)
+# A two-way story holds two things of one vocabulary: « les Russes … en Chine » and « les citoyens
+# chinois … en Russie » share every term (« Russes » and « Russie » stem alike), yet are two
+# exemptions, extended on different dates. A sentence that names the people of other countries
+# than those the question asks about, and not them, speaks of another thing. People are a
+# capitalised French plural (« les Russes », « des Chinois »), a demonym after a word for people
+# (« citoyens russes », "Chinese citizens"), or an English plural ("Russians").
+_DEMONYMS = {
+    "russie": ("russes?", "russian"), "chine": ("chinois(?:es?)?", "chinese"), "france": ("français(?:es?)?", "french"),
+    "ukraine": ("ukrainien(?:ne)?s?", "ukrainian"), "inde": ("indien(?:ne)?s?", "indian"),
+    "usa": ("américain(?:e)?s?", "american"), "japon": ("japonais(?:es?)?", "japanese"),
+    "turquie": ("turc|turcs|turques?", "turkish"), "iran": ("iranien(?:ne)?s?", "iranian"),
+    "allemagne": ("allemand(?:e)?s?", "german"), "coree": ("coréen(?:ne)?s?", "korean"),
+    "kazakhstan": ("kazakh(?:e)?s?", "kazakh"), "mongolie": ("mongol(?:e)?s?", "mongolian"),
+}  # fmt: skip
+_PEOPLE_WORDS = (
+    r"citoyens?|citoyennes?|ressortissant(?:e)?s?|voyageur(?:se)?s?|touristes?|visiteur(?:se)?s?|passagers?"
+    r"|étudiant(?:e)?s?|travailleur(?:se)?s?|habitant(?:e)?s?|people|citizens?|nationals?|tourists?|travell?ers?"
+    r"|visitors?|passengers?|students?|workers?|residents?"
+)
+def _people_pattern(french: str, english: str) -> re.Pattern[str]:
+    """The people of one country: `french` and `english` are its demonyms (regular expressions)."""
+    capitalised = "|".join(alt[0].upper() + alt[1:] for alt in french.split("|"))
+    return re.compile(
+        rf"\b(?:{_PEOPLE_WORDS})\s+(?:{french}|{english})\b|\b{english}\s+(?:{_PEOPLE_WORDS})\b|\b{english}s\b"
+        rf"|\b(?-i:{capitalised})\b",
+        re.IGNORECASE,
+    )
+
+
+_PEOPLE = {country: _people_pattern(french, english) for country, (french, english) in _DEMONYMS.items()}
+
+
+def _people(text: str) -> frozenset[str]:
+    """The countries whose people `text` names (« les citoyens chinois » → chine)."""
+    return frozenset(country for country, pattern in _PEOPLE.items() if pattern.search(text))
 _END_BEFORE = re.compile(r"(?:jusqu['’](?:au|à|a|en)|\bau|\buntil|\bto|\bthrough)\s+(?:le\s+|la\s+)?$", re.IGNORECASE)
 
 
@@ -509,7 +544,12 @@ def newest_value(
     the best one (and nearly as well) leads. When the question asks a kind of fact (an end date, a
     figure) and the lead and another sentence of the same thing, of another date, state different
     values, the older follows as the superseded value. Returns the sentences to quote and how many
-    of the last are superseded."""
+    of the last are superseded. A sentence naming only the people of other countries than the
+    question does (`_people`) is of another thing: it neither answers nor is superseded."""
+    asked_people = _people(question)
+    if asked_people:
+        candidates = [c for c in candidates if not _people(c.text) or _people(c.text) & asked_people]
+        chosen = [c for c in chosen if not _people(c.text) or _people(c.text) & asked_people] or candidates[:1]
     if not candidates or not chosen or len(chosen[0].terms) < SAME_TERMS:
         return chosen, 0  # an English question shares a word or two with the French text: no telling
     best = chosen[0]

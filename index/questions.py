@@ -31,10 +31,11 @@ _FOLLOW_UP = re.compile(
 MAX_CARRIED_TERMS = 8
 _STATUS = re.compile(r"\boù en (?:est|sont)\b", re.IGNORECASE)
 _ENGLISH_CUE = re.compile(r"^\s*(?:what['’]?s new|what is new|any news|what['’]?s the latest)\b", re.IGNORECASE)
-# « entre la Chine et la Russie »: the preposition is no stop word of the index's analyser, and it
-# stems as « l'entrée » and « entre en vigueur » do ("entre"): the question's terms leave it out.
-# Before « en », « dans », « au », « à » or a hyphen (« entre-t-il en vigueur ») it is the verb.
-_BETWEEN = re.compile(r"\bentre\b(?!\s*-|\s+(?:en|dans|au|aux|à)\b)", re.IGNORECASE)
+# Two prepositions the index's analyser keeps as terms, left out of a question's: « entre la Chine
+# et la Russie » stems as « l'entrée » and « entre en vigueur » do ("entre"; before « en », « dans »,
+# « au », « à » or a hyphen, « entre-t-il en vigueur », it is the verb and stays), and « sans visa »
+# made a sentence about the other country's visa-free entry outscore one about the exemption asked.
+_PREPOSITIONS = re.compile(r"\bentre\b(?!\s*-|\s+(?:en|dans|au|aux|à)\b)|\bsans\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,11 @@ def prepare(
 
 def question_terms(text: str, language: Language, today: date) -> tuple[str, ...]:
     """The analysed terms (`lexical.tokenize`) of what `text` is about: its words of time (a period,
-    « les dernières nouvelles », "latest": `timeask.time_words`) and the preposition « entre » are
-    left out, so that they do not match « septembre dernier » or « l'entrée » in an old sentence;
+    « les dernières nouvelles », "latest": `timeask.time_words`) and the prepositions « entre » and
+    « sans » are left out, so that they do not match « septembre dernier » or « l'entrée » in an old sentence;
     all its terms when nothing else is left."""
     kept = text
-    for start, end in time_words(text, language, today) + [m.span() for m in _BETWEEN.finditer(text)]:
+    for start, end in time_words(text, language, today) + [m.span() for m in _PREPOSITIONS.finditer(text)]:
         kept = kept[:start] + " " * (end - start) + kept[end:]
     return tuple(tokenize(kept)) or tuple(tokenize(text))
 
