@@ -17,7 +17,7 @@ from index.conversation import Conversation
 from index.facts import asked_fact
 from index.models import Answer, Hit
 from index.present import nothing_in_period, period_text
-from index.questions import prepare
+from index.questions import prepare, question_terms
 from index.retrieval import newest_first
 from index.timeask import AskedTime, now, published_span, understand_time
 
@@ -180,6 +180,41 @@ def test_a_newer_value_of_the_same_thing_leads_and_the_older_is_superseded():
     assert [c.hit.article_id for c in chosen] == ["rfi", "aa"] and superseded == 1
     # Nothing newer of the same thing: the answer stays as chosen.
     assert newest_value([old, other], asked, [old], question) == ([old], 0)
+
+
+def test_a_questions_terms_leave_out_its_words_of_time_and_two_prepositions():
+    terms = question_terms("Quelles sont les dernières nouvelles sur les visas entre la Chine et la Russie ?", "fr", THURSDAY)
+    assert terms == ("vis", "chin", "russ")  # not "derni" (« septembre dernier »), "nouvel", "entre" (« l'entrée »)
+    assert question_terms("Qu'a dit Poutine sur les visas la semaine dernière ?", "fr", THURSDAY) == ("dit", "poutin", "vis")
+    assert question_terms("What is the latest on visas for Russians?", "en", THURSDAY) == ("vis", "russian")
+    assert "san" not in question_terms("Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?", "fr", THURSDAY)
+    # The verb stays; a question of nothing but time keeps its words rather than none.
+    assert "entre" in question_terms("Quand le régime entre-t-il en vigueur ?", "fr", THURSDAY)
+    assert "entre" in question_terms("Le régime entre en vigueur quand ?", "fr", THURSDAY)
+    assert question_terms("Et maintenant ?", "fr", THURSDAY) == ("mainten",)
+    # What prepare hands to the answer stage.
+    assert prepare("Quelles sont les dernières nouvelles sur les visas ?", None, 2000, today=THURSDAY).terms == ("vis",)
+
+
+def test_a_sentence_about_other_countries_people_is_of_another_thing():
+    question = "Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?"
+    asked = asked_fact(question)
+    # The Chinese citizens' exemption: the best-scored, and newer than the Russians' old value.
+    chinese = _candidate("rfi", "2026-03-10", "Les citoyens chinois pourront entrer en Russie sans visa jusqu'au 31 décembre 2027.",
+                         2.0, {"entrer", "russ", "vis"})
+    old = _candidate("aa", "2026-02-04", "La Chine a accordé aux citoyens russes un régime sans visa jusqu'au 14 septembre 2026.",
+                     1.6, {"chin", "russ", "vis"})
+    new = _candidate("xin", "2026-09-10", "La Chine a prolongé l'exemption de visa des citoyens russes jusqu'au 14 septembre 2027.",
+                     1.55, {"chin", "russ", "vis"})
+    chosen, superseded = newest_value([chinese, old, new], asked, [chinese, old], question)
+    assert [c.hit.article_id for c in chosen] == ["xin", "aa"] and superseded == 1
+    # Asked about the Chinese citizens, the Russians' exemption is the other thing.
+    question = "Until when can Chinese citizens visit Russia without a visa?"
+    chosen, _ = newest_value([chinese, old, new], asked_fact(question), [chinese], question)
+    assert chosen[0].hit.article_id == "rfi"
+    # A question naming no people filters nothing.
+    question = "Jusqu'à quand le régime sans visa court-il ?"
+    assert newest_value([chinese, old], asked_fact(question), [chinese], question)[0][0] is chinese
 
 
 def test_an_undated_article_is_of_a_period_when_it_names_its_months_or_years():
