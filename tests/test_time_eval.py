@@ -25,12 +25,13 @@ pytestmark = pytest.mark.slow
 TIME_DIR = ROOT / "tests" / "eval" / "time"
 # Measured with the defaults (`depeche eval` prints the time line). The issue's target is 0.9 of the
 # cases right; the floor is the measurement minus one case.
-# 21 of 24: the two Russians-in-China / Chinese-in-Russia confusions, and fr-recent-03 (the clock
-# pinned at 12 March 2026: retrieval ranks RFI's 10 March article first, but the answer still
-# leads with a better-scored 4 February sentence, as `newest_value` asks the newer sentence to hold
-# the best one's terms).
-MEASURED_SCORE = 0.875
-CASES = 24
+# 25 of 26: fr-dated-02 (« Qu'a décidé la Chine sur les visas des Russes en septembre 2026 ? »)
+# leads with Le Monde's Russian exemption for Chinese citizens, which speaks of 14 September 2026,
+# over Xinhua's extension published that month: Xinhua's sentence names 2027 only and the scorer
+# holds a year the question does not name against it, and the period stage cannot tell the two
+# countries' exemptions apart (what holds now can: `answers._people`).
+MEASURED_SCORE = 25 / 26
+CASES = 26
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,9 @@ def test_the_time_eval_does_not_regress(report):
     assert report.score >= MEASURED_SCORE - 1 / CASES - 1e-9, report.table()
     for kind in ("nothing", "digest"):
         assert report.kinds[kind] == 1.0, report.table()
-    assert report.kinds["recent"] >= 0.75, report.table()  # 3 of 4
-    assert report.languages["en"] >= 0.7, report.table()
+    for kind in ("recent", "changed"):
+        assert report.kinds[kind] >= 0.75, report.table()  # 3 of 4 (measured 4 of 4)
+    assert report.languages["en"] >= 7 / 8 - 1e-9, report.table()  # measured 8 of 8
 
 
 def test_changed_facts_lead_with_the_newest_and_cite_the_older_as_superseded(report):
