@@ -5,6 +5,7 @@ Fast: no encoder. The pipeline over a dated corpus is tested in test_time_eval.p
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date, datetime
 
@@ -223,3 +224,25 @@ def test_an_undated_article_is_of_a_period_when_it_names_its_months_or_years():
     assert period_words(date(2023, 3, 1), date(2023, 3, 31)) == {"2023", "mars", "march"}
     assert period_words(date(2025, 12, 29), date(2026, 1, 4)) == {"2025", "2026", "decembre", "december", "janvier", "january"}
     assert period_words(date(2023, 1, 1), date(2023, 12, 31)) == {"2023"}  # a year is not named by its months
+
+
+class _NoModel:
+    """What an engine reads of its encoder before a question: the fingerprint of its vectors."""
+
+    fingerprint = "no-model"
+
+
+@pytest.mark.parametrize(("clock", "warned"), [("2026-03-12T09:00", True), ("", False)])
+def test_a_pinned_clock_is_a_warning_when_the_engine_starts(tmp_path, caplog, clock, warned):
+    from index.engine import Engine
+    from index.store import open_client
+
+    settings = make_settings(tmp_path, clock=clock, timezone="Asia/Shanghai")
+    with caplog.at_level(logging.WARNING, logger="index.engine"):
+        engine = Engine(settings, open_client(settings.chroma, tmp_path), _NoModel())
+    pinned = [r for r in caplog.records if r.levelno == logging.WARNING and "clock is pinned" in r.getMessage()]
+    assert len(pinned) == warned
+    if warned:
+        assert "2026-03-12T09:00" in pinned[0].getMessage() and "Asia/Shanghai" in pinned[0].getMessage()
+        assert engine.now() == datetime(2026, 3, 12, 9, 0, tzinfo=engine.now().tzinfo)
+    engine.close()
