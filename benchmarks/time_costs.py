@@ -2,7 +2,7 @@
 the code before time landed, and a dated question at 50,000 chunks against an undated one.
 
     .venv/bin/python benchmarks/time_costs.py understand [--rounds 60]
-    .venv/bin/python benchmarks/time_costs.py oneshot --before ../checkout-before-issue-16 [--runs 7]
+    .venv/bin/python benchmarks/time_costs.py oneshot --before ../checkout-before-issue-16 [--runs 7] [--reuse OLD NEW]
     .venv/bin/python benchmarks/time_costs.py dated [--data-dir DIR] [--rounds 5]
 
 `understand`: the time part of `questions.prepare` (`understand_time`, and `time_words` for the
@@ -124,8 +124,15 @@ def oneshot(args) -> None:
         envs = {}
         for i, (name, checkout) in enumerate(checkouts.items()):
             work = Path(tmp) / str(i)
-            shutil.copytree(SEEDS, work / "seeds")
-            envs[name] = _env(checkout, work)
+            if args.reuse:
+                # An eval work dir each checkout built (`depeche eval` with DEPECHE_DATA_DIR): a copy
+                # of it, its articles as the seeds, its collection; nothing to embed on a loaded machine.
+                shutil.copytree(args.reuse[i], work / "data")
+                envs[name] = _env(checkout, work) | {
+                    "DEPECHE_SEEDS_DIR": str(work / "data" / "articles"), "DEPECHE_CHROMA__COLLECTION": "eval"}
+            else:
+                shutil.copytree(SEEDS, work / "seeds")
+                envs[name] = _env(checkout, work)
             done = subprocess.run([str(DEPECHE), "index", "rebuild"], env=envs[name], cwd=checkout, capture_output=True, text=True)
             if done.returncode != 0:
                 sys.exit(f"index rebuild in {checkout} failed: {done.stderr[-2000:]}")
@@ -215,6 +222,8 @@ def main() -> int:
     p = sub.add_parser("oneshot")
     p.add_argument("--before", type=Path, required=True, help="a checkout of the commit before issue 16")
     p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--reuse", type=Path, nargs=2, metavar=("BEFORE_EVAL_DIR", "THIS_EVAL_DIR"),
+                   help="eval work dirs each checkout built, copied instead of indexing the seeds")
     p = sub.add_parser("dated")
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--rounds", type=int, default=5)
