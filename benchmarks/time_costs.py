@@ -195,23 +195,35 @@ def dated(args) -> None:
     for topic in topics:  # warm-up, not measured
         engine.ask(topic + " ?", None, today)
     ms: dict[str, list[float]] = {kind: [] for kind in periods}
+    cpu: dict[str, list[float]] = {kind: [] for kind in periods}
+    stages: dict[str, dict[str, float]] = {kind: {} for kind in periods}
     kinds_seen: dict[str, str] = {}
     for _ in range(args.rounds):
         for topic in topics:
             for kind, period in periods.items():
-                started = time.perf_counter()
-                answer = engine.ask(f"{topic}{period} ?", None, today)
+                started, process = time.perf_counter(), time.process_time()
+                traced = engine.ask_traced(f"{topic}{period} ?", None, today)
+                cpu[kind].append(1000 * (time.process_time() - process))
                 ms[kind].append(1000 * (time.perf_counter() - started))
-                kinds_seen[kind] = answer.time.get("kind", "none")
+                kinds_seen[kind] = traced.answer.time.get("kind", "none")
+                for stage, seconds in traced.timings.stages.items():
+                    stages[kind][stage] = stages[kind].get(stage, 0.0) + 1000 * seconds / (args.rounds * len(topics))
     engine.close()
     print(f"{status.chunks:,} chunks of {status.articles:,} articles (dates spread over 2019-2026); "
           f"{args.rounds} rounds x {len(topics)} questions per kind; date arrays built in {1000 * build:.0f} ms "
           f"(first dated question of a generation); load average {os.getloadavg()[0]:.2f}\n")  # fmt: skip
-    base = percentile(ms["undated"], 50)
-    print("| question | understood as | n | p50 ms | p95 ms | p50 / undated p50 |\n|---|---|---|---|---|---|")
+    base, base_cpu = percentile(ms["undated"], 50), percentile(cpu["undated"], 50)
+    print("| question | understood as | n | wall p50 ms | wall p95 ms | wall p50 / undated | CPU p50 ms | CPU p50 / undated |")
+    print("|---|---|---|---|---|---|---|---|")
     for kind, values in ms.items():
         print(f"| {kind}{(': …' + periods[kind]) if periods[kind] else ''} | {kinds_seen[kind]} | {len(values)} | "
-              f"{percentile(values, 50):.0f} | {percentile(values, 95):.0f} | {percentile(values, 50) / base:.2f} |")  # fmt: skip
+              f"{percentile(values, 50):.0f} | {percentile(values, 95):.0f} | {percentile(values, 50) / base:.2f} | "
+              f"{percentile(cpu[kind], 50):.0f} | {percentile(cpu[kind], 50) / base_cpu:.2f} |")  # fmt: skip
+    names = sorted({stage for per in stages.values() for stage in per})
+    print("\nMean wall ms per stage (`Engine.ask_traced` timings):\n")
+    print("| question | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+    for kind, per in stages.items():
+        print(f"| {kind} | " + " | ".join(f"{per.get(stage, 0.0):.0f}" for stage in names) + " |")
 
 
 def main() -> int:

@@ -246,3 +246,43 @@ def test_a_pinned_clock_is_a_warning_when_the_engine_starts(tmp_path, caplog, cl
         assert "2026-03-12T09:00" in pinned[0].getMessage() and "Asia/Shanghai" in pinned[0].getMessage()
         assert engine.now() == datetime(2026, 3, 12, 9, 0, tzinfo=engine.now().tzinfo)
     engine.close()
+
+
+def test_a_periods_chunks_compete_among_themselves_before_the_cut_in_bm25():
+    from index.lexical import BM25Index
+
+    texts = [f"Les visas du Kremlin, épisode {i}." + " visas" * (i % 5) for i in range(40)]
+    index = BM25Index.build([f"c{i}" for i in range(40)], texts)
+    everything = index.search("visas du Kremlin", 40)
+    among = {"c3", "c17", "c38", "c20"}  # ranked low in the whole corpus, some below its first 10
+    assert [cid for cid, _ in index.search("visas du Kremlin", 3, among)] == [c for c, _ in everything if c in among][:3]
+    assert index.search("visas du Kremlin", 5, set()) == []
+    assert index.search("recette de la tartiflette", 5, among) == []
+
+
+@pytest.mark.parametrize("size", [3, 12])
+def test_a_short_periods_vectors_are_compared_in_memory_as_chroma_would(tmp_path, size):
+    """A period of few chunks: fetched vectors and cosines here, the same ranking as Chroma's id filter."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import index.retrieval as retrieval
+    from index.store import VectorStore, open_client
+
+    settings = make_settings(tmp_path)
+    store = VectorStore.open(open_client(settings.chroma, tmp_path), "period-test", create=True)
+    rng = np.random.default_rng(16)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"c{i:02d}" for i in range(60)]
+    store.add(ids, vectors, ids, [{"article_id": i} for i in ids])
+    snapshot = SimpleNamespace(chunks=dict.fromkeys(ids[:-1]))  # c59: a vector of another generation
+    retriever = retrieval.HybridRetriever(snapshot, store, None, settings.retrieval.model_copy(update={"dense_k": 5}))
+    query = rng.normal(size=8).astype(np.float32)
+    among = frozenset(rng.choice(ids, size, replace=False)) | {"c59"}
+    fetched = retriever._dense(query, among)
+    assert "c59" not in {cid for cid, _ in fetched} and len(fetched) == min(5, len(among - {"c59"}))
+    filtered = store.query(query, 5, among=sorted(among - {"c59"}))  # Chroma's id filter over the live ones
+    assert [cid for cid, _ in fetched] == [cid for cid, _ in filtered]
+    assert [s for _, s in fetched] == pytest.approx([s for _, s in filtered], abs=1e-5)
