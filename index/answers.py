@@ -459,16 +459,17 @@ def compose(
     )
 
 
-# A period asked restricts passages, not sentences. A sentence whose article was published in the
-# period gains IN_PERIOD_BONUS; one that only speaks of a date in it (an earlier article's deadline,
-# « court jusqu'au 14 septembre 2026 », or a later one looking back) gains SPEAKS_OF_PERIOD_BONUS:
-# an article of the period reports it, another only refers to it. One known to be of another period
-# (published outside, speaking of no date in it) loses OUT_OF_PERIOD_PENALTY; an undated article's
-# sentences neither. Set by hand on the time eval and `depeche eval`: with one bonus for both, Le
-# Monde's 2025 deadline led « Qu'a décidé la Chine … en septembre 2026 ? » over Xinhua's
-# report of that month.
+# A period asked restricts passages, not sentences. A sentence known to be of the period (its
+# article was published in it, or it speaks of a date in it) gains IN_PERIOD_BONUS, except that an
+# article published before the period only foresees it (« le régime court jusqu'au 14 septembre
+# 2026 », written in 2025): its sentences gain FORESEEN_BONUS, and a report of the period, or a
+# later look back at it (« 220 milliards de dollars l'an dernier »), leads. One known to be of
+# another period (published outside, speaking of no date in it) loses OUT_OF_PERIOD_PENALTY; an
+# undated article's sentences neither. Set by hand on the time eval and `depeche eval`: with one
+# bonus for all, Le Monde's 2025 deadline led « Qu'a décidé la Chine … en septembre 2026 ? » over
+# Xinhua's report of that month.
 IN_PERIOD_BONUS = 0.3
-SPEAKS_OF_PERIOD_BONUS = 0.15
+FORESEEN_BONUS = 0.15
 OUT_OF_PERIOD_PENALTY = 0.3
 
 
@@ -482,10 +483,10 @@ def _in_period(candidates: list[Candidate], start, end) -> list[Candidate]:
         speaks = any(
             c.start <= s < c.end and mentions_period(first, last, start, end) for s, _, first, last, _ in c.hit.dates
         )
-        if span is not None and span[0] <= end and start <= span[1]:
+        if speaks and span is not None and span[1] < start:
+            scored.append(replace(c, score=c.score + FORESEEN_BONUS))
+        elif speaks or (span is not None and span[0] <= end and start <= span[1]):
             scored.append(replace(c, score=c.score + IN_PERIOD_BONUS))
-        elif speaks:
-            scored.append(replace(c, score=c.score + SPEAKS_OF_PERIOD_BONUS))
         elif span is not None:
             scored.append(replace(c, score=c.score - OUT_OF_PERIOD_PENALTY))
         else:

@@ -176,8 +176,10 @@ _RECENCY_WORDS = re.compile(
 
 def time_words(text: str, language: Language, today: date) -> list[tuple[int, int]]:
     """Where a question's words ask about time rather than name its topic: its self-standing date
-    phrases (the period is `AskedTime`'s to apply) and its recency cues. `questions.prepare` leaves
-    them out of the question's terms."""
+    phrases (the period is `AskedTime`'s to apply: in-period sentences gain in the answer stage,
+    and a date's words among the terms would count it twice, for a sentence that restates the
+    date and not for a report of the period that does not) and its recency cues.
+    `questions.prepare` leaves them out of the question's terms."""
     return date_places(text, language, today) + [m.span() for m in _RECENCY_WORDS.finditer(text)]
 
 
