@@ -7,7 +7,6 @@ The time eval indexes the seeds plus tests/eval/time/articles (about 70 chunks: 
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from conftest import ROOT, cli_env, make_settings, run_cli
 from fake_telegram import FakeTelegram
 from test_bot_e2e import TOKEN, ask, bot_settings, person, running
 
-from config.settings import Settings
 from index.engine import Engine
 from index.evals.timecases import KINDS, load_time_cases, run_time_eval
 from index.store import open_client
