@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -514,34 +515,51 @@ _UNTIL = re.compile(r"\bjusqu['’]\s*(?:à|a)\s+quand\b|\buntil when\b|\bhow lo
 # capitalised French plural (« les Russes », « des Chinois »), a demonym after a word for people
 # (« citoyens russes », "Chinese citizens"), or an English plural ("Russians").
 _DEMONYMS = {
-    "russie": ("russes?", "russian"), "chine": ("chinois(?:es?)?", "chinese"), "france": ("français(?:es?)?", "french"),
-    "ukraine": ("ukrainien(?:ne)?s?", "ukrainian"), "inde": ("indien(?:ne)?s?", "indian"),
-    "usa": ("américain(?:e)?s?", "american"), "japon": ("japonais(?:es?)?", "japanese"),
-    "turquie": ("turc|turcs|turques?", "turkish"), "iran": ("iranien(?:ne)?s?", "iranian"),
-    "allemagne": ("allemand(?:e)?s?", "german"), "coree": ("coréen(?:ne)?s?", "korean"),
-    "kazakhstan": ("kazakh(?:e)?s?", "kazakh"), "mongolie": ("mongol(?:e)?s?", "mongolian"),
+    "russie": "russe russes | russian russians", "chine": "chinois chinoise chinoises | chinese",
+    "france": "français française françaises | french", "inde": "indien indienne indiens indiennes | indian indians",
+    "ukraine": "ukrainien ukrainienne ukrainiens ukrainiennes | ukrainian ukrainians",
+    "usa": "américain américaine américains américaines | american americans",
+    "japon": "japonais japonaise japonaises | japanese", "turquie": "turc turque turcs turques | turkish turks",
+    "iran": "iranien iranienne iraniens iraniennes | iranian iranians",
+    "allemagne": "allemand allemande allemands allemandes | german germans",
+    "coree": "coréen coréenne coréens coréennes | korean koreans", "kazakhstan": "kazakh kazakhe kazakhs kazakhes | kazakhs",
+    "mongolie": "mongol mongole mongols mongoles | mongolian mongolians",
 }  # fmt: skip
+_FRENCH_PEOPLE = {w: c for c, forms in _DEMONYMS.items() for w in forms.split("|")[0].split()}
+_ENGLISH_PEOPLE = {w: c for c, forms in _DEMONYMS.items() for w in forms.split("|")[1].split()}
 _PEOPLE_WORDS = (
     r"citoyens?|citoyennes?|ressortissant(?:e)?s?|voyageur(?:se)?s?|touristes?|visiteur(?:se)?s?|passagers?"
     r"|étudiant(?:e)?s?|travailleur(?:se)?s?|habitant(?:e)?s?|people|citizens?|nationals?|tourists?|travell?ers?"
     r"|visitors?|passengers?|students?|workers?|residents?"
 )
-def _people_pattern(french: str, english: str) -> re.Pattern[str]:
-    """The people of one country: `french` and `english` are its demonyms (regular expressions)."""
-    capitalised = "|".join(alt[0].upper() + alt[1:] for alt in french.split("|"))
+
+
+@lru_cache(maxsize=1)
+def _people_pattern() -> re.Pattern[str]:
+    """A demonym after a word for people, an English one before it, or a capitalised word (compiled
+    on the first question about what holds now, not at import)."""
     return re.compile(
-        rf"\b(?:{_PEOPLE_WORDS})\s+(?:{french}|{english})\b|\b{english}\s+(?:{_PEOPLE_WORDS})\b|\b{english}s\b"
-        rf"|\b(?-i:{capitalised})\b",
+        rf"\b(?:{_PEOPLE_WORDS})\s+(?P<after>\w+(?:\s+(?:et|and)\s+\w+)?)|\b(?P<before>\w+)(?=\s+(?:{_PEOPLE_WORDS})\b)|\b(?P<name>(?-i:[A-ZÀ-Ý])\w+)",
         re.IGNORECASE,
     )
 
 
-_PEOPLE = {country: _people_pattern(french, english) for country, (french, english) in _DEMONYMS.items()}
-
-
 def _people(text: str) -> frozenset[str]:
-    """The countries whose people `text` names (« les citoyens chinois » → chine)."""
-    return frozenset(country for country, pattern in _PEOPLE.items() if pattern.search(text))
+    """The countries whose people `text` names (« les citoyens chinois », « les Russes », "Russians",
+    "Chinese citizens" → chine, russie); an adjective of a thing (« le ministère russe ») is not people."""
+    found = set()
+    for match in _people_pattern().finditer(text):
+        word = match.group(match.lastgroup).lower()
+        if match.lastgroup == "after":  # « citoyens russes », « touristes russes et chinois »
+            found.update(filter(None, (_FRENCH_PEOPLE.get(w) or _ENGLISH_PEOPLE.get(w) for w in word.split())))
+            continue
+        if match.lastgroup == "before":
+            country = _ENGLISH_PEOPLE.get(word)
+        else:  # « les Russes », "Russians"; not "Chinese exports"
+            country = _FRENCH_PEOPLE.get(word) or (_ENGLISH_PEOPLE.get(word) if word.endswith("s") else None)
+        if country:
+            found.add(country)
+    return frozenset(found)
 _END_BEFORE = re.compile(r"(?:jusqu['’](?:au|à|a|en)|\bau|\buntil|\bto|\bthrough)\s+(?:le\s+|la\s+)?$", re.IGNORECASE)
 
 
@@ -556,8 +574,10 @@ def newest_value(
     question does (`_people`) is of another thing: it neither answers nor is superseded."""
     asked_people = _people(question)
     if asked_people:
-        candidates = [c for c in candidates if not _people(c.text) or _people(c.text) & asked_people]
-        chosen = [c for c in chosen if not _people(c.text) or _people(c.text) & asked_people] or candidates[:1]
+        # Only the first sentences can lead or be superseded: the rest are not read.
+        same_people = lambda c: not (p := _people(c.text)) or bool(p & asked_people)  # noqa: E731
+        candidates = [c for c in candidates[: NEWER_DEPTH + MAX_SENTENCES] if same_people(c)]
+        chosen = [c for c in chosen if same_people(c)] or candidates[:1]
     if not candidates or not chosen or len(chosen[0].terms) < SAME_TERMS:
         return chosen, 0  # an English question shares a word or two with the French text: no telling
     best = chosen[0]

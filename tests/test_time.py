@@ -197,6 +197,24 @@ def test_a_questions_terms_leave_out_its_words_of_time_and_two_prepositions():
     assert prepare("Quelles sont les dernières nouvelles sur les visas ?", None, 2000, today=THURSDAY).terms == ("vis",)
 
 
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?", {"russie"}),
+        ("La Russie ouvre ses frontières aux citoyens chinois, a annoncé le ministère russe.", {"chine"}),
+        ("Until when can Chinese citizens visit Russia?", {"chine"}),
+        ("What is the latest for Russians travelling to China?", {"russie"}),
+        ("Les touristes russes et chinois affluent.", {"russie", "chine"}),
+        ("Le président russe Vladimir Poutine a reçu Xi Jinping.", set()),  # an adjective of a thing
+        ("Chinese exports to Russia fell.", set()),
+    ],
+)
+def test_the_people_a_text_names(text, people):
+    from index.answers import _people
+
+    assert _people(text) == people
+
+
 def test_a_sentence_about_other_countries_people_is_of_another_thing():
     question = "Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?"
     asked = asked_fact(question)
