@@ -508,6 +508,7 @@ SAME_SHARE = 0.66
 SAME_TERMS = 2
 NEWER_DEPTH = 8
 _UNTIL = re.compile(r"\bjusqu['’]\s*(?:à|a)\s+quand\b|\buntil when\b|\bhow long\b", re.IGNORECASE)
+_END_BEFORE = re.compile(r"(?:jusqu['’](?:au|à|a|en)|\bau|\buntil|\bto|\bthrough)\s+(?:le\s+|la\s+)?$", re.IGNORECASE)
 # A two-way story holds two things of one vocabulary: « les Russes … en Chine » and « les citoyens
 # chinois … en Russie » share every term (« Russes » and « Russie » stem alike), yet are two
 # exemptions, extended on different dates. A sentence that names the people of other countries
@@ -539,7 +540,8 @@ def _people_pattern() -> re.Pattern[str]:
     """A demonym after a word for people, an English one before it, or a capitalised word (compiled
     on the first question about what holds now, not at import)."""
     return re.compile(
-        rf"\b(?:{_PEOPLE_WORDS})\s+(?P<after>\w+(?:\s+(?:et|and)\s+\w+)?)|\b(?P<before>\w+)(?=\s+(?:{_PEOPLE_WORDS})\b)|\b(?P<name>(?-i:[A-ZÀ-Ý])\w+)",
+        rf"\b(?:{_PEOPLE_WORDS})\s+(?P<after>\w+(?:\s+(?:et|and)\s+\w+)?)"
+        rf"|\b(?P<before>\w+)(?=\s+(?:{_PEOPLE_WORDS})\b)|\b(?P<name>(?-i:[A-ZÀ-Ý])\w+)",
         re.IGNORECASE,
     )
 
@@ -560,7 +562,6 @@ def _people(text: str) -> frozenset[str]:
         if country:
             found.add(country)
     return frozenset(found)
-_END_BEFORE = re.compile(r"(?:jusqu['’](?:au|à|a|en)|\bau|\buntil|\bto|\bthrough)\s+(?:le\s+|la\s+)?$", re.IGNORECASE)
 
 
 def newest_value(

@@ -44,8 +44,8 @@ class Question:
 
     text: as asked (checked); language: of `text`; standalone: the query retrieval runs on (a
     follow-up with the previous question's terms); already_quoted: the sentence the previous answer
-    led with; terms: the analysed terms of what `standalone` is about (`question_terms`); asked: the kind of fact
-    asked, from `text` (or from `standalone` when `text` alone asks none: "Et pour les Russes ?");
+    led with; terms: the analysed terms of what `standalone` is about (`question_terms`); asked: the
+    kind of fact asked, from `text` (or from `standalone` when `text` alone asks none: "Et pour les Russes ?");
     speaker: the person whose words the standalone query asks for (who-said-what retrieval);
     time: the period, recency or digest asked (`index.timeask`); today: the day "now" falls on.
     """
@@ -92,8 +92,8 @@ def prepare(
 def question_terms(text: str, language: Language, today: date) -> tuple[str, ...]:
     """The analysed terms (`lexical.tokenize`) of what `text` is about: its words of time (a period,
     « les dernières nouvelles », "latest": `timeask.time_words`) and the prepositions « entre » and
-    « sans » are left out, so that they do not match « septembre dernier » or « l'entrée » in an old sentence;
-    all its terms when nothing else is left."""
+    « sans » are left out, so that they do not match « septembre dernier » or « l'entrée » in an
+    old sentence; all its terms when nothing else is left."""
     kept = text
     for start, end in time_words(text, language, today) + [m.span() for m in _PREPOSITIONS.finditer(text)]:
         kept = kept[:start] + " " * (end - start) + kept[end:]
