@@ -6,8 +6,8 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Collection, Sequence
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +97,11 @@ class BM25Index:
             self._retriever.save(str(directory))
         (directory / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
 
+    @cached_property
+    def _places(self) -> dict[str, int]:
+        """Each chunk id's row in the index."""
+        return {cid: i for i, cid in enumerate(self.chunk_ids)}
+
     @classmethod
     def load(cls, directory: Path) -> BM25Index:
         """Read an index written by `save`, memory-mapped."""
@@ -105,14 +110,20 @@ class BM25Index:
             return cls(bm25s.BM25(), [])
         return cls(bm25s.BM25.load(str(directory), mmap=True), chunk_ids)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """The best `k` chunk ids with their BM25 scores; chunks that share no term are left out."""
+    def search(self, query: str, k: int, among: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """The best `k` chunk ids with their BM25 scores; chunks that share no term are left out.
+        With `among`, only those chunks (a period's) compete: the condition applies before the cut."""
         if not self.chunk_ids:
             return []
         tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
         if not tokens:
             return []
         scores = self._retriever.get_scores(tokens)
+        if among is not None:
+            kept = np.zeros_like(scores)
+            places = [self._places[cid] for cid in among if cid in self._places]
+            kept[places] = scores[places]
+            scores = kept
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

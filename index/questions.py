@@ -14,7 +14,7 @@ from index.facts import AskedFact, asked_fact
 from index.language import Language, detect_language, phrase
 from index.lexical import content_words, tokenize
 from index.text import fold
-from index.timeask import AskedTime, understand_time
+from index.timeask import AskedTime, time_words, understand_time
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,11 @@ _FOLLOW_UP = re.compile(
 MAX_CARRIED_TERMS = 8
 _STATUS = re.compile(r"\boù en (?:est|sont)\b", re.IGNORECASE)
 _ENGLISH_CUE = re.compile(r"^\s*(?:what['’]?s new|what is new|any news|what['’]?s the latest)\b", re.IGNORECASE)
+# Two prepositions the index's analyser keeps as terms, left out of a question's: « entre la Chine
+# et la Russie » stems as « l'entrée » and « entre en vigueur » do ("entre"; before « en », « dans »,
+# « au », « à » or a hyphen, « entre-t-il en vigueur », it is the verb and stays), and « sans visa »
+# made a sentence about the other country's visa-free entry outscore one about the exemption asked.
+_PREPOSITIONS = re.compile(r"\bentre\b(?!\s*-|\s+(?:en|dans|au|aux|à)\b)|\bsans\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,8 @@ class Question:
 
     text: as asked (checked); language: of `text`; standalone: the query retrieval runs on (a
     follow-up with the previous question's terms); already_quoted: the sentence the previous answer
-    led with; terms: the analysed terms of `standalone` (`lexical.tokenize`); asked: the kind of fact
-    asked, from `text` (or from `standalone` when `text` alone asks none: "Et pour les Russes ?");
+    led with; terms: the analysed terms of what `standalone` is about (`question_terms`); asked: the
+    kind of fact asked, from `text` (or from `standalone` when `text` alone asks none: "Et pour les Russes ?");
     speaker: the person whose words the standalone query asks for (who-said-what retrieval);
     time: the period, recency or digest asked (`index.timeask`); today: the day "now" falls on.
     """
@@ -80,9 +85,19 @@ def prepare(
         asked = replace(asked, kinds=frozenset())  # "Où en sont les échanges ?" asks how things stand, not where
     if language == "fr" and _ENGLISH_CUE.search(text):
         language = "en"  # "What's new?" has no word the language guess knows
-    return Question(
-        text, language, standalone, quoted, tuple(tokenize(standalone)), asked, standalone_asked.speaker, time, today
-    )
+    terms = question_terms(standalone, language, today or date.today())
+    return Question(text, language, standalone, quoted, terms, asked, standalone_asked.speaker, time, today)
+
+
+def question_terms(text: str, language: Language, today: date) -> tuple[str, ...]:
+    """The analysed terms (`lexical.tokenize`) of what `text` is about: its words of time (a period,
+    « les dernières nouvelles », "latest": `timeask.time_words`) and the prepositions « entre » and
+    « sans » are left out, so that they do not match « septembre dernier » or « l'entrée » in an
+    old sentence; all its terms when nothing else is left."""
+    kept = text
+    for start, end in time_words(text, language, today) + [m.span() for m in _PREPOSITIONS.finditer(text)]:
+        kept = kept[:start] + " " * (end - start) + kept[end:]
+    return tuple(tokenize(kept)) or tuple(tokenize(text))
 
 
 def check_question(question: object, limit: int) -> str:

@@ -46,6 +46,10 @@ REPRESENTATIVE_RATIO = 0.95
 # Chroma 80-220 ms at 50,000 chunks, against 2-4 ms unfiltered; figures from issue 16).
 AMONG_IN_MEMORY = 2000
 WIDE_FACTOR = 5
+# A period of at most this many chunks has its vectors fetched and compared in memory: measured at
+# 50,000 chunks (benchmarks/time_costs.py), fetching 20 / 150 / 600 vectors cost 1 / 6 / 23 ms and
+# Chroma's id filter over the same ids 71 / 34 / 54 ms.
+AMONG_FETCHED = 800
 
 
 def weighted_rrf(
@@ -186,14 +190,22 @@ class HybridRetriever:
     def _dense(self, vector: np.ndarray, among: frozenset[str] | None) -> list[tuple[str, float]]:
         """The nearest chunks of the generation (of `among` only, when given), nearest first.
 
-        A long id list makes Chroma slow: a period holding many chunks is filtered in memory from a
-        wider unrestricted search, and only a short list (or a wide search that kept too few) is
-        passed to Chroma.
+        An id list makes Chroma slow: a short period's vectors are fetched and compared here, a
+        period holding many chunks is filtered in memory from a wider unrestricted search, and only
+        a middling list (or a wide search that kept too few) is passed to Chroma.
         """
         live = self.snapshot.chunks  # vectors of another generation may linger until a rebuild collects them
         k = self.settings.dense_k
         if among is None:
             return [(cid, s) for cid, s in self.store.query(vector, k) if cid in live]
+        if len(among) <= AMONG_FETCHED:
+            ids, vectors = self.store.vectors(sorted(cid for cid in among if cid in live))
+            if not ids:
+                return []
+            norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(vector) or 1.0)
+            cosines = (vectors @ vector) / np.where(norms > 0, norms, 1.0)
+            top = np.argsort(-cosines, kind="stable")[:k]
+            return [(ids[i], float(cosines[i])) for i in top]
         if len(among) > AMONG_IN_MEMORY:
             wide = [(cid, s) for cid, s in self.store.query(vector, k * WIDE_FACTOR) if cid in among and cid in live]
             if len(wide) >= k:
@@ -228,16 +240,10 @@ class HybridRetriever:
         """BM25's best chunks of the generation (of `among` only, when given), best first."""
         live = self.snapshot.chunks
         k = self.settings.bm25_k
-        found = [(cid, s) for cid, s in self.snapshot.bm25.search(query, k) if cid in live]
-        if among is None:
-            return found
-        kept = [(cid, s) for cid, s in found if cid in among]
-        if len(kept) < k and len(found) == k:
-            # The period's chunks may rank lower than the first k of the whole corpus: the same
-            # condition applies before the cut, over every scored chunk.
-            everything = self.snapshot.bm25.search(query, len(self.snapshot.bm25.chunk_ids))
-            kept = [(cid, s) for cid, s in everything if cid in among and cid in live][:k]
-        return kept
+        # A period's chunks may rank below the first k of the whole corpus: they compete among
+        # themselves, before the cut (masking the scores costs a few ms at 50,000 chunks, where
+        # sorting every scored chunk cost 80-150 ms).
+        return [(cid, s) for cid, s in self.snapshot.bm25.search(query, k, among) if cid in live]
 
     def _quoting(self, speaker: str | None) -> list[str]:
         """The chunks quoting the person a who-said-what question names (not a government: "Selon
@@ -362,12 +368,14 @@ def dated_chunks(snapshot: Snapshot, start: date, end: date) -> frozenset[str]:
     of a date in it (no much wider than it: `mentions_period`)."""
     found = snapshot.dated(start, end)
     kept = set()
+    published: dict[str, bool] = {}  # per article: a year holds thousands of chunks of hundreds of articles
     for cid in found:
         rec = snapshot.chunks[cid]
-        span = published_span(snapshot.articles[rec.article_id].get("date"))
-        if (span is not None and span[0] <= end and start <= span[1]) or any(
-            mentions_period(first, last, start, end) for _, _, first, last, _ in rec.dates
-        ):
+        within = published.get(rec.article_id)
+        if within is None:
+            span = published_span(snapshot.articles[rec.article_id].get("date"))
+            within = published[rec.article_id] = span is not None and span[0] <= end and start <= span[1]
+        if within or any(mentions_period(first, last, start, end) for _, _, first, last, _ in rec.dates):
             kept.add(cid)
     return frozenset(kept)
 

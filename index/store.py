@@ -387,6 +387,13 @@ class VectorStore:
             return 0
         return self._call(self.collection.count)
 
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of those of `ids` the collection holds, and their ids in the same order."""
+        if self.collection is None or not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        result = self._call(lambda: self.collection.get(ids=list(ids), include=["embeddings"]))
+        return list(result["ids"]), np.asarray(result["embeddings"], dtype=np.float32)
+
     def query(self, vector: np.ndarray, k: int, among: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity (1 - cosine distance), among the given ids if any."""
         # No count() first: Chroma 1.x returns fewer results (or none) when asked for more than it

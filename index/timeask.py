@@ -162,6 +162,27 @@ def _shift_span(start: date, end: date) -> timedelta:
     return timedelta(days=days)
 
 
+# The words of a question that ask for recency (« les dernières nouvelles », "latest") say when,
+# not what: left among its terms they match « septembre dernier » in an old sentence.
+_RECENCY_WORDS = re.compile(
+    r"\bderni(?:ère|er)s?(?: (?:nouvelles|développements|informations|news|évolutions))?\b|\bplus récente?s?\b"
+    r"|\brécente?s?\b|\brécemment\b|\bactuellement\b|\baujourd['’]hui encore\b|\btoujours\b|\bdésormais\b"
+    r"|\bmaintenant\b|\ben ce moment\b|\bà ce jour\b|\bà présent\b|\bnouvelles du jour\b"
+    r"|\blatest\b|\bmost recent\b|\brecent(?:ly)?\b|\bcurrently\b|\bstill\b|\bnow\b|\bnowadays\b"
+    r"|\bthese days\b|\bas of today\b|\bnews\b",
+    re.IGNORECASE,
+)
+
+
+def time_words(text: str, language: Language, today: date) -> list[tuple[int, int]]:
+    """Where a question's words ask about time rather than name its topic: its self-standing date
+    phrases (the period is `AskedTime`'s to apply: in-period sentences gain in the answer stage,
+    and a date's words among the terms would count it twice, for a sentence that restates the
+    date and not for a report of the period that does not) and its recency cues.
+    `questions.prepare` leaves them out of the question's terms."""
+    return date_places(text, language, today) + [m.span() for m in _RECENCY_WORDS.finditer(text)]
+
+
 def date_places(text: str, language: Language, today: date) -> list[tuple[int, int]]:
     """Where the self-standing date phrases of a question sit (a digest's topic is the rest)."""
     return [(start, end) for start, end, _ in _spans(text, language, today)]

@@ -5,6 +5,7 @@ Fast: no encoder. The pipeline over a dated corpus is tested in test_time_eval.p
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date, datetime
 
@@ -17,7 +18,7 @@ from index.conversation import Conversation
 from index.facts import asked_fact
 from index.models import Answer, Hit
 from index.present import nothing_in_period, period_text
-from index.questions import prepare
+from index.questions import prepare, question_terms
 from index.retrieval import newest_first
 from index.timeask import AskedTime, now, published_span, understand_time
 
@@ -182,9 +183,124 @@ def test_a_newer_value_of_the_same_thing_leads_and_the_older_is_superseded():
     assert newest_value([old, other], asked, [old], question) == ([old], 0)
 
 
+def test_a_questions_terms_leave_out_its_words_of_time_and_two_prepositions():
+    terms = question_terms("Quelles sont les dernières nouvelles sur les visas entre la Chine et la Russie ?", "fr", THURSDAY)
+    assert terms == ("vis", "chin", "russ")  # not "derni" (« septembre dernier »), "nouvel", "entre" (« l'entrée »)
+    assert question_terms("Qu'a dit Poutine sur les visas la semaine dernière ?", "fr", THURSDAY) == ("dit", "poutin", "vis")
+    assert question_terms("What is the latest on visas for Russians?", "en", THURSDAY) == ("vis", "russian")
+    assert "san" not in question_terms("Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?", "fr", THURSDAY)
+    # The verb stays; a question of nothing but time keeps its words rather than none.
+    assert "entre" in question_terms("Quand le régime entre-t-il en vigueur ?", "fr", THURSDAY)
+    assert "entre" in question_terms("Le régime entre en vigueur quand ?", "fr", THURSDAY)
+    assert question_terms("Et maintenant ?", "fr", THURSDAY) == ("mainten",)
+    # What prepare hands to the answer stage.
+    assert prepare("Quelles sont les dernières nouvelles sur les visas ?", None, 2000, today=THURSDAY).terms == ("vis",)
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?", {"russie"}),
+        ("La Russie ouvre ses frontières aux citoyens chinois, a annoncé le ministère russe.", {"chine"}),
+        ("Until when can Chinese citizens visit Russia?", {"chine"}),
+        ("What is the latest for Russians travelling to China?", {"russie"}),
+        ("Les touristes russes et chinois affluent.", {"russie", "chine"}),
+        ("Le président russe Vladimir Poutine a reçu Xi Jinping.", set()),  # an adjective of a thing
+        ("Chinese exports to Russia fell.", set()),
+    ],
+)
+def test_the_people_a_text_names(text, people):
+    from index.answers import _people
+
+    assert _people(text) == people
+
+
+def test_a_sentence_about_other_countries_people_is_of_another_thing():
+    question = "Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?"
+    asked = asked_fact(question)
+    # The Chinese citizens' exemption: the best-scored, and newer than the Russians' old value.
+    chinese = _candidate("rfi", "2026-03-10", "Les citoyens chinois pourront entrer en Russie sans visa jusqu'au 31 décembre 2027.",
+                         2.0, {"entrer", "russ", "vis"})
+    old = _candidate("aa", "2026-02-04", "La Chine a accordé aux citoyens russes un régime sans visa jusqu'au 14 septembre 2026.",
+                     1.6, {"chin", "russ", "vis"})
+    new = _candidate("xin", "2026-09-10", "La Chine a prolongé l'exemption de visa des citoyens russes jusqu'au 14 septembre 2027.",
+                     1.55, {"chin", "russ", "vis"})
+    chosen, superseded = newest_value([chinese, old, new], asked, [chinese, old], question)
+    assert [c.hit.article_id for c in chosen] == ["xin", "aa"] and superseded == 1
+    # Asked about the Chinese citizens, the Russians' exemption is the other thing.
+    question = "Until when can Chinese citizens visit Russia without a visa?"
+    chosen, _ = newest_value([chinese, old, new], asked_fact(question), [chinese], question)
+    assert chosen[0].hit.article_id == "rfi"
+    # A question naming no people filters nothing.
+    question = "Jusqu'à quand le régime sans visa court-il ?"
+    assert newest_value([chinese, old], asked_fact(question), [chinese], question)[0][0] is chinese
+
+
 def test_an_undated_article_is_of_a_period_when_it_names_its_months_or_years():
     from index.timeask import period_words
 
     assert period_words(date(2023, 3, 1), date(2023, 3, 31)) == {"2023", "mars", "march"}
     assert period_words(date(2025, 12, 29), date(2026, 1, 4)) == {"2025", "2026", "decembre", "december", "janvier", "january"}
     assert period_words(date(2023, 1, 1), date(2023, 12, 31)) == {"2023"}  # a year is not named by its months
+
+
+class _NoModel:
+    """What an engine reads of its encoder before a question: the fingerprint of its vectors."""
+
+    fingerprint = "no-model"
+
+
+@pytest.mark.parametrize(("clock", "warned"), [("2026-03-12T09:00", True), ("", False)])
+def test_a_pinned_clock_is_a_warning_when_the_engine_starts(tmp_path, caplog, clock, warned):
+    from index.engine import Engine
+    from index.store import open_client
+
+    settings = make_settings(tmp_path, clock=clock, timezone="Asia/Shanghai")
+    with caplog.at_level(logging.WARNING, logger="index.engine"):
+        engine = Engine(settings, open_client(settings.chroma, tmp_path), _NoModel())
+    pinned = [r for r in caplog.records if r.levelno == logging.WARNING and "clock is pinned" in r.getMessage()]
+    assert len(pinned) == warned
+    if warned:
+        assert "2026-03-12T09:00" in pinned[0].getMessage() and "Asia/Shanghai" in pinned[0].getMessage()
+        assert engine.now() == datetime(2026, 3, 12, 9, 0, tzinfo=engine.now().tzinfo)
+    engine.close()
+
+
+def test_a_periods_chunks_compete_among_themselves_before_the_cut_in_bm25():
+    from index.lexical import BM25Index
+
+    texts = [f"Les visas du Kremlin, épisode {i}." + " visas" * (i % 5) for i in range(40)]
+    index = BM25Index.build([f"c{i}" for i in range(40)], texts)
+    everything = index.search("visas du Kremlin", 40)
+    among = {"c3", "c17", "c38", "c20"}  # ranked low in the whole corpus, some below its first 10
+    assert [cid for cid, _ in index.search("visas du Kremlin", 3, among)] == [c for c, _ in everything if c in among][:3]
+    assert index.search("visas du Kremlin", 5, set()) == []
+    assert index.search("recette de la tartiflette", 5, among) == []
+
+
+@pytest.mark.parametrize("size", [3, 12])
+def test_a_short_periods_vectors_are_compared_in_memory_as_chroma_would(tmp_path, size):
+    """A period of few chunks: fetched vectors and cosines here, the same ranking as Chroma's id filter."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import index.retrieval as retrieval
+    from index.store import VectorStore, open_client
+
+    settings = make_settings(tmp_path)
+    store = VectorStore.open(open_client(settings.chroma, tmp_path), "period-test", create=True)
+    rng = np.random.default_rng(16)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [f"c{i:02d}" for i in range(60)]
+    store.add(ids, vectors, ids, [{"article_id": i} for i in ids])
+    snapshot = SimpleNamespace(chunks=dict.fromkeys(ids[:-1]))  # c59: a vector of another generation
+    retriever = retrieval.HybridRetriever(snapshot, store, None, settings.retrieval.model_copy(update={"dense_k": 5}))
+    query = rng.normal(size=8).astype(np.float32)
+    among = frozenset(rng.choice(ids, size, replace=False)) | {"c59"}
+    fetched = retriever._dense(query, among)
+    assert "c59" not in {cid for cid, _ in fetched} and len(fetched) == min(5, len(among - {"c59"}))
+    filtered = store.query(query, 5, among=sorted(among - {"c59"}))  # Chroma's id filter over the live ones
+    assert [cid for cid, _ in fetched] == [cid for cid, _ in filtered]
+    assert [s for _, s in fetched] == pytest.approx([s for _, s in filtered], abs=1e-5)
