@@ -25,6 +25,7 @@ import numpy as np
 from config.settings import RetrievalSettings
 from index.facts import (
     AskedFact,
+    Mention,
     StatedFacts,
     asked_fact,
     counts,
@@ -35,7 +36,7 @@ from index.facts import (
 from index.language import Language, detect_language, phrase
 from index.lexical import tokenize
 from index.models import Answer, Hit, Source, SpeakerInfo
-from index.present import byline, nothing_in_period, superseded_intro
+from index.present import answer_byline, nothing_in_period, superseded_intro
 from index.questions import Question
 from index.quotes import Speaker, fuller, resolve_speaker
 from index.sentences import SentenceLookup, in_context
@@ -67,6 +68,12 @@ FRAGMENT_WORDS = 5
 OTHER_YEAR_PENALTY = 0.3  # the question names a year, the sentence names only others
 RUNNER_UP_RATIO = 0.84  # a second or third sentence must score this share of the best
 MAX_SENTENCES = 3
+# A follow-up's first sentence (`Extractor._follow_up_first`) is the one of the first
+# FOLLOW_UP_DEPTH candidates, scoring at least FOLLOW_UP_RATIO of the best, that holds most of its own
+# words. Set by hand: the seeds' visa follow-up has its sentence third; a sentence under 0.7 of the
+# best is one the scorer judged a poor answer whatever words it holds.
+FOLLOW_UP_DEPTH = 5
+FOLLOW_UP_RATIO = 0.7
 # Near-miss abstention: a question asking for one of these kinds, none of whose best sentences
 # states one, is answered "the articles don't say".
 SPECIFIC_KINDS = frozenset({"date", "duration", "amount", "quantity"})
@@ -170,11 +177,29 @@ class Extractor:
             # After the near-miss check, which weighs what the passages state, not when.
             candidates = _in_period(candidates, question.time.start, question.time.end)
         speaker = self._speaker_asked(asked, hits)
-        chosen, superseded = self.select(candidates), 0
+        chosen, superseded = self._follow_up_first(question, candidates, self.select(candidates)), 0
         if question.time.kind == "recent":
             chosen, superseded = newest_value(candidates, asked, chosen, question.text)
         answer = compose(question.text, chosen, question.language, standalone, *speaker, superseded=superseded)
         return replace(answer, time=time_asked), evidence
+
+    def _follow_up_first(self, question: Question, candidates: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+        """A follow-up's own words decide its first sentence: after « Jusqu'à quand le régime sans
+        visa chinois est-il valable ? », « Et pour les citoyens chinois ? » leads with the best of the
+        first candidates that holds most of them (by idf), when the best-scored one holds fewer. A
+        rule on the scored candidates, not a weight: the score says how well a sentence answers,
+        this says which of the good ones the follow-up is about."""
+        if not chosen or question.standalone == question.text or not question.terms:
+            return chosen
+        own = set(tokenize(question.text)) & set(question.terms)
+        if not own or own == set(question.terms):
+            return chosen
+        held = lambda c: self._weight(own & c.terms)  # noqa: E731
+        pool = [c for c in candidates[:FOLLOW_UP_DEPTH] if c.score >= FOLLOW_UP_RATIO * candidates[0].score]
+        best = max(pool, key=lambda c: (held(c), c.score), default=chosen[0])
+        if held(best) <= held(chosen[0]):
+            return chosen
+        return [best, *(c for c in chosen if c is not best)][: self.max_sentences]
 
     def _newest(self, today: date | None = None) -> dict | None:
         """The generation's most recent dated article entry (the corpus's freshness), or None; with
@@ -251,22 +276,22 @@ class Extractor:
         out: list[Candidate] = []
         for hit in hits:
             speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
-            spans = split_sentences(hit.text)
-            before = self.sentences.previous(hit.article_id, hit.start) if self.sentences and spans else ""
-            before_terms = frozenset(tokenize(before))
-            for start, end in spans:
-                text = hit.text[start:end]
+            before_terms: frozenset[str] = frozenset()
+            before = None
+            for start, end, text, previous, facts in self._sentences_of(hit):
                 sentence_terms = frozenset(tokenize(text))
+                if previous != before:
+                    before_terms = frozenset(tokenize(previous))
                 coverage = self._weight(terms & sentence_terms) / total
                 context = self._weight(terms & (sentence_terms | before_terms)) / total
-                previous, before, before_terms = before, text, sentence_terms
+                before, before_terms = text, sentence_terms
                 score = max(coverage, CONTEXT_WEIGHT * context)
                 if follow_up:
                     # The terms carried from the previous question set the topic; the follow-up's
                     # own words say what is new ("Et pour les citoyens chinois ?").
                     score = CARRIED_WEIGHT * score + FOCUS_WEIGHT * self._weight(focus_terms & sentence_terms) / focus_total
                 # A date or number the question already gives is not an answer to it.
-                stated = stated_facts(text)
+                stated = _stated(text, facts)
                 fresh = StatedFacts(tuple(m for m in stated.mentions if fold(m.text) not in asked_folded))
                 states = states_asked_fact(asked, fresh)
                 if states and counted:
@@ -277,7 +302,7 @@ class Extractor:
                 if years and stated_years and not stated_years & years:
                     score -= OTHER_YEAR_PENALTY  # "en 2024" does not answer "in 2025"
                 timely = _timely(years, stated_years, hit.date)
-                speaker = _speaker_of(hit, hit.start + start, hit.start + end)
+                speaker = _speaker_of(hit, start, end)
                 if state:
                     if speaker is not None and speaker_key is not None and speaker.key == speaker_key:
                         score += STATE_SPEAKER_BONUS
@@ -294,10 +319,27 @@ class Extractor:
                 if len(text.split()) < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
                 out.append(
-                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states, previous, timely,
+                    Candidate(hit, text, score, start, end, speaker, states, previous, timely,
                               frozenset(terms & sentence_terms))
                 )
         return sorted(out, key=lambda c: -c.score)
+
+    def _sentences_of(self, hit: Hit) -> list[tuple[int, int, str, str, tuple | None]]:
+        """The sentences a passage offers: (body start, body end, text, the sentence before it,
+        what it states as ingestion found it or None). Whole sentences of the article body, even
+        where the passage holds only a piece of one (a sentence longer than a chunk is cut across
+        chunks); an index built before ingest version 5 gives the passage's own sentences."""
+        whole = self.sentences.overlapping(hit.article_id, hit.start, hit.end) if self.sentences else None
+        if whole:
+            return [(s.start, s.end, s.text, s.previous, s.facts) for s in whole]
+        spans = split_sentences(hit.text)
+        before = self.sentences.previous(hit.article_id, hit.start) if self.sentences and spans else ""
+        out = []
+        for start, end in spans:
+            text = hit.text[start:end]
+            out.append((hit.start + start, hit.start + end, text, before, None))
+            before = text
+        return out
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentence, plus up to two more that score nearly as well."""
@@ -360,6 +402,13 @@ class Extractor:
         return found, name or None
 
 
+def _stated(text: str, facts: tuple[tuple[str, int, int], ...] | None) -> StatedFacts:
+    """What a sentence states: as ingestion stored it, or parsed now (an older index)."""
+    if facts is None:
+        return stated_facts(text)
+    return StatedFacts(tuple(Mention(kind, start, end, text[start:end]) for kind, start, end in facts))
+
+
 def _spread(similarity: np.ndarray) -> np.ndarray:
     """Cosines rescaled to 0-1 over the candidates: a multilingual encoder's sit in a narrow band (0.75-0.9)."""
     low = float(similarity.min())
@@ -419,44 +468,68 @@ def compose(
     speaker_name: str | None = None,
     superseded: int = 0,
 ) -> Answer:
-    """Quote the chosen sentences with [n]; show dates when the cited articles differ in date.
+    """Quote the chosen sentences with [n]; one article is one source number.
 
-    `speaker`, the key of the person a who-said-what question asks about, puts their name
-    (`speaker_name`, else as the sentence writes it) before each of their quotes:
-    `Vladimir Poutine (AA, 4 février 2026) : « … » [1]`. The last `superseded` sentences state an
-    older value that the first one replaced: they are introduced as such and their sources marked.
+    Outlet and date are said in the sources list, and before a sentence only when the answer's
+    sources differ in them — once per source, before its first sentence (an undated source by its
+    outlet alone). `speaker`, the key of the person a who-said-what question asks about, puts their
+    name (`speaker_name`, else as the sentence writes it) before each sentence that quotes their
+    own words (« … »): `Vladimir Poutine (AA, 4 février 2026) : « … » [1]`; a sentence that only
+    narrates what they did or said is the outlet's. The last `superseded` sentences state an older
+    value that the first one replaced: they are introduced as such and their sources marked.
     """
     sources: list[Source] = []
     numbers: dict[str, int] = {}
+    passages: dict[str, list[Hit]] = {}
     old = {c.text for c in chosen[len(chosen) - superseded:]} if superseded else set()
     for cand in chosen:
-        key = f"{cand.hit.article_id}:{cand.hit.start}"
-        if key not in numbers:
-            numbers[key] = len(sources) + 1
-            hit = cand.hit
+        hit = cand.hit
+        cited = passages.setdefault(hit.article_id, [])
+        if not any(h.start == hit.start for h in cited):
+            cited.append(hit)
+        if hit.article_id not in numbers:
+            numbers[hit.article_id] = len(sources) + 1
             sources.append(
-                Source(numbers[key], hit.article_id, hit.title, hit.date, hit.outlet, hit.text,
+                Source(numbers[hit.article_id], hit.article_id, hit.title, hit.date, hit.outlet, hit.text,
                        hit.start, hit.end, hit.date_precision, cand.speaker, cand.text in old,
                        url=hit.url, also_in=hit.also_in)
             )
-    dates = {(c.hit.date, c.hit.date_precision) for c in chosen}
-    show_dates = len(dates) > 1 or any(d is None for d, _ in dates)
+    sources = [
+        replace(s, passages=tuple(h.text for h in passages[s.article_id])) if len(passages[s.article_id]) > 1 else s
+        for s in sources
+    ]
+    bylines = {(c.hit.outlet, c.hit.date, c.hit.date_precision) for c in chosen}
+    show_bylines = len(bylines) > 1
     colon = " :" if language == "fr" else ":"
     lines = []
+    announced: set[int] = set()
     for cand in chosen:
-        n = numbers[f"{cand.hit.article_id}:{cand.hit.start}"]
+        n = numbers[cand.hit.article_id]
         line = f"{_quoted(cand.text)} [{n}]"
-        when = byline(cand.hit.outlet, cand.hit.date, cand.hit.date_precision, language)
+        when = answer_byline(cand.hit.outlet, cand.hit.date, cand.hit.date_precision, language)
+        first = show_bylines and n not in announced
         if cand.text in old:
             line = f"{superseded_intro(when, language)}{colon} {line}"
-        elif speaker is not None and cand.speaker is not None and cand.speaker.key == speaker:
-            line = f"{speaker_name or cand.speaker.name} ({when}){colon} {line}"
-        elif show_dates:
+        elif (speaker is not None and cand.speaker is not None and cand.speaker.key == speaker
+              and _own_words(cand.text)):
+            name = speaker_name or cand.speaker.name
+            line = f"{name} ({when}){colon} {line}" if first else f"{name}{colon} {line}"
+        elif first:
             line = f"{when}{colon} {line}"
+        announced.add(n)
         lines.append(line)
     return Answer(
         question, "\n".join(lines), sources, False, language, standalone, quoted=tuple(c.text for c in chosen)
     )
+
+
+def _own_words(sentence: str) -> bool:
+    """Whether a sentence quotes someone's own words between quotation marks (« … », “ … ”), as
+    opposed to narrating what they said or did (« Il a qualifié la coopération d'exemplaire »)."""
+    return bool(_QUOTATION.search(sentence))
+
+
+_QUOTATION = re.compile(r"[«“\"]\s*[^«»“”\"]+?\s*[»”\"]|^\s*[«“]|[»”]\s*$")
 
 
 # A period asked restricts passages, not sentences. A sentence known to be of the period (its
