@@ -94,9 +94,11 @@ _CARDINAL_WORD = (
     "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
 )
 # "dix-sept", "quatre-vingt-dix", "trente et un", "sept cent mille", "twenty-two": joined by
-# hyphens, spaces or "et"/"and"; "un"/"une"/"one" only inside a run ("vingt et un").
+# hyphens or spaces, "et" before un/une/onze ("vingt et un"), "and" in English; "un"/"une"/"one"
+# only inside a run.
 _CARDINAL = (
-    rf"(?:{_CARDINAL_WORD})(?:(?:[\s-]+(?:et|and)[\s-]+|[\s-]+|-)(?:{_CARDINAL_WORD}|un|une|one)(?![\w-]))*"
+    rf"(?:{_CARDINAL_WORD})(?:(?:[\s-]+(?:{_CARDINAL_WORD}|un|une|one)|[\s-]+et[\s-]+(?:un|une|onze)"
+    rf"|\s+and\s+(?:{_CARDINAL_WORD}|one))(?!\w))*"
 )
 # Approximate numbers and scales, from our own list (text2num reads none of them): "une douzaine",
 # "des centaines", "un millier", "plusieurs", "quelques", "millions", "a dozen".
