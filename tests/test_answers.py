@@ -9,9 +9,13 @@ from conftest import make_settings
 from fake_llm import FakeLLMServer
 
 from config.settings import LLMSettings
+from index.answers import Candidate, Extractor, _near_miss, _own_words, compose
 from index.conversation import Conversation
 from index.engine import Engine
+from index.facts import asked_fact
 from index.llm import make_llm
+from index.models import Hit, SpeakerInfo
+from index.questions import Question
 from index.store import open_client
 
 pytestmark = pytest.mark.slow
@@ -198,10 +202,24 @@ def test_who_said_what_quotes_only_the_person_asked_about(engine, question, key,
     assert not answer.abstained and answer.sources
     # Every quoted sentence is theirs (the ingestion's attribution), and the answer names them.
     assert all(source.speaker is not None and source.speaker.key == key for source in answer.sources)
-    assert all(line.startswith(f"{name} (") for line in answer.text.splitlines()), answer.text
+    # Their own words under their name; a sentence narrating what they said is the outlet's.
+    lines = answer.text.splitlines()
+    assert len(lines) == len(answer.quoted)
+    for line, quoted in zip(lines, answer.quoted):
+        assert line.startswith((f"{name} (", f"{name} :", f"{name}:")) == _own_words(quoted), line
     # Never another speaker's words: Xi's sentences in a Putin answer, and the reverse.
     other = {"vladimir poutine": "a insisté Xi", "xi jinping": "a déclaré Vladimir Poutine"}.get(key)
     assert other is None or other not in answer.text
+
+
+def test_what_putin_said_on_china_is_his_words_and_each_article_one_source(engine):
+    """Issue 18: a sentence of narration was shown as Putin's words, and one article as [1] and [2]."""
+    answer = engine.ask("Qu'a dit Poutine sur la Chine ?")
+    assert not answer.abstained
+    ids = [source.article_id for source in answer.sources]
+    assert len(ids) == len(set(ids)), ids
+    for line, quoted in zip(answer.text.splitlines(), answer.quoted):
+        assert line.startswith("Vladimir Poutine") == _own_words(quoted), line
 
 
 def test_a_quoted_quote_keeps_one_pair_of_guillemets(engine):
@@ -245,10 +263,6 @@ def test_who_said_what_retrieval_ranks_the_passages_quoting_the_person(built, em
 
 # --- the answer's shape: bylines, one source per article, words against narration -----------------
 
-from index.answers import Candidate, Extractor, _near_miss, _own_words, compose  # noqa: E402
-from index.facts import asked_fact  # noqa: E402
-from index.models import Hit, SpeakerInfo  # noqa: E402
-from index.questions import Question  # noqa: E402
 
 
 def _hit(article_id: str, text: str, start: int = 0, *, rank: int = 1, outlet: str | None = "AA",
