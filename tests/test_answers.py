@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 from conftest import make_settings
@@ -374,6 +375,11 @@ def test_a_duration_about_something_else_is_a_near_miss():
     # « Il a duré une heure. » after a sentence naming the call is about it.
     after = _cand(hit, call, terms=frozenset(), previous="La visioconférence entre Xi Jinping et Poutine a eu lieu mercredi.")
     assert not _near_miss(asked, [after], topic)
+    # Other kinds are asked in other words than the article's: no topic is weighed for them.
+    count = asked_fact("Combien de poids lourds franchiront quotidiennement le fleuve ?")
+    trucks = _cand(_hit("p", "Désormais, 630 camions pourront passer chaque jour."),
+                   "Désormais, 630 camions pourront passer chaque jour.")
+    assert not _near_miss(count, [replace(trucks, states_fact=True)], {"poid": 2.0, "lourd": 2.0, "fleuv": 1.0})
 
 
 def test_a_sentence_longer_than_a_chunk_is_quoted_whole(tmp_path, embedder):
