@@ -185,7 +185,8 @@ def big_index_dir(n_chunks: int, fingerprint: str) -> Path:
     from synthetic import GENERATOR_VERSION
 
     # s2: the composed index also holds sentence vectors (index/sentences.py), as a rebuild stores them.
-    return CACHE / f"big-{n_chunks}-{fingerprint}-g{GENERATOR_VERSION}-s2"
+    # s3: its chunks carry their sentences and what each states (ingest version 5), as a rebuild's do.
+    return CACHE / f"big-{n_chunks}-{fingerprint}-g{GENERATOR_VERSION}-s3"
 
 
 def phase_big_index(args) -> dict:
@@ -248,7 +249,17 @@ def build_big_index(n_chunks: int, target: Path, embedder, fingerprint: str) -> 
     vectors = vectors.astype(np.float32)
 
     date_rng = random.Random(7)
+    from functools import cache
+
     from synthetic import OUTLETS, seed_sentences
+
+    from index.facts import stated_facts
+    from index.text import split_sentences
+
+    @cache
+    def facts_of(sentence: str) -> tuple:
+        """What a pool sentence states, as ingestion stores it (each is parsed once)."""
+        return tuple((m.kind, m.start, m.end) for m in stated_facts(sentence).mentions)
 
     articles = dict(seeded.manifest["articles"])
     records = list(seeded.chunks.values())
@@ -262,7 +273,10 @@ def build_big_index(n_chunks: int, target: Path, embedder, fingerprint: str) -> 
         offset = 0
         article_records = []
         for j, text in enumerate(parts):
-            article_records.append(ChunkRecord(f"{aid}:{digest[:12]}:{j}", aid, j, text, offset, offset + len(text)))
+            sentences = tuple((offset + s, offset + e, facts_of(text[s:e])) for s, e in split_sentences(text))
+            article_records.append(
+                ChunkRecord(f"{aid}:{digest[:12]}:{j}", aid, j, text, offset, offset + len(text), sentences=sentences)
+            )
             offset += len(text) + 2
         articles[aid] = {
             "title": parts[0].split(". ")[0][:120],

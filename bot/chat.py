@@ -15,7 +15,7 @@ from typing import TextIO
 from config.settings import Settings
 from index.conversation import Conversation
 from index.errors import BadQuestion
-from index.present import source_line
+from index.present import passages_text, source_line
 
 COMMANDS = {
     "/help": "cette aide",
@@ -126,7 +126,7 @@ def _command(command: str, conversation: Conversation, stdout: TextIO) -> None:
     elif command == "/sources":
         last = conversation.last_answer
         for s in last.sources if last else []:
-            print(f"{source_line(s, last.language)}\n{s.passage}\n", file=stdout)
+            print(f"{source_line(s, last.language)}\n{passages_text(s)}\n", file=stdout)
         if not (last and last.sources):
             print("Aucune source à montrer.", file=stdout)
     elif command == "/help":

@@ -384,6 +384,7 @@ def answer_json(answer) -> dict:
         "sources": [
             {"n": s.n, "article_id": s.article_id, "title": s.title, "date": s.date, "outlet": s.outlet,
              "passage": s.passage,
+             **({"passages": list(s.passages)} if len(s.passages) > 1 else {}),
              "speaker": {"name": s.speaker.name, "key": s.speaker.key} if s.speaker else None,
              "url": s.url,
              "also_in": [{"article_id": a.article_id, "outlet": a.outlet, "date": a.date, "url": a.url}

@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from index.text import MONTH_NUMBERS, WEEKDAYS_FR, fold
+from text_to_num import text2num
+
 from index.quotes import reports_speech
+from index.text import MONTH_NUMBERS, WEEKDAYS_FR, fold
 
 __all__ = [
     "FACT_KINDS",
@@ -81,24 +83,44 @@ class StatedFacts:
 
 _MONTHS = "|".join(MONTH_NUMBERS)
 _WEEKDAYS = "|".join(WEEKDAYS_FR)
-_NUMBER_WORDS = (
-    "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|"
-    "quarante|cinquante|soixante|soixante-dix|quatre-vingts?|quatre-vingt-dix|cent|cents|mille|"
-    "dizaines?|vingtaines?|quinzaines?|centaines?|milliers?|millions?|milliards?|plusieurs|quelques"
+# Cardinals in words, French and English, one word of them at a time: a run of them ("sept cent
+# mille", "vingt-deux", "twenty-two") is a cardinal when text2num reads it (`_cardinal`). "un",
+# "une", "one" are not among them: "un homme" counts nothing; a unit of time or an approximate
+# number after them does ("une semaine", "une douzaine", see `_APPROXIMATE` and `_DURATION`).
+_CARDINAL_WORD = (
+    "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingts?|trente|"
+    "quarante|cinquante|soixante|cents?|mille|"
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    "|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
 )
+# "dix-sept", "quatre-vingt-dix", "trente et un", "sept cent mille", "twenty-two": joined by
+# hyphens or spaces, "et" before un/une/onze ("vingt et un"), "and" in English; "un"/"une"/"one"
+# only inside a run.
+_CARDINAL = (
+    rf"(?:{_CARDINAL_WORD})(?:(?:[\s-]+(?:{_CARDINAL_WORD}|un|une|one)|[\s-]+et[\s-]+(?:un|une|onze)"
+    rf"|\s+and\s+(?:{_CARDINAL_WORD}|one))(?!\w))*"
+)
+# Approximate numbers and scales, from our own list (text2num reads none of them): "une douzaine",
+# "des centaines", "un millier", "plusieurs", "quelques", "millions", "a dozen".
+_APPROXIMATE = (
+    r"(?:(?:une?|des|a)\s+)?(?:dizaines?|douzaines?|quinzaines?|vingtaines?|trentaines?|quarantaines?"
+    r"|cinquantaines?|soixantaines?|centaines?|milliers?|dozens?)"
+    r"|millions?|milliards?|billions?|plusieurs|quelques"
+)
+_NUMBER_WORDS = rf"{_CARDINAL}|{_APPROXIMATE}"
 _DIGITS = r"\d+(?:[  ,.]\d+)*"
-_NUMBER = rf"(?:{_DIGITS}|\b(?:{_NUMBER_WORDS})\b)"
+_NUMBER = rf"(?:{_DIGITS}|\b(?:{_NUMBER_WORDS})(?![\w-]))"
 # A number, possibly scaled ("19 milliards", "deux cents", "plus de vingt").
 _SCALED = rf"(?:(?:plus|moins)\s+d[e'’]\s*|environ\s+|près\s+d[e'’]\s*|quelque\s+)?{_NUMBER}(?:\s+(?:{_NUMBER_WORDS}))*"
 _TIME_UNITS = (
     r"(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|secondes?|décennies?|siècles?|nuits?"
-    r"|trimestres?|semestres?)"
+    r"|trimestres?|semestres?|days?|weeks?|months?|years?|hours?|decades?)"
 )
 _CURRENCIES = r"(?:dollars?|euros?|roubles?|yuans?|yens?|livres?|francs?|roupies?|dinars?|\$|€|USD|EUR|RUB|CNY)"
 
 _DURATION = re.compile(
-    rf"(?:{_SCALED}|\b(?:un|une)\b)\s+{_TIME_UNITS}\b(?!\s+(?:{_MONTHS}))|\bdurée\s+(?:maximale\s+|minimale\s+"
-    rf"|totale\s+)?de\s+(?!\d)(?!(?:{_NUMBER_WORDS})\b)\S+",
+    rf"(?:{_SCALED}|\b(?:un|une|a|an|one)\b)\s+{_TIME_UNITS}\b(?!\s+(?:{_MONTHS}))|\bdurée\s+(?:maximale\s+"
+    rf"|minimale\s+|totale\s+)?de\s+(?!\d)(?!(?:{_NUMBER_WORDS})\b)\S+",
     re.IGNORECASE,
 )
 _ANNIVERSARY_BEFORE = re.compile(r"\b(?:les|des|aux|ses|leurs)\s+$", re.IGNORECASE)
@@ -107,7 +129,15 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(rf"{_SCALED}\s*(?:%|pour\s*cent|points?\s+de\s+pourcentage)", re.IGNORECASE)
-_COUNT = re.compile(rf"{_SCALED}\s+(?:de\s+|d['’])?[a-zà-ÿ][\w'’-]+", re.IGNORECASE)
+# A count: a number and what it counts, over an adjective that may stand between ("trois petites mares").
+_BEFORE_NOUN = (
+    r"(?:petite?s?|grande?s?|nouveaux|nouvelles?|nouvel|premi(?:er|ère)s?|derni(?:er|ère)s?|autres?|jeunes?"
+    r"|vieux|vieilles?|gros|grosses?|bons?|bonnes?|principaux|principales?|seule?s?|anciens?|anciennes?"
+    r"|small|large|big|new|other|young|old|main)"
+)
+_COUNT = re.compile(
+    rf"{_SCALED}\s+(?:de\s+|d['’])?(?:{_BEFORE_NOUN}\s+)?[a-zà-ÿ][\w'’-]+", re.IGNORECASE
+)
 # Measures with a unit, one included: "plus d'un kilomètre", "180 kilogrammes", "un mètre".
 _MEASURE = re.compile(
     rf"(?:{_SCALED}|\b(?:un|une)\b)\s+(?:kilo|centi|milli)?(?:mètres?|grammes?|tonnes?|litres?)\b"
@@ -213,6 +243,10 @@ def stated_facts(sentence: str) -> StatedFacts:
     def add(kind: FactKind, start: int, end: int) -> None:
         if any(start < e and s < end for s, e in taken):
             return  # one stretch of text states one fact: "30 jours" is a duration, not also a count
+        if kind in ("quantity", "duration", "amount") and not all(
+            _cardinal(m.group()) is not None for m in _CARDINAL_RUN.finditer(sentence, start, end)
+        ):
+            return  # "deux trois fois" is no number
         taken.append((start, end))
         mentions.append(Mention(kind, start, end, sentence[start:end]))
 
@@ -266,6 +300,20 @@ def stated_facts(sentence: str) -> StatedFacts:
             mentions.append(Mention("quote", 0, len(sentence), sentence))
     mentions.sort(key=lambda m: (m.start, m.end))
     return StatedFacts(tuple(mentions))
+
+
+_CARDINAL_RUN = re.compile(rf"\b{_CARDINAL}(?![\w-])", re.IGNORECASE)
+
+
+def _cardinal(words: str) -> int | None:
+    """The value of a cardinal written in French or English words ("sept cent mille", "twenty-two"), or None."""
+    words = " ".join(words.split()).lower()
+    for language in ("fr", "en"):
+        try:
+            return text2num(words, language)
+        except ValueError:
+            continue
+    return None
 
 
 def _is_institution(words: list[str]) -> bool:
@@ -511,9 +559,21 @@ def _counted(question: str) -> str | None:
     return noun[:-1] if noun.endswith(("s", "x")) and len(noun) > 3 else noun
 
 
+# Nouns a count of people or things may use whatever the question calls them: "700 000 personnes"
+# may be the peasants asked about; a question's noun that may be a kind of one of them is not
+# contradicted by its count (if we cannot tell, we answer rather than abstain).
+_GENERIC_COUNTED = tuple(
+    fold(w) for w in """personne gens individu habitant âme membre victime exemplaire unité élément pièce espèce cas
+    people person individual member unit""".split()
+)
+
+
 def counts(mention: Mention, noun: str) -> bool:
-    """Whether a quantity stated counts `noun` ("240 milliards de dollars" does not count documents)."""
-    return any(word.startswith(noun) for word in fold(mention.text).replace("'", " ").split())
+    """Whether a quantity stated may count `noun`: it names it ("trois livres" for "livre"), or it
+    counts people or things in general ("700 000 personnes" for "paysan"); "240 milliards de
+    dollars" does not count documents."""
+    words = fold(mention.text).replace("'", " ").replace("’", " ").split()
+    return any(word.startswith(noun) or word.startswith(_GENERIC_COUNTED) for word in words)
 
 
 def speaks_for_a_state(speaker: str) -> bool:
@@ -536,6 +596,8 @@ def states_asked_fact(asked: AskedFact, stated: StatedFacts) -> bool:
         return any(m.kind == "date" and _DAY.search(m.text) for m in stated.mentions)
     kinds = asked.kinds - {"quote"} if asked.kinds != {"quote"} else asked.kinds
     accepted = set().union(*(_SATISFIED_BY.get(k, {k}) for k in kinds))
+    if asked.counted and "quantity" in kinds and any(m.kind == "amount" and counts(m, asked.counted) for m in stated.mentions):
+        return True  # "Combien de livres…": "trois livres" reads as a sum of pounds, and answers it
     return bool(accepted & stated.kinds)
 
 

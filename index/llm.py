@@ -21,7 +21,7 @@ from config.settings import LLMSettings
 from index.errors import DepecheError
 from index.language import Language, detect_language
 from index.models import Answer, Hit, Source
-from index.present import byline
+from index.present import PASSAGE_GAP, byline
 from index.text import ABBREVIATIONS, CASELESS_ABBREVIATIONS
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def format_passages(sources: Sequence[Source], language: Language) -> str:
         head = f"[{source.n}] {byline(source.outlet, source.date, source.date_precision, language)}"
         if source.title:
             head += f" — {source.title}"
-        text = " ".join(source.passage.split())[:MAX_PASSAGE_CHARS]
+        text = f" {PASSAGE_GAP} ".join(" ".join(p.split()) for p in source.all_passages)[:MAX_PASSAGE_CHARS]
         blocks.append(f"{head}\n{text}")
     return "\n\n".join(blocks)
 
@@ -144,11 +144,17 @@ def answer_messages(question: str, sources: Sequence[Source], language: Language
 
 def generate(llm: LLM, question: str, standalone: str, language: Language, hits: list[Hit]) -> Answer | None:
     """The LLM's answer from the retrieved passages, sources renumbered in citation order; None on failure."""
-    sources = [
-        Source(i, h.article_id, h.title, h.date, h.outlet, h.text, h.start, h.end, h.date_precision,
-               url=h.url, also_in=h.also_in)
-        for i, h in enumerate(hits, start=1)
-    ]
+    # One article is one numbered passage, as in extractive answers: its passages in rank order.
+    by_article: dict[str, list[Hit]] = {}
+    for h in hits:
+        by_article.setdefault(h.article_id, []).append(h)
+    sources = []
+    for i, group in enumerate(by_article.values(), start=1):
+        h = group[0]
+        sources.append(
+            Source(i, h.article_id, h.title, h.date, h.outlet, h.text, h.start, h.end, h.date_precision,
+                   url=h.url, also_in=h.also_in, passages=tuple(g.text for g in group) if len(group) > 1 else ())
+        )
     try:
         text = generate_answer(llm, standalone, sources, language)
     except LLMFailed as exc:

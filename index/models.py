@@ -97,6 +97,14 @@ class Source:
     superseded: bool = False  # cited for a value a newer source replaced (`answers.compose`)
     url: str | None = None
     also_in: tuple[AlsoIn, ...] = ()  # the same story carried by other outlets
+    # Every passage of the article the answer cites, in order of citation, `passage` first: one
+    # article is one source number, even when two of its passages are quoted.
+    passages: tuple[str, ...] = ()
+
+    @property
+    def all_passages(self) -> tuple[str, ...]:
+        """The cited passages of this source (a source saved before `passages` existed has one)."""
+        return self.passages or (self.passage,)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (what the bot's state store keeps)."""
@@ -109,6 +117,7 @@ class Source:
         if isinstance(known.get("speaker"), dict):
             known["speaker"] = SpeakerInfo(**_known(SpeakerInfo, known["speaker"]))
         known["also_in"] = tuple(AlsoIn(**_known(AlsoIn, a)) for a in known.get("also_in") or ())
+        known["passages"] = tuple(known.get("passages") or ())
         return cls(**known)
 
 

@@ -44,6 +44,23 @@ def byline(outlet: str | None, date: str | None, precision: str, language: Langu
     return f"{outlet_name(outlet, language)}, {format_date(date, precision, language)}"
 
 
+# Between two passages of one cited article, where the text between them is left out.
+PASSAGE_GAP = "[…]"
+
+
+def passages_text(source: Source) -> str:
+    """A source's cited passages as one text, in citation order, « […] » between two of them."""
+    return f"\n{PASSAGE_GAP}\n".join(source.all_passages)
+
+
+def answer_byline(outlet: str | None, date: str | None, precision: str, language: Language) -> str:
+    """The byline an answer puts before a sentence when its sources differ: `AA, 4 février 2026`,
+    the outlet alone for an undated article (`Wikipédia`: the sources list says it is undated)."""
+    if not date and outlet:
+        return outlet
+    return byline(outlet, date, precision, language)
+
+
 def source_line(source: Source, language: Language) -> str:
     """`[1] AA, 4 février 2026 — Title (article-id) (aussi : Le Figaro, Ouest-France)`: one cited
     source on one plain-text line; its URL, when it has one, on the next, and each copy's after it."""

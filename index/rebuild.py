@@ -21,6 +21,7 @@ from index.chunking import chunk_article
 from index.dates import sentence_dates, span_of, ymd
 from index.embeddings import Embedder
 from index.errors import DepecheError
+from index.facts import stated_facts
 from index.models import Article, GarbageReport, RebuildReport
 from index.quotes import attribute_quotes, fuller, speaker_titles
 from index.sentences import FILE_NAME as SENTENCES_FILE
@@ -37,7 +38,9 @@ EMBED_BATCH = 256
 # chunks every file again, even where its bytes are unchanged. 2: quoted sentences get a speaker.
 # 3: sentences get the dates they speak of, chunks date metadata (written without re-embedding).
 # 4: articles get their story (`index.stories`), chunks a `story` metadata (same path, no re-embedding).
-INGEST_VERSION = 4  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
+# 5: chunks carry their article's whole sentences and the facts each states (`index.facts`), so
+#    answers quote whole sentences and look up what a sentence states instead of parsing it per question.
+INGEST_VERSION = 5  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 
 class RebuildInProgress(DepecheError):
@@ -314,12 +317,18 @@ def _records(article: Article, settings: Settings) -> list[ChunkRecord]:
     spans = split_sentences(article.body)
     quoted = _quoted_sentences(article, spans)
     dated = sentence_dates(article.body, spans, article.date, article.date_precision)
+    stated = [
+        (start, end, tuple((m.kind, m.start, m.end) for m in stated_facts(article.body[start:end]).mentions))
+        for start, end in spans
+    ]
     return [
         ChunkRecord(
             f"{article.id}:{version}:{c.index}", article.id, c.index, c.text, c.start, c.end,
             tuple(q for q in quoted if c.start <= q[0] and q[1] <= c.end),
             # A sentence cut into pieces across chunks dates every chunk holding a piece of it.
             tuple(d for d in dated if d[0] < c.end and c.start < d[1]),
+            # Every whole sentence it holds a piece of: answers quote the sentence, not the piece.
+            sentences=tuple(row for row in stated if row[0] < c.end and c.start < row[1]),
         )
         for c in chunk_article(
             article,

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 FILE_NAME = "sentences.sqlite3"
 BATCH = 64  # sentences encoded and committed together during a rebuild
 _LOOKUP = 500  # keys per SELECT (SQLite caps the parameters of one statement)
+_ARTICLES_KEPT = 4096  # articles whose sentences a lookup keeps stitched (a few KB each)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Sentence:
     end: int
     text: str
     previous: str  # "" for an article's first sentence
+    # What it states, (kind, start, end) offsets in `text`, as ingestion found it; None when the
+    # index predates it (ingest version < 5) and answers parse the sentence themselves.
+    facts: tuple[tuple[str, int, int], ...] | None = None
 
 
 def in_context(previous: str, text: str) -> str:
@@ -136,21 +140,65 @@ def sentences_of(chunks: Iterable[ChunkRecord]) -> list[Sentence]:
     """The sentences of the articles these chunks cover, each with the sentence before it.
 
     Chunks hold whole sentences and overlap by one, so an article's sentences are the union of its
-    chunks' sentences; `SentenceLookup.previous` finds the same neighbour at question time.
+    chunks' sentences; a sentence longer than a chunk is cut into pieces across chunks, and its
+    whole text is stitched back from them (chunks of ingest version 5 say where each sentence
+    starts and ends). `SentenceLookup` finds the same sentences at question time.
     """
-    spans: dict[str, dict[tuple[int, int], str]] = defaultdict(dict)
+    by_article: dict[str, list[ChunkRecord]] = defaultdict(list)
     for rec in chunks:
-        for start, end in split_sentences(rec.text):
-            spans[rec.article_id][(rec.start + start, rec.start + end)] = rec.text[start:end]
+        by_article[rec.article_id].append(rec)
     out: list[Sentence] = []
-    for article_id, found in spans.items():
-        previous, previous_end = "", -1
-        for (start, end), text in sorted(found.items()):
-            if start < previous_end:  # a cut piece overlapping the sentence it was cut from
-                continue
-            out.append(Sentence(article_id, start, end, text, previous))
-            previous, previous_end = text, end
+    for article_id, records in by_article.items():
+        out.extend(article_sentences(article_id, records))
     return out
+
+
+def article_sentences(article_id: str, records: Sequence[ChunkRecord]) -> list[Sentence]:
+    """One article's sentences, in text order, from (some of) its chunks."""
+    records = sorted(records, key=lambda rec: rec.start)
+    if records and all(rec.sentences for rec in records):
+        offset, body = _stitched(records)
+        whole = sorted({(start, end): facts for rec in records for start, end, facts in rec.sentences}.items())
+        out: list[Sentence] = []
+        previous, previous_end = "", -1
+        for (start, end), facts in whole:
+            if start < offset or end > offset + len(body):
+                continue  # a sentence these chunks hold only part of (a subset of the article's chunks)
+            text = body[start - offset : end - offset]
+            out.append(Sentence(article_id, start, end, text, previous if start >= previous_end else "", facts))
+            previous, previous_end = text, end
+        return out
+    # An index built before ingest version 5: the chunks' own sentences, pieces of long ones included.
+    spans: dict[tuple[int, int], str] = {}
+    for rec in records:
+        for start, end in split_sentences(rec.text):
+            spans[(rec.start + start, rec.start + end)] = rec.text[start:end]
+    out = []
+    previous, previous_end = "", -1
+    for (start, end), text in sorted(spans.items()):
+        if start < previous_end:  # a cut piece overlapping the sentence it was cut from
+            continue
+        out.append(Sentence(article_id, start, end, text, previous))
+        previous, previous_end = text, end
+    return out
+
+
+def _stitched(records: Sequence[ChunkRecord]) -> tuple[int, str]:
+    """The body stretch that chunks sorted by start cover, as (its offset, its text): chunks are
+    exact slices of the body; what falls between two that don't meet (whitespace between
+    sentences, with no overlap) is filled with spaces so offsets still hold."""
+    offset = records[0].start
+    parts: list[str] = []
+    end = offset
+    for rec in records:
+        if rec.end <= end:
+            continue
+        if rec.start > end:
+            parts.append(" " * (rec.start - end))
+            end = rec.start
+        parts.append(rec.text[end - rec.start :])
+        end = rec.end
+    return offset, "".join(parts)
 
 
 def keys_of(fingerprint: str, sentences: Iterable[Sentence]) -> dict[bytes, str]:
@@ -207,6 +255,28 @@ class SentenceLookup:
         self._chunks = chunks
         self._chunk_ids = chunk_ids
         self._warned = False
+        self._articles: dict[str, tuple[list[int], list[Sentence]]] = {}
+
+    def overlapping(self, article_id: str, start: int, end: int) -> list[Sentence] | None:
+        """The article's whole sentences that overlap body offsets [start, end), in order, each with
+        the sentence before it and what it states; None for an index built before ingest version 5."""
+        found = self._articles.get(article_id)
+        if found is None:
+            records = [self._chunks[cid] for cid in self._chunk_ids.get(article_id, ()) if cid in self._chunks]
+            if not records or not all(rec.sentences for rec in records):
+                return None
+            sentences = article_sentences(article_id, records)
+            found = ([s.end for s in sentences], sentences)
+            if len(self._articles) >= _ARTICLES_KEPT:
+                self._articles.clear()
+            self._articles[article_id] = found
+        ends, sentences = found
+        out = []
+        for sentence in sentences[bisect_right(ends, start) :]:
+            if sentence.start >= end:
+                break
+            out.append(sentence)
+        return out
 
     def previous(self, article_id: str, start: int) -> str:
         """The text of the article's sentence that ends where the sentence at `start` begins ("" if none)."""

@@ -38,6 +38,10 @@ class ChunkRecord:
     # article body), first day "YYYY-MM-DD", last day (inclusive), precision] each.
     dates: tuple[tuple[int, int, str, str, str], ...] = ()
     story: str = ""  # the story its article belongs to (`index.stories`); "" before ingest version 4
+    # The whole sentences of the article body it holds or holds a piece of, and what each states
+    # (`index.facts.stated_facts`, computed once at ingestion): [start, end (offsets in the article
+    # body), [[kind, start, end (offsets in the sentence)], …]] each; () before ingest version 5.
+    sentences: tuple[tuple[int, int, tuple[tuple[str, int, int], ...]], ...] = ()
 
 
 @dataclass
@@ -187,6 +191,10 @@ def _load(name: str, folder: Path) -> Snapshot:
 def _record(data: dict) -> ChunkRecord:
     # Generations written before dates were stored have none; JSON gives lists, the record tuples.
     data["dates"] = tuple(tuple(d) for d in data.get("dates", ()))
+    data["speakers"] = tuple(tuple(q) for q in data.get("speakers", ()))
+    data["sentences"] = tuple(
+        (start, end, tuple(tuple(m) for m in facts)) for start, end, facts in data.get("sentences", ())
+    )
     return ChunkRecord(**data)
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 from conftest import make_settings
 from fake_llm import FakeLLMServer
 
 from config.settings import LLMSettings
+from index.answers import Candidate, Extractor, _near_miss, _own_words, compose
 from index.conversation import Conversation
 from index.engine import Engine
+from index.facts import asked_fact
 from index.llm import make_llm
+from index.models import Hit, SpeakerInfo
+from index.questions import Question
 from index.store import open_client
 
 pytestmark = pytest.mark.slow
@@ -198,10 +203,24 @@ def test_who_said_what_quotes_only_the_person_asked_about(engine, question, key,
     assert not answer.abstained and answer.sources
     # Every quoted sentence is theirs (the ingestion's attribution), and the answer names them.
     assert all(source.speaker is not None and source.speaker.key == key for source in answer.sources)
-    assert all(line.startswith(f"{name} (") for line in answer.text.splitlines()), answer.text
+    # Their own words under their name; a sentence narrating what they said is the outlet's.
+    lines = answer.text.splitlines()
+    assert len(lines) == len(answer.quoted)
+    for line, quoted in zip(lines, answer.quoted):
+        assert line.startswith((f"{name} (", f"{name} :", f"{name}:")) == _own_words(quoted), line
     # Never another speaker's words: Xi's sentences in a Putin answer, and the reverse.
     other = {"vladimir poutine": "a insisté Xi", "xi jinping": "a déclaré Vladimir Poutine"}.get(key)
     assert other is None or other not in answer.text
+
+
+def test_what_putin_said_on_china_is_his_words_and_each_article_one_source(engine):
+    """Issue 18: a sentence of narration was shown as Putin's words, and one article as [1] and [2]."""
+    answer = engine.ask("Qu'a dit Poutine sur la Chine ?")
+    assert not answer.abstained
+    ids = [source.article_id for source in answer.sources]
+    assert len(ids) == len(set(ids)), ids
+    for line, quoted in zip(answer.text.splitlines(), answer.quoted):
+        assert line.startswith("Vladimir Poutine") == _own_words(quoted), line
 
 
 def test_a_quoted_quote_keeps_one_pair_of_guillemets(engine):
@@ -241,3 +260,163 @@ def test_who_said_what_retrieval_ranks_the_passages_quoting_the_person(built, em
     # A question naming no speaker gets no such ranking.
     assert loaded.retriever._quoting("Jusqu'à quand le régime sans visa chinois est-il valable ?") == []
     engine.close()
+
+
+# --- the answer's shape: bylines, one source per article, words against narration -----------------
+
+
+
+def _hit(article_id: str, text: str, start: int = 0, *, rank: int = 1, outlet: str | None = "AA",
+         date: str | None = "2026-02-04") -> Hit:
+    return Hit(rank, article_id, f"Titre {article_id}", date, "day" if date else "unknown", outlet, text, 1.0,
+               start, start + len(text))
+
+
+def _cand(hit: Hit, text: str, score: float = 1.0, speaker: SpeakerInfo | None = None,
+          terms: frozenset[str] = frozenset(), previous: str = "") -> Candidate:
+    start = hit.start + hit.text.index(text)
+    return Candidate(hit, text, score, start, start + len(text), speaker, previous=previous, terms=terms)
+
+
+def test_one_undated_source_is_not_announced_on_every_line():
+    hit = _hit("wiki", "La vipère reste immobile. Elle se met en position de défense.", outlet="Wikipédia", date=None)
+    answer = compose("Que fait la vipère ?", [_cand(hit, "La vipère reste immobile."),
+                                              _cand(hit, "Elle se met en position de défense.")], "fr", "q")
+    assert "non daté" not in answer.text and "Wikipédia" not in answer.text
+    assert answer.text.splitlines() == ["« La vipère reste immobile. » [1]", "« Elle se met en position de défense. » [1]"]
+
+
+def test_sources_that_differ_are_each_announced_once_and_an_article_is_one_number():
+    first = _hit("a", "Phrase un de A. Phrase deux de A.")
+    later = _hit("a", "Phrase trois de A, plus loin.", start=500, rank=3)
+    other = _hit("b", "Phrase de B.", rank=2, outlet="RFI", date="2025-01-10")
+    chosen = [_cand(first, "Phrase un de A."), _cand(other, "Phrase de B."), _cand(first, "Phrase deux de A."),
+              _cand(later, "Phrase trois de A, plus loin.")]
+    answer = compose("q", chosen, "fr", "q")
+    assert answer.text.splitlines() == [
+        "AA, 4 février 2026 : « Phrase un de A. » [1]",
+        "RFI, 10 janvier 2025 : « Phrase de B. » [2]",
+        "« Phrase deux de A. » [1]",
+        "« Phrase trois de A, plus loin. » [1]",
+    ]
+    a, b = answer.sources
+    assert (a.article_id, b.article_id) == ("a", "b") and len(answer.sources) == 2
+    assert a.passage == first.text and a.passages == (first.text, later.text)
+    assert b.passages == () and b.all_passages == (other.text,)
+
+
+def test_a_speaker_is_named_before_their_own_words_not_before_narration():
+    text = ("Poutine a également souligné que leur partenariat était \"mutuellement bénéfique\". "
+            "« Nous sommes prêts à poursuivre la coordination la plus étroite possible », a déclaré Poutine.")
+    hit = _hit("p", text)
+    putin = SpeakerInfo("Vladimir Poutine", "vladimir poutine")
+    narration, words = split = text.split(". ", 1)
+    narration += "."
+    answer = compose("Qu'a dit Poutine ?", [_cand(hit, narration, speaker=putin), _cand(hit, words, speaker=putin)],
+                     "fr", "q", "vladimir poutine", "Vladimir Poutine")
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("« Poutine a également souligné"), lines  # the outlet's sentence
+    assert lines[1].startswith("Vladimir Poutine : « “Nous sommes prêts"), lines
+    assert len(split) == 2
+
+
+@pytest.mark.parametrize(
+    ("sentence", "own"),
+    [
+        ("« Nous sommes prêts », a déclaré Poutine.", True),
+        ("Narendra Modi a déclaré que « la solution ne peut pas être trouvée sur le champ de bataille ».", True),
+        ("Il a qualifié la coopération de « modèle ».", False),
+        ("Xi Jinping a dénoncé « la mentalité de guerre froide ».", False),
+        ("Poutine a également invité Xi Jinping aux commémorations du 9 mai.", False),
+        ("Nous ne céderons pas. »", True),  # the end of a quotation opened sentences before
+    ],
+)
+def test_own_words_against_narration(sentence, own):
+    assert _own_words(sentence) is own
+
+
+def test_a_follow_ups_own_words_pick_its_first_sentence():
+    text = ("La Chine avait annoncé un régime sans visa pour les citoyens russes, valable jusqu'au 14 septembre 2026. "
+            "La Russie autorise l'entrée sans visa des citoyens chinois pour 30 jours.")
+    hit = _hit("visa", text)
+    russian, chinese = text.split(". ", 1)
+    russian += "."
+    carried = frozenset({"regim", "san", "vis", "valabl"})
+    candidates = [
+        _cand(hit, russian, 2.0, terms=carried | {"citoyen"}),
+        _cand(hit, chinese, 1.6, terms=frozenset({"san", "vis", "citoyen", "chinois"})),
+    ]
+    extractor = Extractor({"chinois": 1, "citoyen": 2, "regim": 1, "san": 1, "vis": 2, "valabl": 1}, 10)
+    terms = ("regim", "san", "vis", "chinois", "valabl", "citoyen")
+    follow_up = Question("Et pour les citoyens chinois ?", "fr", "régime sans visa chinois valable citoyens chinois",
+                         terms=terms, asked=asked_fact("Jusqu'à quand le régime est-il valable ?"))
+    chosen = extractor._follow_up_first(follow_up, candidates, candidates[:1])
+    assert chosen[0].text == chinese
+    # A question of its own (not a follow-up) keeps the scorer's order.
+    alone = Question(follow_up.standalone, "fr", follow_up.standalone, terms=terms)
+    assert extractor._follow_up_first(alone, candidates, candidates[:1])[0].text == russian
+    # A sentence scoring far below the best is not promoted for its words.
+    weak = [candidates[0], _cand(hit, chinese, 0.5, terms=candidates[1].terms)]
+    assert extractor._follow_up_first(follow_up, weak, weak[:1])[0].text == russian
+
+
+def test_a_duration_about_something_else_is_a_near_miss():
+    """un-near-duree-01: a visa's « durée maximale de 30 jours » does not say how long a video call lasted."""
+    asked = asked_fact("Combien de temps a duré la visioconférence entre Xi Jinping et Vladimir Poutine ?")
+    visa = "La Russie autorise l'entrée sans visa des citoyens chinois pour une durée maximale de 30 jours."
+    call = "La visioconférence entre Xi Jinping et Vladimir Poutine a duré une heure et demie."
+    topic = {"visioconferent": 3.0, "entre": 0.3, "xi": 1.0, "jinping": 1.0, "vladim": 1.0, "poutin": 1.0}
+    hit = _hit("x", f"{visa} {call}")
+    off = _cand(hit, visa, terms=frozenset({"entre", "dur"}))
+    on = _cand(hit, call, terms=frozenset({"visioconferent", "entre", "xi", "jinping", "vladim", "poutin", "dur"}))
+    assert _near_miss(asked, [off], topic)
+    assert not _near_miss(asked, [off, on], topic)
+    assert not _near_miss(asked, [off], None)  # an English question: no telling what it is about
+    # « Il a duré une heure. » after a sentence naming the call is about it.
+    after = _cand(hit, call, terms=frozenset(), previous="La visioconférence entre Xi Jinping et Poutine a eu lieu mercredi.")
+    assert not _near_miss(asked, [after], topic)
+    # Other kinds are asked in other words than the article's: no topic is weighed for them.
+    count = asked_fact("Combien de poids lourds franchiront quotidiennement le fleuve ?")
+    trucks = _cand(_hit("p", "Désormais, 630 camions pourront passer chaque jour."),
+                   "Désormais, 630 camions pourront passer chaque jour.")
+    assert not _near_miss(count, [replace(trucks, states_fact=True)], {"poid": 2.0, "lourd": 2.0, "fleuv": 1.0})
+
+
+def test_a_sentence_longer_than_a_chunk_is_quoted_whole(tmp_path, embedder):
+    """The chunker cuts a sentence over `max_words` into pieces; the answer quotes the sentence."""
+    from config.settings import ChunkingSettings
+
+    long = (
+        "Le pont de Blagovechtchensk, long de plus d'un kilomètre et construit au-dessus du fleuve Amour par "
+        "un consortium russo-chinois après des années de retards dus aux financements et aux normes techniques "
+        "des deux pays, a coûté 19 milliards de roubles selon les autorités régionales qui l'ont inauguré lundi."
+    )
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "pont.txt").write_text(
+        "---\ntitle: Un pont sur l'Amour\ndate: 2026-03-02\nsource: AFP\n---\n"
+        f"Les camions passent désormais la frontière. {long} Sa capacité atteint 630 camions par jour.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "data", seeds, chunking=ChunkingSettings(max_words=20, overlap_sentences=1))
+    engine = Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
+    engine.rebuild()
+    pieces = [rec.text for rec in engine.loaded().snapshot.chunks.values()]
+    assert not any(long in piece for piece in pieces)  # the chunker did cut it
+    answer = engine.ask("Combien a coûté le pont de Blagovechtchensk ?")
+    assert long in answer.quoted, answer.quoted
+    assert all(q.rstrip().endswith((".", "!", "?", "»", "\"")) for q in answer.quoted), answer.quoted
+    engine.close()
+
+
+def test_what_a_sentence_states_is_stored_at_ingestion_as_parsing_it_finds(built):
+    """The stored facts are the ones `stated_facts` finds on each whole sentence of the seeds."""
+    from index.facts import stated_facts
+    from index.sentences import sentences_of
+    from index.snapshot import load_snapshot
+
+    sentences = sentences_of(load_snapshot(built.data_dir).chunks.values())
+    assert len(sentences) > 50  # the five seeds
+    for sentence in sentences:
+        assert sentence.facts is not None
+        assert sentence.facts == tuple((m.kind, m.start, m.end) for m in stated_facts(sentence.text).mentions), sentence.text

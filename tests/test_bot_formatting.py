@@ -285,3 +285,15 @@ def test_check_html_is_strict_like_telegram():
         with pytest.raises(HTMLError):
             check_html(bad)
     assert check_html("<b>a</b> &lt;&amp;&gt; &#39;") == "a <&> '"
+
+
+def test_a_source_with_two_cited_passages_shows_both_in_order():
+    two = source(1, passage="Premier passage cité.", passages=("Premier passage cité.", "Second passage cité."))
+    parts = formatting.passage_messages(two, "fr")
+    assert_valid_messages(parts)
+    shown = visible(parts)
+    assert shown.index("Premier passage cité.") < shown.index("[…]") < shown.index("Second passage cité.")
+    # Saved and read back by the bot's state store, it keeps them.
+    from index.models import Source as Saved
+
+    assert Saved.from_dict(two.to_dict()).all_passages == two.passages

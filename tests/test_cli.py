@@ -73,7 +73,9 @@ def test_ask_json_cites_its_source(built, env):
     assert "14 septembre 2026" in answer["answer"] and "[1]" in answer["answer"]
     assert answer["abstained"] is False
     sources = answer["sources"]
-    assert sources and all(set(s) == SOURCE_KEYS for s in sources)
+    # `passages` only for a source two of whose passages are cited (one article, one number).
+    assert sources and all(set(s) - {"passages"} == SOURCE_KEYS for s in sources)
+    assert all(s["passages"][0] == s["passage"] and len(s["passages"]) > 1 for s in sources if "passages" in s)
     assert sources[0]["n"] == 1 and sources[0]["article_id"] == "002_83c3c266e9f4ddcc"
     assert "14 septembre 2026" in sources[0]["passage"]
 
@@ -235,3 +237,17 @@ def test_eval_names_its_stages_on_stderr(tmp_path):
         "loading", "indexing", "building", "answering", "done",
     ], done.stderr
     assert "answering 1 questions" in done.stderr and "1 of 1 questions answered" in done.stderr
+
+
+def test_a_source_cited_for_two_passages_lists_them_in_the_json():
+    """One article is one source number: `passage` is the first cited, `passages` all, in order."""
+    from bot.cli import answer_json
+    from index.models import Answer, Source
+
+    one = Source(1, "a", "Titre", "2026-02-04", "AA", "Premier passage.", passages=("Premier passage.", "Second passage."))
+    alone = Source(2, "b", "Autre", None, None, "Seul passage.")
+    data = answer_json(Answer("q", "« x » [1]\n« y » [1]\n« z » [2]", [one, alone]))
+    first, second = data["sources"]
+    assert first["passage"] == "Premier passage." and first["passages"] == ["Premier passage.", "Second passage."]
+    assert set(second) == SOURCE_KEYS and second["passage"] == "Seul passage."
+    json.dumps(data)  # JSON-ready

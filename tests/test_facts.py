@@ -316,3 +316,65 @@ def test_an_anniversary_is_a_number_not_a_duration():
     assert stated_facts("Le traité est prolongé pour cinq ans.").states("duration")
     assert states_asked_fact(asked_fact("What anniversary did the parade celebrate?"),
                              stated_facts("Un défilé célébrant les 80 ans de la fin de la guerre."))
+
+
+# --- numbers in words ---------------------------------------------------------------------------
+
+
+def _stated(sentence: str) -> list[tuple[str, str]]:
+    return [(m.kind, m.text) for m in stated_facts(sentence).mentions if m.kind != "quote"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "text"),
+    [
+        ("Une série de dix sketches a été tournée.", "quantity", "dix sketches"),
+        ("Trois petites mares bordent le village.", "quantity", "Trois petites mares"),
+        ("Sept cent mille personnes ont quitté la région.", "quantity", "Sept cent mille personnes"),
+        ("Il y avait une douzaine d'œufs dans le panier.", "quantity", "une douzaine d'œufs"),
+        ("Des centaines de manifestants étaient présents.", "quantity", "Des centaines de manifestants"),
+        ("Le club compte trente et un adhérents.", "quantity", "trente et un adhérents"),
+        ("Le festival se tient sur une semaine.", "duration", "une semaine"),
+        ("Il restera entre deux et trois jours.", "duration", "trois jours"),
+        ("Elle a vécu quatre-vingt-dix-neuf ans.", "duration", "quatre-vingt-dix-neuf ans"),
+        ("He wrote three books in twenty-two days.", "quantity", "three books"),
+        ("He wrote three books in twenty-two days.", "duration", "twenty-two days"),
+    ],
+)
+def test_numbers_in_words_are_facts_of_their_kind(sentence, kind, text):
+    assert (kind, text) in _stated(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Un homme est entré dans la salle.",  # an indefinite article before a noun counts nothing
+        "Une délégation a été reçue à Pékin.",
+        "Cela arrive deux trois fois par an.",  # no cardinal text2num reads
+    ],
+)
+def test_an_article_or_a_run_of_unrelated_numbers_is_no_count(sentence):
+    assert not [k for k, _ in _stated(sentence) if k in ("quantity", "duration", "amount")], _stated(sentence)
+
+
+def test_a_number_in_words_answers_a_how_many_question_about_it():
+    """Four of PIAF's false abstentions: the count was written in words."""
+    for question, sentence in [
+        ("Combien de livres a-t-il écrit ?", "Il a écrit trois livres sur la guerre de Crimée."),
+        ("Combien de sketches compte la série ?", "Il a tourné une série de dix sketches pour la télévision."),
+        ("Combien de mares y a-t-il dans le parc ?", "Trois petites mares occupent le fond du parc."),
+        ("Combien de temps dure le festival ?", "Le festival se déroule sur une semaine, en juillet."),
+    ]:
+        asked = asked_fact(question)
+        stated = stated_facts(sentence)
+        assert states_asked_fact(asked, stated), (question, stated)
+        if asked.counted:
+            assert any(counts(m, asked.counted) for m in stated.mentions if m.kind in ("quantity", "amount")), question
+
+
+def test_a_count_of_people_may_count_the_kind_of_people_asked_about():
+    # « 700 000 personnes » for « paysans »: not a count of another thing, so not a near miss.
+    people = [m for m in stated_facts("La famine a tué sept cent mille personnes.").mentions if m.kind == "quantity"]
+    assert people and counts(people[0], asked_fact("Combien de paysans sont morts ?").counted)
+    money = [m for m in stated_facts("L'accord porte sur 240 milliards de dollars.").mentions if m.kind == "amount"]
+    assert money and not counts(money[0], asked_fact("Combien de documents ont été signés ?").counted)

@@ -380,3 +380,22 @@ def test_clean_citations_is_idempotent():
     text = "Macron est venu [1, 2]. Il a parlé [4]. « Oui ! » [2] Fin."
     once = clean_citations(text, 3)
     assert clean_citations(once, 3) == once == "Macron est venu [1][2]. « Oui ! » [2]"
+
+
+def test_two_passages_of_one_article_are_one_numbered_source(server):
+    """As in extractive answers: one article, one number; the model reads both passages under it."""
+    from index.llm import generate
+    from index.models import Hit
+
+    def hit(rank, article_id, text, start):
+        return Hit(rank, article_id, f"Titre {article_id}", "2024-03-05", "day", "Le Monde", text, 1.0, start,
+                   start + len(text))
+
+    server.reply("Macron est arrivé mardi [1]. Il repart jeudi [2].")
+    answer = generate(make_llm(settings(server)), "Quand ?", "Quand ?", "fr",
+                      [hit(1, "a", "Macron est arrivé mardi.", 0), hit(2, "b", "Autre article.", 0),
+                       hit(3, "a", "Il repart jeudi.", 400)])
+    prompt = server.requests[0].prompt
+    assert "[3]" not in prompt and "Macron est arrivé mardi. […] Il repart jeudi." in prompt
+    assert [s.article_id for s in answer.sources] == ["a", "b"]
+    assert answer.sources[0].passages == ("Macron est arrivé mardi.", "Il repart jeudi.")

@@ -484,7 +484,7 @@ def test_an_index_built_before_stories_gets_them_from_one_rebuild_without_re_emb
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["chunks_embedded"] == 0 and report["sentences_embedded"] == 0
     assert report["metadata_updated"] == report["chunks_total"] == len(before.chunks)
-    assert "ingestion changed (version 3 → 4)" in report["reason"]
+    assert f"ingestion changed (version 3 → {rebuild_module.INGEST_VERSION})" in report["reason"]
     assert report["stories"] == len(SEED_IDS) and report["stories_signed"] == len(SEED_IDS) + 1
     assert [(j["article_id"], j["representative"]) for j in report["joined"]] == [
         ("figaro_poutine-xi", "000_232c08492062af93")
@@ -520,3 +520,29 @@ def test_an_index_built_before_stories_gets_them_from_one_rebuild_without_re_emb
     assert report["joined"] == [
         {"article_id": "ouest-france_poutine-xi", "story": story, "representative": "000_232c08492062af93"}
     ]
+
+
+def test_an_index_built_before_sentence_facts_answers_then_gets_them_without_re_embedding(
+    tmp_path, embedder, monkeypatch
+):
+    """Ingest version 4 stored no sentence or fact with a chunk: its answers parse sentences per
+    question; one rebuild stores them (vectors untouched) and the answer stays the same."""
+    from dataclasses import replace
+
+    import index.rebuild as rebuild_module
+
+    settings = make_settings(tmp_path / "data")
+    question = "Jusqu'à quand le régime sans visa chinois est-il valable ?"
+    records = rebuild_module._records
+    with monkeypatch.context() as old:
+        old.setattr(rebuild_module, "INGEST_VERSION", 4)
+        old.setattr(rebuild_module, "_records", lambda article, s: [replace(r, sentences=()) for r in records(article, s)])
+        engine_for(settings, embedder).rebuild()
+    assert not any(rec.sentences for rec in load_snapshot(settings.data_dir).chunks.values())
+    before = engine_for(settings, embedder).ask(question)
+    report = engine_for(settings, embedder).rebuild()
+    assert report.chunks_embedded == 0 and report.sentences_embedded == 0  # no seed sentence is cut
+    assert report.metadata_updated == report.chunks_total
+    after = load_snapshot(settings.data_dir)
+    assert all(rec.sentences for rec in after.chunks.values())
+    assert engine_for(settings, embedder).ask(question).quoted == before.quoted and "14 septembre 2026" in before.text

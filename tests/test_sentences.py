@@ -330,3 +330,27 @@ def test_an_engine_reads_the_sentence_file_a_rebuild_made_after_the_old_one_was_
         assert not [r for r in caplog.records if NO_VECTOR in r.getMessage()]
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("overlap", [0, 1])
+def test_whole_sentences_are_stitched_back_from_the_chunks_that_cut_them(tmp_path, overlap):
+    """A sentence over `max_words` is cut across chunks; ingestion version 5 records say where it
+    starts and ends, and the lookup gives it whole, with the sentence before it and its facts."""
+    from index.models import Article
+    from index.rebuild import _records
+
+    long = ("Le pont, long de plus d'un kilomètre et construit par un consortium après des années de retards dus "
+            "aux financements, a coûté 19 milliards de roubles selon les autorités régionales.")
+    body = f"Les camions passent la frontière. {long} Sa capacité atteint 630 camions par jour."
+    article = Article("pont", "Un pont", body, "2026-03-02", "day", "AFP", None, "pont.txt", "0" * 64)
+    settings = make_settings(tmp_path / "data", chunking={"max_words": 12, "overlap_sentences": overlap})
+    records = _records(article, settings)
+    assert not any(long in rec.text for rec in records)  # cut
+    lookup = SentenceLookup(None, None, "fp", {rec.id: rec for rec in records}, {"pont": [rec.id for rec in records]})
+    middle = body.index("construit")
+    found = lookup.overlapping("pont", middle, middle + 5)
+    assert [s.text for s in found] == [long]
+    assert found[0].previous == "Les camions passent la frontière." and (found[0].start, found[0].end) == (
+        body.index(long), body.index(long) + len(long))
+    assert ("amount", long.index("19 milliards"), long.index(" selon")) in found[0].facts
+    assert [s.text for s in sentences_of(records)] == [body[a:b] for a, b in split_sentences(body)]

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.tgbot.texts import text
 from index.language import Language, phrase
 from index.models import AlsoIn, Answer, ArticleInfo, IndexStatus, Source
-from index.present import also_label, byline, format_date, outlet_name
+from index.present import also_label, byline, format_date, outlet_name, passages_text
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message's text, in UTF-16 code units
 MAX_TITLE = 200
@@ -161,7 +161,7 @@ def passage_blocks(source: Source, language: Language, limit: int = MAX_MESSAGE)
         header += f'\n<i><a href="{escape(source.url, quote=True)}">{title}</a></i>' if source.url else f"\n<i>{title}</i>"
     if source.also_in:
         header += f"\n{escape(also_label(language))} {', '.join(_outlet_link(a, language) for a in source.also_in)}"
-    return [header, *text_blocks(source.passage, limit)]
+    return [header, *text_blocks(passages_text(source), limit)]
 
 
 def passage_messages(source: Source, language: Language, limit: int = MAX_MESSAGE) -> list[str]:
