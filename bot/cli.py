@@ -153,7 +153,8 @@ def _engine(settings, build_if_missing: bool = True):
     from index.snapshot import current_generation
 
     engine = Engine.open(settings, build_if_missing=False)
-    if build_if_missing and current_generation(settings.data_dir) is None:
+    # A reader never builds: it answers from what the writer published (issue 20).
+    if build_if_missing and settings.index.role != "reader" and current_generation(settings.data_dir) is None:
         print(
             f"depeche: no index yet in {settings.data_dir}: building it from {settings.seeds_dir} "
             "(about half a minute for the bundled articles on 2 cores)…",

@@ -23,6 +23,7 @@ from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, GarbageReport, RebuildReport
 from index.quotes import attribute_quotes, fuller, speaker_titles
+from index.publish import Lease, Server, publish, pull_sentences, writer_lease
 from index.sentences import FILE_NAME as SENTENCES_FILE
 from index.sentences import SentenceVectors, embed_sentences
 from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
@@ -86,8 +87,27 @@ def rebuild(
     progress: ProgressFactory | None = None,
 ) -> RebuildReport:
     """Bring the index in line with the seeds dir; returns what was added, updated, removed."""
-    with rebuild_lock(settings.data_dir):
-        return _rebuild(settings, client, embedder, seeds_dir or settings.seeds_dir, full, progress)
+    if settings.index.role == "reader":
+        raise DepecheError(
+            "This machine is a reader (DEPECHE_INDEX__ROLE=reader): it answers from what the writer publishes "
+            "and never rebuilds. Rebuild on the writer, or make this machine the writer (docs/scaling.md)."
+        )
+    with rebuild_lock(settings.data_dir), writer_lease(settings, client) as lease:
+        report = _rebuild(settings, client, embedder, seeds_dir or settings.seeds_dir, full, progress, lease)
+        if lease is not None:
+            _publish(settings, client, embedder, lease)
+        return report
+
+
+def _publish(settings: Settings, client: ClientAPI, embedder: Embedder, lease: Lease) -> None:
+    """Publish the current generation to the server unless it already is (a writer killed midway
+    publishes on its next rebuild, even when nothing changed)."""
+    snapshot = load_snapshot(settings.data_dir)
+    if snapshot is None:
+        return
+    path = index_dir(settings.data_dir) / SENTENCES_FILE
+    with closing(SentenceVectors(path, embedder.dimension)) as sentences:
+        publish(Server(client, settings), lease, snapshot, sentences, index_fingerprint(embedder, settings))
 
 
 def _rebuild(
@@ -97,6 +117,7 @@ def _rebuild(
     seeds_dir: Path,
     full: bool,
     progress: ProgressFactory | None,
+    lease: Lease | None = None,
 ) -> RebuildReport:
     started = time.perf_counter()
     report = RebuildReport(full=full)
@@ -203,6 +224,10 @@ def _rebuild(
     stage = time.perf_counter()
     sentences_path = index_dir(settings.data_dir) / SENTENCES_FILE
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
+        if lease is not None:  # a writer after a failover re-encodes nothing the server holds
+            pulled = pull_sentences(Server(client, settings), sentences, fingerprint, chunks)
+            if pulled:
+                log.info("copied %d sentence vectors from the server", pulled)
         report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
     log.info("encoded %d sentences in %.1f s", report.sentences_embedded, time.perf_counter() - stage)
     stage = time.perf_counter()
@@ -232,7 +257,11 @@ def _rebuild(
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
         if sentences.count() > len(needed):
             sentences.retain(needed)
-    _remove_stale(store, stored, {rec.id for rec in chunks})
+    live = {rec.id for rec in chunks}
+    if lease is not None and previous is not None:
+        # Readers answer from the previously published generation until they poll: its vectors stay.
+        live |= set(previous.chunks)
+    _remove_stale(store, stored, live)
     prune_generations(settings.data_dir)
     log.info("wrote the index generation and pruned old ones in %.1f s", time.perf_counter() - stage)
     report.chunks_total = len(chunks)
