@@ -355,6 +355,8 @@ def cmd_gc(args, settings) -> int:
     for name in report.unlabelled:
         print(f"left alone {name}: named like this deployment's but unlabelled (made before deployments); "
               "delete it by hand if it is yours")
+    for name in report.generations:
+        print(f"{verb} published generation {name}")
     print(f"deployment {report.deployment}: {len(report.dropped)} collection(s) {verb}, kept {report.current}")
     return 0
 

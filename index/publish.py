@@ -595,3 +595,20 @@ def collect_published(server: Server, fingerprint: str, dry_run: bool = False) -
     server.delete(control, [cid for cid, meta in controls.items() if meta.get("generation") in stale])
     log.info("removed published generations %s (%d records)", stale, len(dead))
     return stale
+
+
+def published_of_other_fingerprints(server: Server, fingerprint: str, dry_run: bool = False) -> list[str]:
+    """Drop this deployment's record and sentence collections of other models or chunkings (by name
+    and label, as `index gc` drops their vector collections); returns their names."""
+    pattern = re.compile(re.escape(server.deployment) + r"-([0-9a-f]{10})-(records|sentences)")
+    dropped = []
+    for collection in _all_collections(server.client, server.where):
+        match = pattern.fullmatch(collection.name)
+        if not match or match.group(1) == fingerprint:
+            continue
+        if (collection.metadata or {}).get("deployment") != server.deployment:
+            continue
+        dropped.append(collection.name)
+        if not dry_run:
+            _drop(server, collection.name)
+    return sorted(dropped)

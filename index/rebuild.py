@@ -23,7 +23,9 @@ from index.embeddings import Embedder
 from index.errors import DepecheError
 from index.models import Article, GarbageReport, RebuildReport
 from index.quotes import attribute_quotes, fuller, speaker_titles
-from index.publish import Lease, Server, publish, pull_sentences, writer_lease
+from index.publish import (
+    Lease, Server, collect_published, publish, published_of_other_fingerprints, pull_sentences, writer_lease,
+)
 from index.sentences import FILE_NAME as SENTENCES_FILE
 from index.sentences import SentenceVectors, embed_sentences
 from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
@@ -486,7 +488,12 @@ def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False
     Peers of the deployment still on the previous model query its collection until they rebuild:
     run this once every machine has rebuilt. Keeps the collection the current generation uses.
     """
-    with rebuild_lock(settings.data_dir):
+    if settings.index.role == "reader":
+        raise DepecheError(
+            "This machine is a reader (DEPECHE_INDEX__ROLE=reader): readers never delete anything; run "
+            "`depeche index gc` on the writer."
+        )
+    with rebuild_lock(settings.data_dir), writer_lease(settings, client) as lease:
         snapshot = load_snapshot(settings.data_dir)
         if snapshot is None:
             raise DepecheError(
@@ -505,4 +512,9 @@ def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False
             if not dry_run:
                 log.info("dropping collection %s (%s)", collection.name, (collection.metadata or {}).get("model"))
                 drop_collection(client, collection.name, where)
+        if lease is not None:
+            server = Server(client, settings)
+            fingerprint = snapshot.manifest["fingerprint"]
+            report.dropped += published_of_other_fingerprints(server, fingerprint, dry_run)
+            report.generations = collect_published(server, fingerprint, dry_run)
         return report
