@@ -139,6 +139,7 @@ class Server:
     def existing(self, collection: Collection, ids: Sequence[str]) -> set[str]:
         """Which of these ids the collection holds."""
         found: set[str] = set()
+        ids = list(dict.fromkeys(ids))
         for start in range(0, len(ids), GET_BATCH):
             part = list(ids[start : start + GET_BATCH])
             found.update(self.call(lambda: collection.get(ids=part, include=[]))["ids"])
@@ -147,6 +148,7 @@ class Server:
     def documents(self, collection: Collection, ids: Sequence[str]) -> dict[str, str]:
         """The documents of these ids (absent ones left out)."""
         found: dict[str, str] = {}
+        ids = list(dict.fromkeys(ids))  # Chroma refuses a get() naming an id twice
         for start in range(0, len(ids), GET_BATCH):
             part = list(ids[start : start + GET_BATCH])
             got = self.call(lambda: collection.get(ids=part, include=["documents"]))
