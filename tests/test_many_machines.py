@@ -246,3 +246,31 @@ def test_readers_report_a_stopped_server_then_answer_again_without_restart(clust
             time.sleep(0.5)
     assert "14 septembre 2026" in answer.text
     reader.close()
+
+
+def test_a_server_without_a_role_is_refused_with_the_setting_to_set(monkeypatch):
+    from config.settings import load_settings
+    from index.errors import SettingsInvalid
+
+    monkeypatch.setenv("DEPECHE_CHROMA__HOST", "127.0.0.1")
+    with pytest.raises(SettingsInvalid, match="DEPECHE_INDEX__ROLE") as caught:
+        load_settings(_env_file=None)
+    assert "writer" in str(caught.value) and "reader" in str(caught.value)
+    monkeypatch.delenv("DEPECHE_CHROMA__HOST")
+    monkeypatch.setenv("DEPECHE_INDEX__ROLE", "reader")
+    with pytest.raises(SettingsInvalid, match="DEPECHE_CHROMA__HOST"):
+        load_settings(_env_file=None)
+
+
+def test_a_reader_neither_rebuilds_nor_collects_garbage(tmp_path):
+    from index.errors import DepecheError
+    from index.rebuild import collect_garbage, rebuild
+
+    settings = make_settings(
+        tmp_path, tmp_path / "seeds", chroma=ChromaSettings(host="127.0.0.1", port=9),
+        index=IndexSettings(role="reader"),
+    )
+    with pytest.raises(DepecheError, match="reader.*never rebuilds"):
+        rebuild(settings, None, None)
+    with pytest.raises(DepecheError, match="readers never delete"):
+        collect_garbage(settings, None)
