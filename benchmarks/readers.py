@@ -82,14 +82,17 @@ def copy_vectors(source_data: Path, settings, client) -> tuple[int, float]:
     return copied, time.perf_counter() - started
 
 
-def first_answer(port: int, work: Path, question: str) -> dict:
-    """A reader process with an empty data dir, from spawn to its first answer."""
-    data = work / "reader-cli"
-    shutil.rmtree(data, ignore_errors=True)
+def first_answer(port: int, work: Path, question: str, writer_data: Path | None = None) -> dict:
+    """A reader process with an empty data dir, from spawn to its first answer (with `writer_data`:
+    the writer's one-shot `ask` on its own data dir, for comparison)."""
+    data = writer_data or work / "reader-cli"
+    if writer_data is None:
+        shutil.rmtree(data, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEPECHE_")}
     env.update(
         DEPECHE_DATA_DIR=str(data), DEPECHE_SEEDS_DIR=str(work / "no-seeds"), DEPECHE_LOCAL_CONFIG="",
-        DEPECHE_CHROMA__HOST="127.0.0.1", DEPECHE_CHROMA__PORT=str(port), DEPECHE_INDEX__ROLE="reader",
+        DEPECHE_CHROMA__HOST="127.0.0.1", DEPECHE_CHROMA__PORT=str(port),
+        DEPECHE_INDEX__ROLE="writer" if writer_data else "reader",
         HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO),
     )
     depeche = Path(sys.executable).parent / "depeche"
@@ -109,7 +112,7 @@ def first_answer(port: int, work: Path, question: str) -> dict:
         "load_log": loaded[0].split("INFO ", 1)[-1] if loaded else None,
         "sentences_encoded_at_question_time": bool(encoded_now),
         "abstained": json.loads(done.stdout)["abstained"],
-        "data_dir_after": sorted(p.name for p in data.iterdir()) if data.exists() else [],
+        "data_dir_after": sorted(p.name for p in data.iterdir()) if data.exists() and not writer_data else None,
     }
 
 
@@ -184,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
     from chroma_helpers import ChromaServer
 
@@ -205,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             writer_settings = _settings(work / "writer", seeds, server.port, "writer")
             embedder = Embedder(writer_settings.embedding)
             client = open_client(writer_settings.chroma, writer_settings.data_dir)
-            report = rebuild(writer_settings, client, embedder)
+            report = rebuild(writer_settings, client, embedder)  # incremental when --work is reused
             result["corpus"] = {"articles": len(report.added), "chunks": report.chunks_total,
                                 "sentences_embedded": report.sentences_embedded, "rebuild_s": round(report.seconds, 1)}
         else:
@@ -231,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             result["corpus"] = {"articles": len(snapshot.articles), "chunks": len(snapshot.chunks)}
         asked = questions(args.questions)
         result["first_answer"] = first_answer(server.port, work, asked[0])
+        result["writer_one_shot"] = first_answer(server.port, work, asked[0], writer_settings.data_dir)
+        result["load_average"] = os.getloadavg()
         reader_settings = _settings(work / "reader", work / "no-seeds", server.port, "reader")
         result["warm"] = warm_asks(writer_settings, reader_settings, embedder, asked)
     finally:
