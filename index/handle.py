@@ -146,13 +146,14 @@ class IndexHandle:
 
     def _current_published(self) -> LoadedIndex:
         """A reader's generation: the one the server's control record names, asked at most every
-        `index.poll_seconds`. Loading a new one happens while questions go on with the old one
-        (they do not wait for the lock); the swap is one assignment."""
+        `index.poll_seconds`. The first is loaded before answering; a newer one is loaded in the
+        background while questions go on with the current one, then swapped in by one assignment."""
         loaded = self._loaded
         if loaded is not None and time.monotonic() - self._checked < self.settings.index.poll_seconds:
             return loaded
         if not self._reload_lock.acquire(blocking=loaded is None):
             return loaded  # another thread is checking or loading: go on with what is loaded
+        handed_over = False
         try:
             server = Server(self.client, self.settings)
             top = published_generation(server)  # StoreUnavailable while the server is away
@@ -171,16 +172,36 @@ class IndexHandle:
                     f"chunking settings than this reader uses ({self.embedder.name}): give both the same "
                     "DEPECHE_EMBEDDING__* and DEPECHE_CHUNKING__* settings."
                 )
-            snapshot, vectors = load_published(server, self.fingerprint, meta["generation"])
-            store = VectorStore.open(self.client, snapshot.collection, where=server.where)
-            warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)
-            self._sentences = vectors
-            self._loaded = self._bind(snapshot, store, vectors)
-            self._generation = snapshot.generation
-            log.info("using published generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
-            return self._loaded
+            if loaded is None:
+                return self._load_published(server, meta["generation"])
+            loader = threading.Thread(
+                target=self._load_in_background, args=(server, meta["generation"]), name="published-load", daemon=True
+            )
+            loader.start()
+            handed_over = True  # the loader releases the lock
+            return loaded
+        finally:
+            if not handed_over:
+                self._reload_lock.release()
+
+    def _load_in_background(self, server: Server, generation: str) -> None:
+        try:
+            self._load_published(server, generation)
+        except Exception as exc:  # the next poll tries again; questions keep the loaded generation
+            log.warning("could not load published generation %s: %s", generation, exc)
         finally:
             self._reload_lock.release()
+
+    def _load_published(self, server: Server, generation: str) -> LoadedIndex:
+        """Load a published generation and make it the one questions use (under `_reload_lock`)."""
+        snapshot, vectors = load_published(server, self.fingerprint, generation)
+        store = VectorStore.open(self.client, snapshot.collection, where=server.where)
+        warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)
+        self._sentences = vectors
+        self._loaded = self._bind(snapshot, store, vectors)
+        self._generation = snapshot.generation
+        log.info("using published generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
+        return self._loaded
 
     def sentence_vectors_present(self, snapshot: Snapshot) -> int | None:
         """How many of the sentence vectors `snapshot` needs are stored (None before any is)."""

@@ -21,7 +21,7 @@ import pytest
 from config.settings import ChromaSettings, IndexSettings
 from index.engine import Engine
 from index.errors import StoreUnavailable
-from index.publish import Lease, Server, control_name, published_generation
+from index.publish import Lease, Server, control_name, published_generation, records_name
 from index.snapshot import current_generation
 from index.store import open_client
 from conftest import ROOT, SEEDS, cli_env, make_settings
@@ -84,6 +84,7 @@ class Cluster:
             data_dir, seeds or self.root / "no-seeds", DEPECHE_CHROMA__HOST="127.0.0.1",
             DEPECHE_CHROMA__PORT=str(self.server.port), DEPECHE_INDEX__ROLE=role,
             DEPECHE_INDEX__POLL_SECONDS=str(POLL),
+            DEPECHE_EMBEDDING__THREADS="2",  # as the in-process writer's encoder (conftest `embedder`)
         )
 
     def collections(self) -> dict[str, int]:
@@ -113,15 +114,17 @@ def _answers_new_article(engine: Engine) -> bool:
 
 
 def test_readers_with_no_seeds_answer_byte_for_byte_as_the_writer(cluster):
-    questions = "".join(q + "\n" for q in _eval_questions() + QUESTIONS)
+    from bot.cli import answer_json
+
+    asked = _eval_questions() + QUESTIONS
+    questions = "".join(q + "\n" for q in asked)
     before = cluster.collections()
-    writer_env = cluster.env(cluster.writer_settings.data_dir, "writer", cluster.seeds)
     runs = {
-        "writer": _depeche("ask", "--json", "-", env=writer_env),
         "reader-a": _depeche("ask", "--json", "-", env=cluster.env(cluster.root / "cli-a", "reader")),
         "reader-b": _depeche("ask", "--json", "-", env=cluster.env(cluster.root / "cli-b", "reader")),
     }
-    out = {}
+    # The writer's lines as its `ask --json` prints them (in process: its model and index are loaded).
+    out = {"writer": "".join(json.dumps(answer_json(cluster.writer.ask(q)), ensure_ascii=False) + "\n" for q in asked)}
     for name, proc in runs.items():
         stdout, stderr = proc.communicate(questions, timeout=180)
         assert proc.returncode == 0, f"{name}: {stderr}"
@@ -140,9 +143,14 @@ def test_an_article_rebuilt_on_the_writer_reaches_running_readers(cluster):
     readers = [cluster.reader("reader-1"), cluster.reader("reader-2")]
     for reader in readers:
         assert not _answers_new_article(reader)
+    records = cluster.writer.client.get_collection(records_name("depeche", cluster.writer.handle.fingerprint))
+    stored = records.count()
     (cluster.seeds / "zz_pont_marvesc.md").write_text(NEW_ARTICLE, encoding="utf-8")
     report = cluster.writer.rebuild()
     assert report.added == ["zz_pont_marvesc"]
+    # Content-addressed: the new article's entry and chunks, and the generation's two pages (its head
+    # and one page of ids); every other record is shared with the previous generation.
+    assert records.count() - stored == 1 + report.chunks_embedded + 2
     published = time.monotonic()
     for reader in readers:
         while not _answers_new_article(reader):
