@@ -161,19 +161,21 @@ def test_an_article_rebuilt_on_the_writer_reaches_running_readers(cluster):
 
 
 def test_a_second_writer_is_refused_naming_the_first(cluster):
+    from index.publish import WriterRefused
+    from index.rebuild import rebuild
+
     server = Server(cluster.writer.client, cluster.writer_settings)
     lease = Lease.acquire(server, host="bot-machine-a")  # held by this (live) process
     try:
-        other = cluster.root / "second-writer"
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "depeche"), "index", "rebuild"],
-            env=cluster.env(other, "writer", cluster.seeds), capture_output=True, text=True, timeout=120,
-        )
-        assert done.returncode == 1 and "Traceback" not in done.stderr
-        assert "bot-machine-a" in done.stderr and "DEPECHE_INDEX__ROLE=reader" in done.stderr
-        assert current_generation(other) is None
+        other = make_settings(cluster.root / "second-writer", cluster.seeds, chroma=cluster.chroma)
+        with pytest.raises(WriterRefused) as refused:
+            rebuild(other, open_client(other.chroma, other.data_dir), cluster.embedder)
+        assert "bot-machine-a" in str(refused.value) and "DEPECHE_INDEX__ROLE=reader" in str(refused.value)
+        assert current_generation(other.data_dir) is None  # refused before anything was written
     finally:
         lease.release()
+    # Released: the next writer takes the lease at once.
+    Lease.acquire(server, host="bot-machine-b").release()
 
 
 # Runs `depeche index rebuild` in a real process that SIGKILLs itself once every record and sentence
