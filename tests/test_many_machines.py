@@ -9,7 +9,6 @@ each leaves the cluster as the next expects it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
