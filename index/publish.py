@@ -404,13 +404,19 @@ def publish(server: Server, lease: Lease, snapshot: Snapshot, sentences: Sentenc
     have = server.existing(records, ids)
     todo = [e for e in dict((e[0], e) for e in entries).values() if e[0] not in have]
     server.put(records, [e[0] for e in todo], [e[1] for e in todo], [{"kind": e[2]} for e in todo])
-    uploaded = push_sentences(server, sentences, fingerprint, snapshot.chunks.values())
+    keys = list(keys_of(fingerprint, sentences_of(snapshot.chunks.values())))
+    uploaded = push_sentences(server, sentences, fingerprint, keys)
 
     manifest = {k: v for k, v in snapshot.manifest.items() if k != "articles"}
     pages = [ids[start : start + PAGE_IDS] for start in range(0, len(ids), PAGE_IDS)]
-    head = {"manifest": manifest, "articles": len(snapshot.articles), "chunks": len(snapshot.chunks), "pages": len(pages)}
+    # The sentence-vector keys too: a reader then fetches them without splitting every chunk again.
+    hexes = [key.hex() for key in keys]
+    key_pages = [hexes[start : start + PAGE_IDS] for start in range(0, len(hexes), PAGE_IDS)]
+    head = {"manifest": manifest, "articles": len(snapshot.articles), "chunks": len(snapshot.chunks),
+            "pages": len(pages), "sentence_pages": len(key_pages)}
     page_ids = [f"g:{snapshot.generation}:{n}" for n in range(len(pages) + 1)]
-    documents = [json.dumps(head, ensure_ascii=False)] + [json.dumps(page) for page in pages]
+    page_ids += [f"g:{snapshot.generation}:s{n}" for n in range(1, len(key_pages) + 1)]
+    documents = [json.dumps(head, ensure_ascii=False)] + [json.dumps(page) for page in pages + key_pages]
     server.put(records, page_ids, documents, [{"kind": "page", "generation": snapshot.generation}] * len(page_ids))
 
     lease.check()  # a writer that lost its lease publishes nothing
@@ -432,10 +438,9 @@ def publish(server: Server, lease: Lease, snapshot: Snapshot, sentences: Sentenc
     return True
 
 
-def push_sentences(server: Server, sentences: SentenceVectors, fingerprint: str, chunks: Iterable[ChunkRecord]) -> int:
-    """Upload the sentence vectors these chunks need that the server lacks; returns how many."""
+def push_sentences(server: Server, sentences: SentenceVectors, fingerprint: str, needed: Sequence[bytes]) -> int:
+    """Upload the sentence vectors of these keys that the server lacks; returns how many."""
     collection = sentences_collection(server, fingerprint, create=True)
-    needed = list(keys_of(fingerprint, sentences_of(chunks)))
     have = server.existing(collection, [key.hex() for key in needed])
     todo = [key for key in needed if key.hex() not in have]
     for start in range(0, len(todo), GET_BATCH):
@@ -542,7 +547,12 @@ def load_published(server: Server, fingerprint: str, generation: str) -> tuple[S
     bm25 = BM25Index.build(list(chunks), [rec.text for rec in chunks.values()])
     snapshot = Snapshot(generation, manifest, chunks, bm25)
     loaded = time.perf_counter()
-    keys = list(keys_of(fingerprint, sentences_of(chunks.values())))
+    if head.get("sentence_pages") is not None:
+        key_ids = [f"g:{generation}:s{n}" for n in range(1, head["sentence_pages"] + 1)]
+        key_pages = server.documents(records, key_ids)
+        keys = [bytes.fromhex(h) for pid in key_ids for h in json.loads(key_pages[pid])]
+    else:
+        keys = list(keys_of(fingerprint, sentences_of(chunks.values())))
     collection = sentences_collection(server, fingerprint)
     vectors = fetch_vectors(server, collection, keys) if collection is not None else {}
     log.info(
