@@ -147,9 +147,10 @@ def test_an_article_rebuilt_on_the_writer_reaches_running_readers(cluster):
     (cluster.seeds / "zz_pont_marvesc.md").write_text(NEW_ARTICLE, encoding="utf-8")
     report = cluster.writer.rebuild()
     assert report.added == ["zz_pont_marvesc"]
-    # Content-addressed: the new article's entry and chunks, and the generation's two pages (its head
-    # and one page of ids); every other record is shared with the previous generation.
-    assert records.count() - stored == 1 + report.chunks_embedded + 2
+    # Content-addressed: the new article's entry and chunks, and the generation's three pages (its
+    # head, one page of record ids, one of sentence-vector keys); every other record is shared with
+    # the previous generation.
+    assert records.count() - stored == 1 + report.chunks_embedded + 3
     published = time.monotonic()
     for reader in readers:
         while not _answers_new_article(reader):
