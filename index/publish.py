@@ -384,11 +384,16 @@ def published_generation(server: Server) -> tuple[str, dict] | None:
     return top, records[top]
 
 
-def publish(server: Server, lease: Lease, snapshot: Snapshot, sentences: SentenceVectors, fingerprint: str) -> bool:
+def publish(
+    server: Server, lease: Lease, snapshot: Snapshot, sentences: SentenceVectors, fingerprint: str,
+    trust_published: bool = True,
+) -> bool:
     """Publish `snapshot` (the writer's current generation) unless it already is; True when it was.
 
     Order: records, sentence vectors, the generation's pages, then the control record: a reader
-    sees a generation only once all of it is stored.
+    sees a generation only once all of it is stored. With `trust_published`, the records and
+    sentence vectors of the generation published now are taken as stored (gc keeps them) and only
+    the others are looked up: at 50,000 chunks, looking every id up cost 34 s a publication.
     """
     current = published_generation(server)
     if current is not None and current[1].get("generation") == snapshot.generation:
@@ -396,16 +401,20 @@ def publish(server: Server, lease: Lease, snapshot: Snapshot, sentences: Sentenc
     started = time.perf_counter()
     meta = {"fingerprint": fingerprint, "kind": "records"}
     records = server.collection(records_name(server.deployment, fingerprint), create=True, metadata=meta)
+    known_records: set[str] = set()
+    known_keys: set[str] = set()
+    if trust_published and current is not None and current[1].get("fingerprint") == fingerprint:
+        known_records, known_keys = _generation_ids(server, records, current[1]["generation"])
     entries = [(article_record_id(aid, entry), json.dumps([aid, entry], ensure_ascii=False), "article")
                for aid, entry in snapshot.articles.items()]
     entries += [(chunk_record_id(rec), json.dumps(asdict(rec), ensure_ascii=False), "chunk")
                 for rec in snapshot.chunks.values()]
     ids = [rid for rid, _, _ in entries]
-    have = server.existing(records, ids)
+    have = known_records | server.existing(records, [rid for rid in ids if rid not in known_records])
     todo = [e for e in dict((e[0], e) for e in entries).values() if e[0] not in have]
     server.put(records, [e[0] for e in todo], [e[1] for e in todo], [{"kind": e[2]} for e in todo])
     keys = list(keys_of(fingerprint, sentences_of(snapshot.chunks.values())))
-    uploaded = push_sentences(server, sentences, fingerprint, keys)
+    uploaded = push_sentences(server, sentences, fingerprint, keys, known_keys)
 
     manifest = {k: v for k, v in snapshot.manifest.items() if k != "articles"}
     pages = [ids[start : start + PAGE_IDS] for start in range(0, len(ids), PAGE_IDS)]
@@ -438,10 +447,28 @@ def publish(server: Server, lease: Lease, snapshot: Snapshot, sentences: Sentenc
     return True
 
 
-def push_sentences(server: Server, sentences: SentenceVectors, fingerprint: str, needed: Sequence[bytes]) -> int:
-    """Upload the sentence vectors of these keys that the server lacks; returns how many."""
+def _generation_ids(server: Server, records: Collection, generation: str) -> tuple[set[str], set[str]]:
+    """The record ids and sentence-vector keys (hex) a published generation lists in its pages."""
+    head = server.documents(records, [f"g:{generation}:0"])
+    if not head:
+        return set(), set()
+    data = json.loads(head[f"g:{generation}:0"])
+    ids = [f"g:{generation}:{n}" for n in range(1, data["pages"] + 1)]
+    keys = [f"g:{generation}:s{n}" for n in range(1, data.get("sentence_pages", 0) + 1)]
+    pages = server.documents(records, ids + keys)
+    if len(pages) < len(ids) + len(keys):
+        return set(), set()  # incomplete: trust nothing
+    return ({rid for pid in ids for rid in json.loads(pages[pid])},
+            {key for pid in keys for key in json.loads(pages[pid])})
+
+
+def push_sentences(
+    server: Server, sentences: SentenceVectors, fingerprint: str, needed: Sequence[bytes], known: set[str] = frozenset()
+) -> int:
+    """Upload the sentence vectors of these keys that the server lacks (`known`: hex keys taken as
+    stored); returns how many."""
     collection = sentences_collection(server, fingerprint, create=True)
-    have = server.existing(collection, [key.hex() for key in needed])
+    have = known | server.existing(collection, [key.hex() for key in needed if key.hex() not in known])
     todo = [key for key in needed if key.hex() not in have]
     for start in range(0, len(todo), GET_BATCH):
         part = todo[start : start + GET_BATCH]

@@ -97,19 +97,20 @@ def rebuild(
     with rebuild_lock(settings.data_dir), writer_lease(settings, client) as lease:
         report = _rebuild(settings, client, embedder, seeds_dir or settings.seeds_dir, full, progress, lease)
         if lease is not None:
-            _publish(settings, client, embedder, lease)
+            _publish(settings, client, embedder, lease, full)
         return report
 
 
-def _publish(settings: Settings, client: ClientAPI, embedder: Embedder, lease: Lease) -> None:
+def _publish(settings: Settings, client: ClientAPI, embedder: Embedder, lease: Lease, full: bool) -> None:
     """Publish the current generation to the server unless it already is (a writer killed midway
-    publishes on its next rebuild, even when nothing changed)."""
+    publishes on its next rebuild, even when nothing changed); `--full` looks every record up."""
     snapshot = load_snapshot(settings.data_dir)
     if snapshot is None:
         return
     path = index_dir(settings.data_dir) / SENTENCES_FILE
     with closing(SentenceVectors(path, embedder.dimension)) as sentences:
-        publish(Server(client, settings), lease, snapshot, sentences, index_fingerprint(embedder, settings))
+        publish(Server(client, settings), lease, snapshot, sentences, index_fingerprint(embedder, settings),
+                trust_published=not full)
 
 
 def _rebuild(
