@@ -50,7 +50,8 @@ NEW_QUESTION = "Combien a coûté le pont flottant vers l'île de Marvesc ?"
 
 
 def _eval_questions() -> list[str]:
-    cases = [json.loads(line) for line in (ROOT / "tests" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = (ROOT / "tests" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    cases = [json.loads(line) for line in lines if line.strip()]
     return [case["question"] for case in cases if case["id"] in EVAL_IDS]
 
 
