@@ -156,9 +156,17 @@ class IndexHandle:
         handed_over = False
         try:
             server = Server(self.client, self.settings)
-            top = published_generation(server)  # StoreUnavailable while the server is away
+            # The newest generation built with this reader's model and chunking: during an upgrade a
+            # reader not yet upgraded stays on the last one published for it (until `index gc`).
+            top = published_generation(server, self.fingerprint)  # StoreUnavailable while the server is away
             self._checked = time.monotonic()
             if top is None:
+                if published_generation(server) is not None:
+                    raise NotPublished(
+                        f"The writer of deployment {server.deployment} publishes an index built with other model or "
+                        f"chunking settings than this reader uses ({self.embedder.name}): give both the same "
+                        "DEPECHE_EMBEDDING__* and DEPECHE_CHUNKING__* settings."
+                    )
                 raise NotPublished(
                     f"{server.where} holds no index published for deployment {server.deployment} yet: run "
                     "`depeche index rebuild` on the writer (DEPECHE_INDEX__ROLE=writer)."
@@ -166,12 +174,6 @@ class IndexHandle:
             meta = top[1]
             if self._loaded is not None and meta.get("generation") == self._generation:
                 return self._loaded
-            if meta.get("fingerprint") != self.fingerprint:
-                raise NotPublished(
-                    f"The writer of deployment {server.deployment} published an index built with other model or "
-                    f"chunking settings than this reader uses ({self.embedder.name}): give both the same "
-                    "DEPECHE_EMBEDDING__* and DEPECHE_CHUNKING__* settings."
-                )
             if loaded is None:
                 return self._load_published(server, meta["generation"])
             loader = threading.Thread(

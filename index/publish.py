@@ -372,12 +372,15 @@ def writer_lease(settings: Settings, client: ClientAPI) -> Iterator[Lease | None
 # --- publication (the writer) --------------------------------------------------------------------
 
 
-def published_generation(server: Server) -> tuple[str, dict] | None:
-    """The highest control record: (its id, its metadata), or None before any publication."""
+def published_generation(server: Server, fingerprint: str | None = None) -> tuple[str, dict] | None:
+    """The highest control record (of generations built with `fingerprint`, if given): (its id, its
+    metadata), or None before any publication."""
     control = server.collection(control_name(server.deployment))
     if control is None:
         return None
     records = server.all_ids(control, metadatas=True)
+    if fingerprint is not None:
+        records = {cid: meta for cid, meta in records.items() if meta.get("fingerprint") == fingerprint}
     if not records:
         return None
     top = max(records)

@@ -256,6 +256,20 @@ def test_a_failover_writer_re_encodes_nothing_the_server_holds(cluster):
     engine.close()
 
 
+def test_a_reader_with_other_model_settings_is_told_which_ones(cluster):
+    from config.settings import ChunkingSettings
+    from index.publish import NotPublished
+
+    settings = make_settings(
+        cluster.root / "reader-other", cluster.root / "no-seeds", chroma=cluster.chroma,
+        index=IndexSettings(role="reader"), chunking=ChunkingSettings(max_words=60),
+    )
+    reader = Engine(settings, open_client(settings.chroma, settings.data_dir), cluster.embedder)
+    with pytest.raises(NotPublished, match="DEPECHE_CHUNKING__"):
+        reader.ask(QUESTIONS[0])
+    reader.close()
+
+
 def test_readers_report_a_stopped_server_then_answer_again_without_restart(cluster):
     reader = cluster.reader("reader-5")
     assert not reader.ask(QUESTIONS[0]).abstained
