@@ -8,7 +8,8 @@ the generation to the server next to the chunk vectors, so readers need nothing 
   between generations: a publication uploads only what changed.
 - `<deployment>-<fingerprint>-records`, kind `page`: a generation is a manifest of record ids, in
   pages (`g:<generation>:<n>`): page 0 holds the manifest without its articles, the others the ids
-  of the article and chunk records in the writer's order (a reader's BM25 is built in that order).
+  of the article and chunk records in the writer's order (a reader's BM25 is built in that order);
+  pages `g:<generation>:s<n>` list the keys of the sentence vectors it needs.
 - `<deployment>-<fingerprint>-sentences`: the sentence vectors (`index.sentences`), keyed like the
   local file (the key in hex), float16-rounded as the writer reads them; an l2 collection, whose
   `get()` returns vectors bit for bit (a cosine one perturbs the last digit).
@@ -555,10 +556,11 @@ def load_published(server: Server, fingerprint: str, generation: str) -> tuple[S
         )
     head = json.loads(head_text[f"g:{generation}:0"])
     page_ids = [f"g:{generation}:{n}" for n in range(1, head["pages"] + 1)]
-    pages = server.documents(records, page_ids)
-    ids = [rid for pid in page_ids for rid in json.loads(pages[pid])]
+    key_ids = [f"g:{generation}:s{n}" for n in range(1, head.get("sentence_pages", 0) + 1)]
+    pages = server.documents(records, page_ids + key_ids)
+    ids = [rid for pid in page_ids if pid in pages for rid in json.loads(pages[pid])]
     documents = server.documents(records, ids)
-    absent = [rid for rid in ids if rid not in documents]
+    absent = [rid for rid in ids if rid not in documents] + [pid for pid in page_ids + key_ids if pid not in pages]
     if absent:
         raise NotPublished(
             f"{server.where}: generation {generation} lacks {len(absent)} of its records (removed under it); "
@@ -578,9 +580,7 @@ def load_published(server: Server, fingerprint: str, generation: str) -> tuple[S
     snapshot = Snapshot(generation, manifest, chunks, bm25)
     loaded = time.perf_counter()
     if head.get("sentence_pages") is not None:
-        key_ids = [f"g:{generation}:s{n}" for n in range(1, head["sentence_pages"] + 1)]
-        key_pages = server.documents(records, key_ids)
-        keys = [bytes.fromhex(h) for pid in key_ids for h in json.loads(key_pages[pid])]
+        keys = [bytes.fromhex(h) for pid in key_ids for h in json.loads(pages[pid])]
     else:
         keys = list(keys_of(fingerprint, sentences_of(chunks.values())))
     collection = sentences_collection(server, fingerprint)
