@@ -153,7 +153,8 @@ def _engine(settings, build_if_missing: bool = True):
     from index.snapshot import current_generation
 
     engine = Engine.open(settings, build_if_missing=False)
-    if build_if_missing and current_generation(settings.data_dir) is None:
+    # A reader never builds: it answers from what the writer published (issue 20).
+    if build_if_missing and settings.index.role != "reader" and current_generation(settings.data_dir) is None:
         print(
             f"depeche: no index yet in {settings.data_dir}: building it from {settings.seeds_dir} "
             "(about half a minute for the bundled articles on 2 cores)…",
@@ -354,6 +355,8 @@ def cmd_gc(args, settings) -> int:
     for name in report.unlabelled:
         print(f"left alone {name}: named like this deployment's but unlabelled (made before deployments); "
               "delete it by hand if it is yours")
+    for name in report.generations:
+        print(f"{verb} published generation {name}")
     print(f"deployment {report.deployment}: {len(report.dropped)} collection(s) {verb}, kept {report.current}")
     return 0
 

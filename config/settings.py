@@ -193,6 +193,18 @@ class TelegramSettings(BaseModel):
         return value
 
 
+# --- many machines (issue 20): who rebuilds and who only reads a Chroma server's published index ---
+class IndexSettings(BaseModel):
+    """This machine's part in a deployment served by a Chroma server (docs/scaling.md)."""
+
+    # "writer": has the seeds, rebuilds and publishes each generation to the server; "reader": holds
+    # no seeds, loads what the writer published. Required with `chroma.host`: every clone ships
+    # `seeds/`, so guessing would make every bot machine a writer. Unused by the embedded store.
+    role: Literal["", "writer", "reader"] = ""
+    # How often a reader asks the server whether a new generation was published (one small request).
+    poll_seconds: float = Field(10.0, gt=0)
+
+
 class SourcesSettings(BaseModel):
     """Articles from the web: feeds to poll and how politely and safely pages are fetched."""
 
@@ -242,6 +254,7 @@ class Settings(BaseSettings):
     conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)  # issue 20: writer or reader of a server
 
     # --- time (issue 16): what "now" is for "hier", "cette semaine", "les dernières nouvelles" ---
     # An ISO date or date-time ("2026-03-12", "2026-03-12T09:00"); empty = the system clock. Pinned
@@ -300,6 +313,22 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone {value!r} is not an IANA time zone (e.g. Europe/Paris, UTC)") from None
         return value
+
+    @model_validator(mode="after")
+    def _role_with_a_server(self) -> Settings:
+        """With a Chroma server, each machine says whether it rebuilds (writer) or only reads (reader)."""
+        if self.chroma.host and not self.index.role:
+            raise ValueError(
+                "with a Chroma server (chroma.host) set DEPECHE_INDEX__ROLE (index.role) to `writer` on the "
+                "one machine that holds the seeds and rebuilds, `reader` on the machines that only answer "
+                "(docs/scaling.md)"
+            )
+        if self.index.role == "reader" and not self.chroma.host:
+            raise ValueError(
+                "index.role = reader (DEPECHE_INDEX__ROLE) reads an index a writer published to a Chroma "
+                "server: set DEPECHE_CHROMA__HOST too, or leave the role empty for a machine of its own"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -472,6 +501,9 @@ def load_settings(**overrides: object) -> Settings:
             message = error["msg"]
             if message.startswith("Value error, "):
                 message = message[len("Value error, "):]
+            if not dotted:  # a check across settings (`_role_with_a_server`): its message names them
+                problems.append(message)
+                continue
             shown = f" = {value!r}" if isinstance(value, (str, int, float)) else ""
             problems.append(f"{_origin(dotted, environ, dotenv, tomls)}{shown}: {message}")
         raise SettingsInvalid("; ".join(problems)) from None

@@ -62,7 +62,7 @@ class Engine:
             llm = make_llm(settings.llm)
         embedder = Embedder(settings.embedding)
         engine = cls(settings, open_client(settings.chroma, settings.data_dir), embedder, llm)
-        if build_if_missing and current_generation(settings.data_dir) is None:
+        if build_if_missing and settings.index.role != "reader" and current_generation(settings.data_dir) is None:
             log.info("no index yet: building it from %s", settings.seeds_dir)
             engine.rebuild()
         return engine

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from config.settings import Settings
 from index.answers import Extractor
 from index.errors import IndexNotBuilt
 from index.lexical import document_frequencies
+from index.publish import MemoryVectors, NotPublished, Server, load_published, published_generation
 from index.retrieval import HybridRetriever
 from index.sentences import FILE_NAME as SENTENCES_FILE
 from index.sentences import SentenceLookup, SentenceVectors, keys_of, sentences_of
@@ -54,7 +56,10 @@ class IndexHandle:
         self._loaded: LoadedIndex | None = None
         self._generation: str | None = None
         self._own_generation: str | None = None  # written through this very client: no reopen needed
-        self._sentences: SentenceVectors | None = None  # one file for every generation
+        self._sentences: SentenceVectors | MemoryVectors | None = None  # one file for every generation
+        # A reader (issue 20) loads what a writer published to the server, not `CURRENT`.
+        self._reader = bool(settings.chroma.host) and settings.index.role == "reader"
+        self._checked = 0.0  # when a reader last asked the server for the published generation
 
     @contextmanager
     def using(self) -> Iterator[LoadedIndex]:
@@ -89,7 +94,10 @@ class IndexHandle:
         self._own_generation = generation
 
     def current(self) -> LoadedIndex:
-        """The loaded generation, reloaded when `CURRENT` names another one."""
+        """The loaded generation, reloaded when `CURRENT` names another one (a reader: when the
+        server names another published one)."""
+        if self._reader:
+            return self._current_published()
         with self._reload_lock:
             generation = current_generation(self.settings.data_dir)
             if self._loaded is not None and generation == self._generation:
@@ -112,25 +120,90 @@ class IndexHandle:
                 self.client, snapshot.collection, where=describe(self.settings.chroma, self.settings.data_dir)
             )
             warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)  # once per generation
-            df, n_docs = document_frequencies(snapshot.bm25)
             if self._sentences is not None and self._sentences.replaced():
                 self._sentences.close()  # nobody uses the old generation's lookup any more
                 self._sentences = None
             if self._sentences is None:
                 self._sentences = SentenceVectors(index_dir(self.settings.data_dir) / SENTENCES_FILE, self.embedder.dimension)
-            sentences = SentenceLookup(
-                self._sentences, self.embedder, self.fingerprint, snapshot.chunks,
-                {aid: entry["chunk_ids"] for aid, entry in snapshot.articles.items()},
-            )
-            self._loaded = LoadedIndex(
-                snapshot,
-                store,
-                HybridRetriever(snapshot, store, self.embedder, self.settings.retrieval),
-                Extractor(df, n_docs, self.embedder, self.settings.retrieval, snapshot.articles, sentences),
-            )
+            self._loaded = self._bind(snapshot, store, self._sentences)
             self._generation = snapshot.generation
             log.info("using index generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
             return self._loaded
+
+    def _bind(self, snapshot: Snapshot, store: VectorStore, vectors) -> LoadedIndex:
+        """The retriever and extractor of one generation."""
+        df, n_docs = document_frequencies(snapshot.bm25)
+        sentences = SentenceLookup(
+            vectors, self.embedder, self.fingerprint, snapshot.chunks,
+            {aid: entry["chunk_ids"] for aid, entry in snapshot.articles.items()},
+        )
+        return LoadedIndex(
+            snapshot,
+            store,
+            HybridRetriever(snapshot, store, self.embedder, self.settings.retrieval),
+            Extractor(df, n_docs, self.embedder, self.settings.retrieval, snapshot.articles, sentences),
+        )
+
+    def _current_published(self) -> LoadedIndex:
+        """A reader's generation: the one the server's control record names, asked at most every
+        `index.poll_seconds`. The first is loaded before answering; a newer one is loaded in the
+        background while questions go on with the current one, then swapped in by one assignment."""
+        loaded = self._loaded
+        if loaded is not None and time.monotonic() - self._checked < self.settings.index.poll_seconds:
+            return loaded
+        if not self._reload_lock.acquire(blocking=loaded is None):
+            return loaded  # another thread is checking or loading: go on with what is loaded
+        handed_over = False
+        try:
+            server = Server(self.client, self.settings)
+            # The newest generation built with this reader's model and chunking: during an upgrade a
+            # reader not yet upgraded stays on the last one published for it (until `index gc`).
+            top = published_generation(server, self.fingerprint)  # StoreUnavailable while the server is away
+            self._checked = time.monotonic()
+            if top is None:
+                if published_generation(server) is not None:
+                    raise NotPublished(
+                        f"The writer of deployment {server.deployment} publishes an index built with other model or "
+                        f"chunking settings than this reader uses ({self.embedder.name}): give both the same "
+                        "DEPECHE_EMBEDDING__* and DEPECHE_CHUNKING__* settings."
+                    )
+                raise NotPublished(
+                    f"{server.where} holds no index published for deployment {server.deployment} yet: run "
+                    "`depeche index rebuild` on the writer (DEPECHE_INDEX__ROLE=writer)."
+                )
+            meta = top[1]
+            if self._loaded is not None and meta.get("generation") == self._generation:
+                return self._loaded
+            if loaded is None:
+                return self._load_published(server, meta["generation"])
+            loader = threading.Thread(
+                target=self._load_in_background, args=(server, meta["generation"]), name="published-load", daemon=True
+            )
+            loader.start()
+            handed_over = True  # the loader releases the lock
+            return loaded
+        finally:
+            if not handed_over:
+                self._reload_lock.release()
+
+    def _load_in_background(self, server: Server, generation: str) -> None:
+        try:
+            self._load_published(server, generation)
+        except Exception as exc:  # the next poll tries again; questions keep the loaded generation
+            log.warning("could not load published generation %s: %s", generation, exc)
+        finally:
+            self._reload_lock.release()
+
+    def _load_published(self, server: Server, generation: str) -> LoadedIndex:
+        """Load a published generation and make it the one questions use (under `_reload_lock`)."""
+        snapshot, vectors = load_published(server, self.fingerprint, generation)
+        store = VectorStore.open(self.client, snapshot.collection, where=server.where)
+        warn_if_dense_missing(store, snapshot.chunks, snapshot.generation)
+        self._sentences = vectors
+        self._loaded = self._bind(snapshot, store, vectors)
+        self._generation = snapshot.generation
+        log.info("using published generation %s (%d chunks)", snapshot.generation, len(snapshot.chunks))
+        return self._loaded
 
     def sentence_vectors_present(self, snapshot: Snapshot) -> int | None:
         """How many of the sentence vectors `snapshot` needs are stored (None before any is)."""

@@ -69,10 +69,15 @@ def content_words(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(split_elisions(text)) if fold(w.lower()) not in _FOLDED_STOP]
 
 
+# `fold` per word, remembered: a corpus repeats few distinct words, and folding each occurrence
+# again was most of building BM25 (50,000 chunks: 6.5 million calls, about half of a reader's start).
+_fold_word = lru_cache(maxsize=1 << 18)(fold)
+
+
 def tokenize(text: str) -> list[str]:
     """French analysis: split words and elisions, drop stop words, stem, then fold accents."""
-    words = [w for w in _TOKEN.findall(split_elisions(text.lower())) if fold(w) not in _FOLDED_STOP]
-    return [fold(stem) for stem in _stemmer().stemWords(words)]
+    words = [w for w in _TOKEN.findall(split_elisions(text.lower())) if _fold_word(w) not in _FOLDED_STOP]
+    return [_fold_word(stem) for stem in _stemmer().stemWords(words)]
 
 
 class BM25Index:

@@ -258,6 +258,7 @@ class GarbageReport:
     dropped: list[str] = field(default_factory=list)
     unlabelled: list[str] = field(default_factory=list)  # named like ours, no label: left alone
     dry_run: bool = False
+    generations: list[str] = field(default_factory=list)  # published generations removed (a writer of a server)
 
     def to_dict(self) -> dict:
         """The `--json` contract."""

@@ -24,6 +24,9 @@ from index.errors import DepecheError
 from index.facts import stated_facts
 from index.models import Article, GarbageReport, RebuildReport
 from index.quotes import attribute_quotes, fuller, speaker_titles
+from index.publish import (
+    Lease, Server, collect_published, publish, published_of_other_fingerprints, pull_sentences, writer_lease,
+)
 from index.sentences import FILE_NAME as SENTENCES_FILE
 from index.sentences import SentenceVectors, embed_sentences
 from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
@@ -89,8 +92,28 @@ def rebuild(
     progress: ProgressFactory | None = None,
 ) -> RebuildReport:
     """Bring the index in line with the seeds dir; returns what was added, updated, removed."""
-    with rebuild_lock(settings.data_dir):
-        return _rebuild(settings, client, embedder, seeds_dir or settings.seeds_dir, full, progress)
+    if settings.index.role == "reader":
+        raise DepecheError(
+            "This machine is a reader (DEPECHE_INDEX__ROLE=reader): it answers from what the writer publishes "
+            "and never rebuilds. Rebuild on the writer, or make this machine the writer (docs/scaling.md)."
+        )
+    with rebuild_lock(settings.data_dir), writer_lease(settings, client) as lease:
+        report = _rebuild(settings, client, embedder, seeds_dir or settings.seeds_dir, full, progress, lease)
+        if lease is not None:
+            _publish(settings, client, embedder, lease, full)
+        return report
+
+
+def _publish(settings: Settings, client: ClientAPI, embedder: Embedder, lease: Lease, full: bool) -> None:
+    """Publish the current generation to the server unless it already is (a writer killed midway
+    publishes on its next rebuild, even when nothing changed); `--full` looks every record up."""
+    snapshot = load_snapshot(settings.data_dir)
+    if snapshot is None:
+        return
+    path = index_dir(settings.data_dir) / SENTENCES_FILE
+    with closing(SentenceVectors(path, embedder.dimension)) as sentences:
+        publish(Server(client, settings), lease, snapshot, sentences, index_fingerprint(embedder, settings),
+                trust_published=not full)
 
 
 def _rebuild(
@@ -100,6 +123,7 @@ def _rebuild(
     seeds_dir: Path,
     full: bool,
     progress: ProgressFactory | None,
+    lease: Lease | None = None,
 ) -> RebuildReport:
     started = time.perf_counter()
     report = RebuildReport(full=full)
@@ -206,6 +230,10 @@ def _rebuild(
     stage = time.perf_counter()
     sentences_path = index_dir(settings.data_dir) / SENTENCES_FILE
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
+        if lease is not None:  # a writer after a failover re-encodes nothing the server holds
+            pulled = pull_sentences(Server(client, settings), sentences, fingerprint, chunks)
+            if pulled:
+                log.info("copied %d sentence vectors from the server", pulled)
         report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
     log.info("encoded %d sentences in %.1f s", report.sentences_embedded, time.perf_counter() - stage)
     stage = time.perf_counter()
@@ -235,7 +263,11 @@ def _rebuild(
     with closing(SentenceVectors(sentences_path, embedder.dimension)) as sentences:
         if sentences.count() > len(needed):
             sentences.retain(needed)
-    _remove_stale(store, stored, {rec.id for rec in chunks})
+    live = {rec.id for rec in chunks}
+    if lease is not None and previous is not None:
+        # Readers answer from the previously published generation until they poll: its vectors stay.
+        live |= set(previous.chunks)
+    _remove_stale(store, stored, live)
     prune_generations(settings.data_dir)
     log.info("wrote the index generation and pruned old ones in %.1f s", time.perf_counter() - stage)
     report.chunks_total = len(chunks)
@@ -466,7 +498,12 @@ def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False
     Peers of the deployment still on the previous model query its collection until they rebuild:
     run this once every machine has rebuilt. Keeps the collection the current generation uses.
     """
-    with rebuild_lock(settings.data_dir):
+    if settings.index.role == "reader":
+        raise DepecheError(
+            "This machine is a reader (DEPECHE_INDEX__ROLE=reader): readers never delete anything; run "
+            "`depeche index gc` on the writer."
+        )
+    with rebuild_lock(settings.data_dir), writer_lease(settings, client) as lease:
         snapshot = load_snapshot(settings.data_dir)
         if snapshot is None:
             raise DepecheError(
@@ -485,4 +522,9 @@ def collect_garbage(settings: Settings, client: ClientAPI, dry_run: bool = False
             if not dry_run:
                 log.info("dropping collection %s (%s)", collection.name, (collection.metadata or {}).get("model"))
                 drop_collection(client, collection.name, where)
+        if lease is not None:
+            server = Server(client, settings)
+            fingerprint = snapshot.manifest["fingerprint"]
+            report.dropped += published_of_other_fingerprints(server, fingerprint, dry_run)
+            report.generations = collect_published(server, fingerprint, dry_run)
         return report

@@ -32,10 +32,15 @@ class ChromaServer:
 
     def __init__(self, root: Path) -> None:
         self.port = free_port()
+        self.root = root
         self.log_path = root / "chroma.log"
-        self._log = self.log_path.open("w")
+        self.start()
+
+    def start(self) -> None:
+        """Start (or start again, on the same port and store) the server."""
+        self._log = self.log_path.open("a")
         self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(root / "store"), "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(CHROMA), "run", "--path", str(self.root / "store"), "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from config.settings import ChromaSettings, EmbeddingSettings, Settings
+from config.settings import ChromaSettings, EmbeddingSettings, IndexSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -130,6 +130,8 @@ def chroma_server(tmp_path):
 def make_settings(data_dir: Path, seeds_dir: Path = SEEDS, **overrides) -> Settings:
     """Settings for a temp data dir, embedded Chroma unless `chroma=` says otherwise."""
     overrides.setdefault("chroma", ChromaSettings())
+    if overrides["chroma"].host:  # a server needs a role; tests of one machine are its writer
+        overrides.setdefault("index", IndexSettings(role="writer"))
     return Settings(_env_file=None, data_dir=data_dir, seeds_dir=seeds_dir, **overrides)
 
 
@@ -146,6 +148,8 @@ def cli_env(data_dir: Path, seeds_dir: Path = SEEDS, **extra: str) -> dict[str, 
         DEPECHE_DATA_DIR=str(data_dir), DEPECHE_SEEDS_DIR=str(seeds_dir), DEPECHE_LOCAL_CONFIG="",
         HF_HUB_OFFLINE="1", **extra,
     )
+    if "DEPECHE_CHROMA__HOST" in extra:  # a server needs a role; tests of one machine are its writer
+        env.setdefault("DEPECHE_INDEX__ROLE", "writer")
     return env
 
 

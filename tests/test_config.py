@@ -31,6 +31,7 @@ def test_env_vars_nest_with_double_underscore(monkeypatch):
     monkeypatch.setenv("DEPECHE_RETRIEVAL__TOP_K", "8")
     monkeypatch.setenv("DEPECHE_CHROMA__HOST", "127.0.0.1")
     monkeypatch.setenv("DEPECHE_CHROMA__PORT", "9100")
+    monkeypatch.setenv("DEPECHE_INDEX__ROLE", "reader")
     monkeypatch.setenv("DEPECHE_TELEGRAM__ALLOWED_CHAT_IDS", "1, -1002")
     monkeypatch.setenv("DEPECHE_TELEGRAM__ADMIN_USER_IDS", "[7, 8]")
     settings = Settings()

@@ -5,6 +5,7 @@ still query them), and only `depeche index gc` drops those, never anything else 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -21,8 +22,13 @@ GONE = "001_144ff868b3a4961c"
 GONE_QUERY = "pourparlers sur l'Ukraine à Abou Dhabi facteur stabilisant"
 
 
+# What a writer publishes for its readers (index.publish): records, sentence vectors, control
+# records and leases; `counts` follows the vector collections alone.
+PUBLISHED = re.compile(r".*-(records|sentences|control)|.*-lease-\d+")
+
+
 def counts(client) -> dict[str, int]:
-    return {c.name: c.count() for c in client.list_collections()}
+    return {c.name: c.count() for c in client.list_collections() if not PUBLISHED.fullmatch(c.name)}
 
 
 def test_deployments_share_a_server_and_gc_touches_only_its_own(chroma_server, tmp_path, embedder, seeds_copy):
@@ -61,6 +67,11 @@ def test_deployments_share_a_server_and_gc_touches_only_its_own(chroma_server, t
     (seeds_copy / f"{GONE}.txt").unlink()
     report = prod_engine.rebuild()
     assert report.removed == [GONE]
+    # A writer keeps the previous generation's chunks (readers answer from it until they poll); the
+    # next rebuild prunes them.
+    assert counts(client)[old_prod] > report.chunks_total
+    report = prod_engine.rebuild()
+    assert report.removed == []
     after = counts(client)
     assert after[old_prod] == report.chunks_total < before[old_prod]
     assert {k: v for k, v in after.items() if k != old_prod} == {k: v for k, v in before.items() if k != old_prod}
@@ -80,15 +91,16 @@ def test_deployments_share_a_server_and_gc_touches_only_its_own(chroma_server, t
     done = run_cli("index", "gc", "--dry-run", "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
-        "deployment": "depeche", "current": new_prod, "dropped": [old_prod],
-        "unlabelled": ["depeche-abcdef0123"], "dry_run": True,
+        "deployment": "depeche", "current": new_prod,
+        "dropped": [old_prod, f"{old_prod}-records", f"{old_prod}-sentences"],  # what it published for readers too
+        "unlabelled": ["depeche-abcdef0123"], "dry_run": True, "generations": [],
     }
     assert old_prod in counts(client)
 
     done = run_cli("index", "gc", env=env)
     assert done.returncode == 0, done.stderr
     assert f"dropped {old_prod}" in done.stdout and "left alone depeche-abcdef0123" in done.stdout
-    assert f"deployment depeche: 1 collection(s) dropped, kept {new_prod}" in done.stdout
+    assert f"deployment depeche: 3 collection(s) dropped, kept {new_prod}" in done.stdout
     final = counts(client)
     assert old_prod not in final
     assert final == {k: v for k, v in after.items() if k != old_prod} | {new_prod: report.chunks_total}

@@ -104,6 +104,9 @@ def register(application: Application) -> None:
     minutes = settings.sources.poll_minutes
     if minutes <= 0 or not settings.sources.feeds:
         return
+    if settings.index.role == "reader":  # issue 20: only the writer adds articles; a reader would be refused
+        logger.info("Feeds are polled by the writer: this machine is a reader (DEPECHE_INDEX__ROLE=reader)")
+        return
     if application.job_queue is None:
         logger.warning("Feeds are set but PTB's job queue is missing: install python-telegram-bot[job-queue]")
         return
