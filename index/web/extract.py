@@ -211,12 +211,8 @@ def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
 
 def render_markdown(page: Page) -> str:
     """The page as a front-matter Markdown file, the form every seed file can take."""
-    title = page.title
-    # The front-matter reader strips quotes around a value: a title opening or closing with one
-    # ('"Just Coup It" : …') is carried by the `# ` heading alone, which keeps it whole.
-    fields = {"title": None if title and (title[0] in "\"'" or title[-1] in "\"'") else title,
-              "date": page.date, "source": page.outlet, "url": page.url}  # fmt: skip
-    head = ["---"] + [f"{key}: {' '.join(str(value).split())}" for key, value in fields.items() if value] + ["---", ""]
+    fields = {"title": page.title, "date": page.date, "source": page.outlet, "url": page.url}
+    head = ["---"] + [f"{key}: {_front_value(str(value))}" for key, value in fields.items() if value] + ["---", ""]
     body = []
     if page.title:
         body += [f"# {' '.join(page.title.split())}", ""]
@@ -224,6 +220,15 @@ def render_markdown(page: Page) -> str:
         if line.strip():
             body += [line.strip(), ""]
     return "\n".join(head + body)
+
+
+def _front_value(value: str) -> str:
+    """A value on one front-matter line; one opening with a quote (« "Just Coup It" : … ») is quoted
+    whole, so the reader, which takes `"…"` as YAML quoting, gives it back unchanged."""
+    value = " ".join(value.split())
+    if value[:1] in ("\"", "'"):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
 
 
 def page_markdown(html: str | bytes, url: str | None = None) -> str:
