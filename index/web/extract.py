@@ -22,7 +22,7 @@ from index.models import DatePrecision
 from index.web import metadata
 from index.web.metadata import DEFAULT_TIMEZONE
 
-__all__ = ["MIN_ARTICLE_WORDS", "Page", "extract_page", "page_markdown", "render_markdown"]
+__all__ = ["MIN_ARTICLE_WORDS", "Page", "archived_url", "extract_page", "page_markdown", "render_markdown"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,13 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         return Page(None, "", None, "unknown", None, url)
     ld = _json_ld(tree)
     meta = _meta_tags(tree)
-    host = urlsplit(url).hostname if url else None
+    # An archived copy (web.archive.org/web/2007…/http://site/…) is the archived site's page: its
+    # host, zone and URL dates are the original's; the archive is not the outlet.
+    source = archived_url(url) or url
+    host = urlsplit(source).hostname if source else None
     doc = trafilatura.bare_extraction(
         _without_notices(tree),
-        url=url,
+        url=source,
         with_metadata=True,
         include_comments=False,
         include_tables=False,
@@ -83,12 +86,13 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
     lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
+    lines = _with_lead(tree, lines, title)
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
-    date = metadata.page_date(tree, ld, meta, url, timezone, title)
+    date = metadata.page_date(tree, ld, meta, source, timezone, title)
     if date is None:
-        found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=url)
+        found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=source)
         date = _day(found)
     dated = next((d for d in (boilerplate.dateline(line) for line in lines[:_DATELINE_PARAGRAPHS]) if d), None)
     if date is None and dated:
@@ -96,7 +100,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         date = f"{year:04d}-{month:02d}-{day:02d}"
 
     authors = metadata.author_keys(ld, meta, doc.author if doc else None)
-    sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, url) else None
+    sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, source) else None
     if sitename and metadata._key(sitename) in authors:
         sitename = None  # trafilatura takes a podcast's or a blog's author for its site
     verdicts = [boilerplate.classify(line) for line in lines]
@@ -104,7 +108,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     lines = [line for line, v in zip(lines, verdicts) if v is None or not v.drop]  # as a saved text file would lose them
     outlet = (
         metadata.page_outlet(meta, ld, tree, host, authors) or sitename or (dated[0] if dated else None)
-        or _logo(tree) or credit or (_bare_host(host) if host else None)
+        or _logo(tree) or credit or (_host_name(host) if host else None)
     )  # fmt: skip
     canonical = _canonical(tree) or meta.get("og:url") or url
     return Page(
@@ -117,11 +121,11 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     )
 
 
-# Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes and
-# ad-network teasers: removed before trafilatura sees the page, unless one holds most of its text.
+# Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes,
+# ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article): removed before trafilatura sees the page, unless one holds most of its text.
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
-    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread)(?:$|[\s_-])",
+    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 
@@ -178,6 +182,48 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
         elif text := _recoverable(child, known, headline):
             pending.append(text)
     return out
+
+
+# The standfirst (chapô) a page sets apart from the paragraphs, which trafilatura sometimes drops.
+_LEAD = re.compile(
+    r"(?:^|[\s_-])(?:chapo|chapeau|chapô|standfirst|lead|lede|intro|subheadline|sub-headline|hat-summary|article-summary"
+    r"|article-intro|article-lead|article-lede|article-chapo|deck|accroche|BlockSubHeadline[\w-]*)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_LEAD_WORDS = (12, 150)  # shorter is a kicker or a caption; longer is not a standfirst
+
+
+def _with_lead(tree, lines: list[str], title: str | None) -> list[str]:
+    """The text with the page's standfirst first when trafilatura dropped it.
+
+    The standfirst is the first element with a lead-like class (« chapo », « standfirst », « lede »…)
+    that comes before the first extracted paragraph in the page and after the headline, outside
+    asides; its words must not be in the text already.
+    """
+    if not lines:
+        return lines
+    first = _start_key(lines[0])
+    known = " ".join(metadata._key(line) for line in lines[:8])
+    headline = metadata._key(title) if title else ""
+    seen_headline = not headline or not any(metadata._key(h.text_content()) == headline for h in tree.iter("h1"))
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "h1" and headline and metadata._key(el.text_content()) == headline:
+            seen_headline = True
+            continue
+        if el.tag in ("p", "div", "li") and _start_key(el.text_content()) == first:
+            return lines  # reached the text: no standfirst before it
+        if not seen_headline or not _LEAD.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue
+        text = " ".join(el.text_content().split())
+        if not _LEAD_WORDS[0] <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
+            continue
+        key = metadata._key(text)
+        if key[:80] in known or (headline and key == headline):
+            return lines
+        return [text, *lines]
+    return lines
 
 
 def _recoverable(el, known: set[str], headline: str) -> str | None:
@@ -300,5 +346,29 @@ def _is_host(name: str, url: str | None) -> bool:
     return bool(re.fullmatch(r"[\w.-]+(?::\d+)?", name)) and ("." in name) or (host and name in host)
 
 
-def _bare_host(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
+def _host_name(host: str) -> str:
+    """The outlet a host names when nothing else does: « alternatives-economiques.fr » → « Alternatives Economiques »
+    (words a hyphen joins are a name), « lenouvelliste.com » stays itself."""
+    host = host[4:] if host.startswith("www.") else host
+    name, _, _ = host.rpartition(".")
+    if "-" in name and "." not in name and re.fullmatch(r"[a-z0-9-]+", name):
+        return " ".join(word.capitalize() for word in name.split("-") if word)
+    return host
+
+
+# Web archives that wrap the original URL in theirs.
+_ARCHIVED = re.compile(
+    r"^https?://(?:web\.|wayback\.)?archive\.org/web/\d+[a-z_]*/(?P<a>.+)$"
+    r"|^https?://archive\.(?:ph|today|is|li|vn|md)/\d{8,14}/(?P<b>https?://.+)$",
+    re.IGNORECASE,
+)
+
+
+def archived_url(url: str | None) -> str | None:
+    """The original URL an archive's copy stands for (web.archive.org, archive.today), else None."""
+    m = _ARCHIVED.match(url or "")
+    if not m:
+        return None
+    original = m.group("a") or m.group("b")
+    original = original if re.match(r"^https?://", original, re.IGNORECASE) else "http://" + original.lstrip("/")
+    return original if urlsplit(original).hostname else None
