@@ -132,11 +132,13 @@ _NOTICE = re.compile(
 
 def _without_notices(tree):
     clone = copy.deepcopy(tree)
-    total = len(" ".join(clone.xpath("//body//text()")).split()) or 1
-    for el in clone.xpath("//body//*[@class or @id]"):
-        if el.getparent() is None or not _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}"):
-            continue
-        if len(el.text_content().split()) < 0.3 * total:
+    found = [el for el in clone.xpath("//body//*[@class or @id]") if _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}")]
+    if not found:
+        return clone
+    body = clone.find("body")
+    total = len((body if body is not None else clone).text_content()) or 1  # characters, not words: one C call
+    for el in found:
+        if el.getparent() is not None and len(el.text_content()) < 0.3 * total:
             el.getparent().remove(el)
     return clone
 
@@ -203,16 +205,17 @@ def _with_lead(tree, lines: list[str], title: str | None) -> list[str]:
     if not lines:
         return lines
     first = _start_key(lines[0])
-    known = " ".join(metadata._key(line) for line in lines[:8])
+    known = " ".join(metadata._key(line[:200]) for line in lines[:8])
     headline = metadata._key(title) if title else ""
-    seen_headline = not headline or not any(metadata._key(h.text_content()) == headline for h in tree.iter("h1"))
+    h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
+    seen_headline = not h1s
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.tag == "h1" and headline and metadata._key(el.text_content()) == headline:
+        if h1s and el is h1s[0]:
             seen_headline = True
             continue
-        if el.tag in ("p", "div", "li") and _start_key(el.text_content()) == first:
+        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first:
             return lines  # reached the text: no standfirst before it
         if not seen_headline or not _LEAD.search(f"{el.get('class', '')} {el.get('id', '')}"):
             continue
@@ -224,6 +227,17 @@ def _with_lead(tree, lines: list[str], title: str | None) -> list[str]:
             return lines
         return [text, *lines]
     return lines
+
+
+def _head(el, size: int = 120) -> str:
+    """The first `size` characters or so of an element's text, without reading a whole container's."""
+    parts, length = [], 0
+    for text in el.itertext():
+        parts.append(text)
+        length += len(text)
+        if length >= size:
+            break
+    return "".join(parts)
 
 
 def _recoverable(el, known: set[str], headline: str) -> str | None:
