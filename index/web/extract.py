@@ -159,7 +159,7 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
     starts = {_start_key(line): i for i, line in enumerate(lines) if len(line.split()) >= 8}
     parents: dict = {}
     for el in tree.iter("p"):  # paragraphs are not nested: each text_content() is cheap
-        if el.getparent() is not None and _start_key(el.text_content()) in starts:
+        if el.getparent() is not None and _start_key(_head(el, 300)) in starts:
             parents[el.getparent()] = parents.get(el.getparent(), 0) + 1
     if not parents:
         return lines
@@ -175,7 +175,7 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
     for child in container:
         if not isinstance(child.tag, str):
             continue
-        key = _start_key(child.text_content())
+        key = _start_key(_head(child, 300))
         if key in starts:
             if pending:
                 at = out.index(lines[starts[key]])
@@ -255,16 +255,17 @@ def _recoverable(el, known: set[str], headline: str) -> str | None:
 
 
 def _start_key(text: str) -> str:
-    return " ".join(text.split())[:60].casefold()
+    return " ".join(text.lstrip()[:300].split())[:60].casefold()  # 60 characters of text are in the first 300 but for runs of spaces
 
 
 def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
     """The body without the headline repeated in its first lines (as `<h1>`, `og:title` or `<title>`)."""
     keys = {metadata._key(t) for t in titles if t}
     keys.discard("")
+    longest = max((len(t) for t in titles if t), default=0)
     out = list(lines)
     for i in range(min(5, len(out))):
-        if metadata._key(out[i]) in keys:
+        if len(out[i]) <= 2 * longest + 20 and metadata._key(out[i]) in keys:  # a paragraph is no title: skip its key
             out[i] = ""
     return [line for line in out if line]
 
