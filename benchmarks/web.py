@@ -7,8 +7,9 @@ Prints figures, asserts nothing. Two page sets: the four test pages of tests/web
 OpenGraph, bare HTML with a dateline, undated), a few hundred words each; and the real pages of
 tests/web_pages (see its README) scored against truth.jsonl: title, date, outlet right, pages with
 clutter left in the body, expected body sentences found, split into the dev set (tuned on) and the
-held-out-2 set (not). `index add` runs twice: with its children's start, then reusing them. `--code DIR` imports `index` from another checkout (e.g. the code before a
-change, `git archive HEAD | tar -x -C DIR`) to compare.
+held-out-2 set (not). `index add` runs twice: with its children's start, then reusing them.
+`--code DIR` imports `index` from another checkout (e.g. the code before a change,
+`git archive HEAD | tar -x -C DIR`) to compare.
 """
 
 from __future__ import annotations
