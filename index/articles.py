@@ -335,6 +335,33 @@ def _parse(text: str, notes: list[tuple[NoticeKind, str]]) -> _Parsed:
     return parsed
 
 
+def _unquoted(value: str) -> str:
+    """A front-matter value without YAML-style quotes around it: `"Le titre"` → `Le titre`.
+
+    Only a value that is one quoted string loses its quotes (`\\"` and `''` inside are unescaped); a
+    title that opens or closes with a quotation (`"Citation" : la suite`) keeps every character.
+    """
+    if len(value) < 2 or value[0] not in "\"'":
+        return value
+    quote = value[0]
+    i, inner = 1, []
+    while i < len(value):
+        ch = value[i]
+        if quote == '"' and ch == "\\" and i + 1 < len(value):
+            inner.append(value[i + 1])
+            i += 2
+            continue
+        if ch == quote:
+            if quote == "'" and value[i + 1 : i + 2] == "'":
+                inner.append("'")
+                i += 2
+                continue
+            return "".join(inner).strip() if i == len(value) - 1 else value
+        inner.append(ch)
+        i += 1
+    return value  # no closing quote: the quote is the value's own
+
+
 def _front_matter(lines: list[str], notes: list[tuple[NoticeKind, str]]) -> tuple[dict, list[str]]:
     """Operator-given metadata between `---` lines at the very top; it wins over anything guessed."""
     if not lines or lines[0] != "---":
@@ -353,7 +380,7 @@ def _front_matter(lines: list[str], notes: list[tuple[NoticeKind, str]]) -> tupl
             continue
         key, sep, value = line.partition(":")
         name = _FRONT_MATTER_KEYS.get(key.strip().lower())
-        value = value.strip().strip("\"'").strip()
+        value = _unquoted(value.strip())
         if not sep or name is None:
             ignored.append(line)
             continue

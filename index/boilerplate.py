@@ -1,6 +1,7 @@
 """Web boilerplate every article loses, from a saved text file or an extracted page alike.
 
-Share buttons, favourites, reading times, ad breaks, image placeholders ("top-article-image"), logo
+Share buttons, favourites, reading times, ad breaks and their labels (« Passer la publicité »),
+teasers for a video or slide show (« En vidéo, … »), a magazine's shop box, image placeholders ("top-article-image"), logo
 lines, photo credits, cookie and consent notices, paywall and subscription pitches, sign-up boxes,
 breadcrumbs and comment counters are dropped, in French and English (`classify`, one line at a
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
@@ -92,11 +93,28 @@ _READING_TIME = re.compile(
     r"|^\d+\s*(?:min(?:\.|utes?)?|mn)\.?\s+de\s+lecture\.?$|^reading\s+time\s*:?\s*\d+\s*min|^\d+\s*min(?:ute)?s?\s+read$",
     re.IGNORECASE,
 )
+# Ad slots and their labels: « Publicité », « Passer la publicité » (the skip link Le Figaro puts
+# before each ad), « La suite après cette publicité », « Advertisement », « Skip ad ».
 _ADS = re.compile(
-    r"^(?:la\s+suite\s+(?:après|ci-dessous)\s+(?:cette|la|cet)\s+(?:publicité|annonce)|publicité|advertisement"
-    r"|annonce|contenu\s+sponsorisé|article\s+sponsorisé)\s*\.?$",
+    r"^(?:(?:publicité\s*[-–—:]?\s*)?la\s+suite\s+(?:après|ci-dessous)(?:\s+(?:cette|la|cet)\s+(?:publicité|annonce))?|publicité|advertisement"
+    r"|advertising|annonce|contenu\s+sponsorisé|article\s+sponsorisé|sponsored(?:\s+content)?"
+    r"|(?:passer|fermer|ignorer|sauter)\s+(?:la|cette|les)\s+publicités?|skip\s+(?:this\s+)?ad(?:vertisement)?)\s*\.?$",
     re.IGNORECASE,
 )
+# A teaser for a video, a slide show or a podcast (« En vidéo, 4 aliments à privilégier pour mieux
+# dormir », « VIDÉO. Covid-19 : … »): a marker, then a headline without a sentence's end.
+_MEDIA_TEASER = re.compile(
+    r"^(?:en\s+vidéo|vidéos?|videos?|en\s+images|diaporama|photos|podcast|à\s+(?:voir|écouter)(?:\s+(?:aussi|également))?"
+    r"|watch)\s*[,.:|»–—-]\s*\S",
+    re.IGNORECASE,
+)
+_MEDIA_TEASER_WORDS = 16  # a headline; a sentence of text opening « En vidéo, le ministre… » runs longer and ends with a stop
+# A magazine's shop box: « « L'état de l'économie » Hors-série n° 72, 2e trimestre 2007, », then a
+# price with « port inclus » or « Je m'abonne ».
+_ISSUE_LABEL = re.compile(r"^(?:«[^»]{1,80}»\s*,?\s*)?(?:hors-série|hors\s+série|numéro|n°)\s*(?:n°\s*)?\d+\b", re.IGNORECASE)
+_ISSUE_DATE = re.compile(r"\b(?:19|20)\d{2}\b|\btrimestre\b", re.IGNORECASE)  # « N° 1 mondial du luxe, … » is text
+_PRICE = re.compile(r"\d+(?:[.,]\d{2})?\s*(?:€|euros?)\b", re.IGNORECASE)
+_SHOP = re.compile(r"\bport\s+inclus\b|\bfrais\s+de\s+port\b|\bje\s+m[’']abonne\b|\bcommander\s+(?:ce|le)\s+numéro\b|\ben\s+kiosque\b", re.IGNORECASE)
 # "top-article-image", "author-image", "hero_img": an image's CSS class or alt left as text.
 _PLACEHOLDER = re.compile(
     r"^[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:image|img|photo|picture|thumbnail|thumb|avatar|logo|icon|banner|visual)"
@@ -142,7 +160,8 @@ _AFTER_ARTICLE = re.compile(
     r"|tous\s+nos\s+derniers\s+\w+|plus\s+de\s+sujets|sur\s+le\s+web|les\s+articles\s+(?:les\s+plus|similaires|liés)"
     r"|articles?\s+(?:similaires|liés|correspondants|recommandés)|commentaires|vos\s+réactions|votre\s+commentaire"
     r"|laisser\s+un\s+commentaire|ajouter\s+un\s+commentaire|réagissez|most\s+(?:read|popular)|more\s+from\s+\S+"
-    r"|related\s+(?:articles|stories|posts)|recommended(?:\s+for\s+you)?|comments|leave\s+a\s+(?:comment|reply))\s*(?:\(\d+\))?\s*:?$",
+    r"|related\s+(?:articles|stories|posts)|recommended(?:\s+for\s+you)?|comments|leave\s+a\s+(?:comment|reply)"
+    r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners)\s*(?:\(\d+\))?\s*:?$",
     re.IGNORECASE,
 )
 _TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the lines ends the text
@@ -169,6 +188,12 @@ def classify(line: str) -> LineVerdict | None:
     if len(words) <= 60 and _COOKIE.search(line) and _COOKIE_TALK.search(line):
         return LineVerdict(drop=True)
     if len(words) <= 30 and (_PAYWALL_END.match(line) or _PITCH.match(line)) or len(words) <= 60 and _SIGNUP.match(line):
+        return LineVerdict(drop=True)
+    if len(words) <= _MEDIA_TEASER_WORDS and _MEDIA_TEASER.match(line) and not line.rstrip().endswith((".", "!", "?", "»", "\"")):
+        return LineVerdict(drop=True)
+    if len(words) <= 15 and _ISSUE_LABEL.match(line) and _ISSUE_DATE.search(line) and not line.rstrip().endswith((".", "!", "?")):
+        return LineVerdict(drop=True)
+    if len(words) <= 60 and _PRICE.search(line) and _SHOP.search(line):
         return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)

@@ -369,3 +369,21 @@ def test_hard_wrapped_paragraph_is_rejoined(tmp_path):
         "et il a conclu."
         "\n\nUn second paragraphe."
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ('"Citation" : le ministre répond', '"Citation" : le ministre répond'),  # a title opening with a quotation
+        ("Le ministre répond : 'non'", "Le ministre répond : 'non'"),  # closing with one
+        ('"Le ministre répond"', "Le ministre répond"),  # one quoted string: YAML quoting
+        ("'L''affaire'", "L'affaire"),
+        ('"Il a dit \\"non\\""', 'Il a dit "non"'),
+        ('"Guillemet jamais fermé', '"Guillemet jamais fermé'),
+    ],
+)
+def test_front_matter_keeps_quotes_that_belong_to_the_value(tmp_path, written, read):
+    path = _write(tmp_path, "q.md", f"---\ntitle: {written}\nsource: 'Le Monde'\n---\n\nLe texte. Fin.\n")
+    article, notes = read_article(path)
+    assert notes == []
+    assert (article.title, article.outlet) == (read, "Le Monde")

@@ -49,7 +49,13 @@ Photo: Kenzo Tribouillard / AFP via Getty Images
      "Inscrivez-vous gratuitement à notre newsletter", "Recevoir les informations d'Attac France",
      "Sign up for our newsletter", "Numéro de téléphone portable", "Accueil > Actualités et humeurs > Décisions",
      "Crédits photos : Bestimage", "Crédit photo : KB / Bondy Blog", "Image illustrative : Lots of Lego Minifigures",
-     "Photo (cc) : svenwerk", "Roman Prymula, photo: Michaela Danelová"],
+     "Photo (cc) : svenwerk", "Roman Prymula, photo: Michaela Danelová",
+     # issue 21, second round: ad labels, media teasers, a magazine's shop box
+     "Passer la publicité", "Fermer la publicité", "Skip ad", "Publicité - La suite ci-dessous", "Sponsored content",
+     "En vidéo, 4 aliments à privilégier pour mieux dormir", "VIDÉO. Covid-19 : les fêtes de fin d'année, incubateurs de la troisième vague",
+     "VIDEOS. La police enferme les manifestants Gare du Nord", "EN IMAGES - Tempête Ciaran : arbres déracinés",
+     "« L'état de l'économie » Hors-série n° 72, 2e trimestre 2007,",
+     "7,65 euros, port inclus 6,90 euros Tarifs réduits à partir de 4 exemplaires : nous consulter Je m’abonne"],
 )  # fmt: skip
 def test_boilerplate_lines_are_dropped(line):
     verdict = classify(line)
@@ -64,7 +70,10 @@ def test_boilerplate_lines_are_dropped(line):
      "La CNIL a infligé une amende de 150 millions d'euros à Google pour ses cookies publicitaires.",
      "Partager les richesses, disait-il.", "Abonnés au téléphone fixe, ils sont de moins en moins nombreux.",
      "Publié en 1857, le roman fit scandale.", "Les commentaires du ministre ont été mal reçus.",
-     "Il vous reste à choisir votre camp."],
+     "Il vous reste à choisir votre camp.",
+     "En vidéo, le ministre a expliqué pendant de longues minutes pourquoi la réforme devait passer.",
+     "Vidéos et photos ont circulé toute la nuit sur les réseaux sociaux.", "N° 1 mondial du luxe, LVMH a publié ses comptes.",
+     "Le ticket passe à 2,10 euros en janvier, a annoncé la régie.", "Les partenaires sociaux se retrouvent jeudi."],
 )  # fmt: skip
 def test_text_lines_are_kept(line):
     assert classify(line) is None

@@ -216,3 +216,40 @@ def test_a_facts_box_trafilatura_drops_is_put_back_in_its_place():
 def test_a_site_name_before_the_headline_goes_too():
     got = extract_page(page("<title>Le Nouvelliste | L’Etat a payé ses dettes</title>"), "https://lenouvelliste.com/article/1")
     assert got.title == "L’Etat a payé ses dettes" and got.outlet == "Le Nouvelliste"
+
+
+def test_partners_and_learn_more_boxes_and_ad_labels_are_removed():
+    article = (
+        "<p>Passer la publicité</p>" + TEXT + "<p>En vidéo, 4 aliments à privilégier pour mieux dormir</p>"
+        + '<div class="paragraph--type--en-savoir-plus"><h4>Université Lyon</h4><p>Collège de France, École normale supérieure, '
+        "Observatoire de Paris, Institut Curie, Paris-Dauphine, Conservatoire national, École des chartes. CNRS, Inserm, Inria.</p></div>"
+        + '<div class="nos-partenaires"><p>Nos partenaires : Banque Populaire, SNCF Voyageurs, Région Auvergne-Rhône-Alpes, Métropole de Lyon.</p></div>'
+    )  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", article), "https://www.gazette.fr/a")
+    assert "Le conseil municipal a voté mardi soir" in got.text and "Le coût total est estimé" in got.text
+    for left in ("Passer la publicité", "En vidéo", "CNRS, Inserm", "Banque Populaire"):
+        assert left not in got.text, left
+
+
+def test_a_dropped_standfirst_comes_back_first_and_once():
+    lead = ("Trois nouvelles lignes desserviront les quartiers nord dès la rentrée : le conseil municipal a tranché "
+            "après deux ans de débats sur le tracé et le financement.")  # fmt: skip
+    body = f'<h1>Trois lignes de tramway</h1><div class="article-chapo"><p>{lead}</p></div>'
+    aside = '<aside><div class="chapo">Un autre article : le métro automatique arrive en 2030 selon la métropole, qui a voté hier.</div></aside>'
+    got = extract_page(page("<title>Trois lignes de tramway</title>", body + aside), "https://www.gazette.fr/a")
+    lines = got.text.split("\n")
+    assert lines[0] == lead and lines[1].startswith("Le conseil municipal") and got.text.count("Trois nouvelles lignes") == 1
+    assert "métro automatique" not in got.text
+
+
+@pytest.mark.parametrize(
+    "url, original_host",
+    [
+        ("https://web.archive.org/web/20070228213001/http://www.alternatives-economiques.fr/site/a.html", "Alternatives Economiques"),
+        ("https://web.archive.org/web/20070228213001id_/http://www.gazette-de-lyon.fr/a.html", "Gazette De Lyon"),
+        ("https://archive.ph/20240102030405/https://lenouvelliste.com/article/1", "lenouvelliste.com"),
+    ],
+)
+def test_an_archived_copy_is_the_original_sites_not_the_archives(url, original_host):
+    got = extract_page(page("<title>Trois lignes de tramway</title>"), url)
+    assert got.outlet == original_host and "archive" not in got.outlet

@@ -111,6 +111,26 @@ def test_a_page_that_crashes_or_hangs_the_parser_fails_alone():
         assert extractor.extract(page, "https://www.example.fr/a") == good
 
 
+def test_a_closed_extractors_child_serves_the_next_one_and_leaves_when_idle(monkeypatch):
+    from index.web import isolate
+
+    page = next(iter(real_pages().values()))
+    with PageExtractor() as first:
+        good = first.extract(page, "https://www.example.fr/a")
+        child = first._child
+    with PageExtractor() as second:  # the next caller in the process: no new start
+        assert second.extract(page, "https://www.example.fr/a") == good and second._child is child
+    # A child left longer than REUSE_SECONDS is not handed out (it may be leaving): a new one starts,
+    # and one started with a short CHILD_IDLE_EXIT leaves by itself.
+    monkeypatch.setattr(isolate, "REUSE_SECONDS", 0.0)
+    monkeypatch.setattr(isolate, "CHILD_IDLE_EXIT", 1.0)
+    with PageExtractor() as third:
+        assert third.extract(page, "https://www.example.fr/a") == good and third._child is not child
+        short = third._child
+    assert child.poll() is not None  # stopped, not reused
+    assert short.wait(timeout=15) == 0 and short.poll() == 0
+
+
 def test_the_child_takes_the_callers_time_zone_for_utc_stamps():
     html = ('<html><head><meta property="article:published_time" content="2020-01-07T23:30:16+00:00"></head><body><article>'
             + "<p>Le conseil municipal a voté mardi soir la création de trois lignes de tramway pour les quartiers nord.</p>" * 3

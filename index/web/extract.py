@@ -22,7 +22,7 @@ from index.models import DatePrecision
 from index.web import metadata
 from index.web.metadata import DEFAULT_TIMEZONE
 
-__all__ = ["MIN_ARTICLE_WORDS", "Page", "extract_page", "page_markdown", "render_markdown"]
+__all__ = ["MIN_ARTICLE_WORDS", "Page", "archived_url", "extract_page", "page_markdown", "render_markdown"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,25 +70,28 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         return Page(None, "", None, "unknown", None, url)
     ld = _json_ld(tree)
     meta = _meta_tags(tree)
-    host = urlsplit(url).hostname if url else None
+    # An archived copy (web.archive.org/web/2007…/http://site/…) is the archived site's page: its
+    # host, zone and URL dates are the original's; the archive is not the outlet.
+    source = archived_url(url) or url
+    host = urlsplit(source).hostname if source else None
+    clean = _without_notices(tree)
+    found = _trafilatura_metadata(clean, source)  # before bare_extraction, which prunes the tree
     doc = trafilatura.bare_extraction(
-        _without_notices(tree),
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        clean, url=source or found.url, with_metadata=False, include_comments=False, include_tables=False
     )
+    if doc is not None:
+        doc.title, doc.author, doc.sitename = found.title, found.author, found.sitename
     raw_lines = [line.strip() for line in ((doc.text if doc else "") or "").split("\n")]
     title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
     lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
+    lines = _with_lead(tree, lines, title)
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
-    date = metadata.page_date(tree, ld, meta, url, timezone, title)
+    date = metadata.page_date(tree, ld, meta, source, timezone, title)
     if date is None:
-        found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=url)
+        found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=source)
         date = _day(found)
     dated = next((d for d in (boilerplate.dateline(line) for line in lines[:_DATELINE_PARAGRAPHS]) if d), None)
     if date is None and dated:
@@ -96,7 +99,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         date = f"{year:04d}-{month:02d}-{day:02d}"
 
     authors = metadata.author_keys(ld, meta, doc.author if doc else None)
-    sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, url) else None
+    sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, source) else None
     if sitename and metadata._key(sitename) in authors:
         sitename = None  # trafilatura takes a podcast's or a blog's author for its site
     verdicts = [boilerplate.classify(line) for line in lines]
@@ -104,7 +107,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     lines = [line for line, v in zip(lines, verdicts) if v is None or not v.drop]  # as a saved text file would lose them
     outlet = (
         metadata.page_outlet(meta, ld, tree, host, authors) or sitename or (dated[0] if dated else None)
-        or _logo(tree) or credit or (_bare_host(host) if host else None)
+        or _logo(tree) or credit or (_host_name(host) if host else None)
     )  # fmt: skip
     canonical = _canonical(tree) or meta.get("og:url") or url
     return Page(
@@ -117,22 +120,53 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     )
 
 
-# Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes and
-# ad-network teasers: removed before trafilatura sees the page, unless one holds most of its text.
+def _trafilatura_metadata(tree, url: str | None):
+    """trafilatura's title, author, site name and URL for the page, as `bare_extraction(with_metadata=True)`
+    finds them, without the rest of its metadata pass: its date (htmldate again: ours is `metadata.page_date`),
+    categories, tags and licence cost about a tenth of a page's extraction and are never read."""
+    from trafilatura.metadata import (
+        META_URL, examine_meta, extract_author, extract_meta_json, extract_sitename, extract_title, extract_url,
+    )  # fmt: skip
+
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception:  # noqa: BLE001  (trafilatura's own guard: bugs in its JSON-LD reader)
+        pass
+    found.title = found.title or extract_title(tree)
+    found.author = found.author or extract_author(tree)
+    found.url = found.url or extract_url(tree, url)
+    found.sitename = found.sitename or extract_sitename(tree)
+    if found.sitename:
+        found.sitename = found.sitename.lstrip("@")
+        if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+            found.sitename = found.sitename.title()
+    elif found.url and (m := META_URL.match(found.url)):
+        found.sitename = m[1]
+    found.clean_and_trim()
+    return found
+
+
+# Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes,
+# ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article): removed before trafilatura sees the page, unless one holds most of its text.
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
-    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread)(?:$|[\s_-])",
+    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 
 
 def _without_notices(tree):
     clone = copy.deepcopy(tree)
-    total = len(" ".join(clone.xpath("//body//text()")).split()) or 1
-    for el in clone.xpath("//body//*[@class or @id]"):
-        if el.getparent() is None or not _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}"):
-            continue
-        if len(el.text_content().split()) < 0.3 * total:
+    found = [el for el in clone.xpath("//body//*[@class or @id]") if _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}")]
+    if not found:
+        return clone
+    body = clone.find("body")
+    total = len((body if body is not None else clone).text_content()) or 1  # characters, not words: one C call
+    for el in found:
+        if el.getparent() is not None and len(el.text_content()) < 0.3 * total:
             el.getparent().remove(el)
     return clone
 
@@ -153,7 +187,7 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
     starts = {_start_key(line): i for i, line in enumerate(lines) if len(line.split()) >= 8}
     parents: dict = {}
     for el in tree.iter("p"):  # paragraphs are not nested: each text_content() is cheap
-        if el.getparent() is not None and _start_key(el.text_content()) in starts:
+        if el.getparent() is not None and _start_key(_head(el, 300)) in starts:
             parents[el.getparent()] = parents.get(el.getparent(), 0) + 1
     if not parents:
         return lines
@@ -169,7 +203,7 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
     for child in container:
         if not isinstance(child.tag, str):
             continue
-        key = _start_key(child.text_content())
+        key = _start_key(_head(child, 300))
         if key in starts:
             if pending:
                 at = out.index(lines[starts[key]])
@@ -178,6 +212,60 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
         elif text := _recoverable(child, known, headline):
             pending.append(text)
     return out
+
+
+# The standfirst (chapô) a page sets apart from the paragraphs, which trafilatura sometimes drops.
+_LEAD = re.compile(
+    r"(?:^|[\s_-])(?:chapo|chapeau|chapô|standfirst|lead|lede|intro|subheadline|sub-headline|hat-summary|article-summary"
+    r"|article-intro|article-lead|article-lede|article-chapo|deck|accroche|BlockSubHeadline[\w-]*)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_LEAD_WORDS = (12, 150)  # shorter is a kicker or a caption; longer is not a standfirst
+
+
+def _with_lead(tree, lines: list[str], title: str | None) -> list[str]:
+    """The text with the page's standfirst first when trafilatura dropped it.
+
+    The standfirst is the first element with a lead-like class (« chapo », « standfirst », « lede »…)
+    that comes before the first extracted paragraph in the page and after the headline, outside
+    asides; its words must not be in the text already.
+    """
+    if not lines:
+        return lines
+    first = _start_key(lines[0])
+    known = " ".join(metadata._key(line[:200]) for line in lines[:8])
+    headline = metadata._key(title) if title else ""
+    h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
+    seen_headline = not h1s
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if h1s and el is h1s[0]:
+            seen_headline = True
+            continue
+        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first:
+            return lines  # reached the text: no standfirst before it
+        if not seen_headline or not _LEAD.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue
+        text = " ".join(el.text_content().split())
+        if not _LEAD_WORDS[0] <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
+            continue
+        key = metadata._key(text)
+        if key[:80] in known or (headline and key == headline):
+            return lines
+        return [text, *lines]
+    return lines
+
+
+def _head(el, size: int = 120) -> str:
+    """The first `size` characters or so of an element's text, without reading a whole container's."""
+    parts, length = [], 0
+    for text in el.itertext():
+        parts.append(text)
+        length += len(text)
+        if length >= size:
+            break
+    return "".join(parts)
 
 
 def _recoverable(el, known: set[str], headline: str) -> str | None:
@@ -195,28 +283,25 @@ def _recoverable(el, known: set[str], headline: str) -> str | None:
 
 
 def _start_key(text: str) -> str:
-    return " ".join(text.split())[:60].casefold()
+    return " ".join(text.lstrip()[:300].split())[:60].casefold()  # 60 characters of text are in the first 300 but for runs of spaces
 
 
 def _without_title(lines: list[str], titles: list[str | None]) -> list[str]:
     """The body without the headline repeated in its first lines (as `<h1>`, `og:title` or `<title>`)."""
     keys = {metadata._key(t) for t in titles if t}
     keys.discard("")
+    longest = max((len(t) for t in titles if t), default=0)
     out = list(lines)
     for i in range(min(5, len(out))):
-        if metadata._key(out[i]) in keys:
+        if len(out[i]) <= 2 * longest + 20 and metadata._key(out[i]) in keys:  # a paragraph is no title: skip its key
             out[i] = ""
     return [line for line in out if line]
 
 
 def render_markdown(page: Page) -> str:
     """The page as a front-matter Markdown file, the form every seed file can take."""
-    title = page.title
-    # The front-matter reader strips quotes around a value: a title opening or closing with one
-    # ('"Just Coup It" : …') is carried by the `# ` heading alone, which keeps it whole.
-    fields = {"title": None if title and (title[0] in "\"'" or title[-1] in "\"'") else title,
-              "date": page.date, "source": page.outlet, "url": page.url}  # fmt: skip
-    head = ["---"] + [f"{key}: {' '.join(str(value).split())}" for key, value in fields.items() if value] + ["---", ""]
+    fields = {"title": page.title, "date": page.date, "source": page.outlet, "url": page.url}
+    head = ["---"] + [f"{key}: {_front_value(str(value))}" for key, value in fields.items() if value] + ["---", ""]
     body = []
     if page.title:
         body += [f"# {' '.join(page.title.split())}", ""]
@@ -224,6 +309,15 @@ def render_markdown(page: Page) -> str:
         if line.strip():
             body += [line.strip(), ""]
     return "\n".join(head + body)
+
+
+def _front_value(value: str) -> str:
+    """A value on one front-matter line; one opening with a quote (« "Just Coup It" : … ») is quoted
+    whole, so the reader, which takes `"…"` as YAML quoting, gives it back unchanged."""
+    value = " ".join(value.split())
+    if value[:1] in ("\"", "'"):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
 
 
 def page_markdown(html: str | bytes, url: str | None = None) -> str:
@@ -295,5 +389,29 @@ def _is_host(name: str, url: str | None) -> bool:
     return bool(re.fullmatch(r"[\w.-]+(?::\d+)?", name)) and ("." in name) or (host and name in host)
 
 
-def _bare_host(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
+def _host_name(host: str) -> str:
+    """The outlet a host names when nothing else does: « alternatives-economiques.fr » → « Alternatives Economiques »
+    (words a hyphen joins are a name), « lenouvelliste.com » stays itself."""
+    host = host[4:] if host.startswith("www.") else host
+    name, _, _ = host.rpartition(".")
+    if "-" in name and "." not in name and re.fullmatch(r"[a-z0-9-]+", name):
+        return " ".join(word.capitalize() for word in name.split("-") if word)
+    return host
+
+
+# Web archives that wrap the original URL in theirs.
+_ARCHIVED = re.compile(
+    r"^https?://(?:web\.|wayback\.)?archive\.org/web/\d+[a-z_]*/(?P<a>.+)$"
+    r"|^https?://archive\.(?:ph|today|is|li|vn|md)/\d{8,14}/(?P<b>https?://.+)$",
+    re.IGNORECASE,
+)
+
+
+def archived_url(url: str | None) -> str | None:
+    """The original URL an archive's copy stands for (web.archive.org, archive.today), else None."""
+    m = _ARCHIVED.match(url or "")
+    if not m:
+        return None
+    original = m.group("a") or m.group("b")
+    original = original if re.match(r"^https?://", original, re.IGNORECASE) else "http://" + original.lstrip("/")
+    return original if urlsplit(original).hostname else None

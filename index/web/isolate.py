@@ -4,8 +4,11 @@ lxml parsers are not thread-safe, and trafilatura and htmldate each parse with o
 shared at module level (`trafilatura.utils.HTML_PARSER`, `htmldate.utils.HTML_PARSER`): two threads
 extracting at once corrupted the heap and aborted the whole process (issue 21, exit 134/139), the
 bot included. So a `PageExtractor` extracts pages one at a time, in a child process that does
-nothing else (`index.web.add` runs two, each fed by one thread); each page gets `timeout` seconds. A child that dies (a segfault in libxml2) or overruns is killed and
-the page is reported as failed; the next page starts a fresh child.
+nothing else (`index.web.add` runs two, each fed by one thread); each page gets `timeout` seconds.
+A child that dies (a segfault in libxml2) or overruns is killed and the page is reported as failed;
+the next page starts a fresh child. A closed extractor leaves its child to the next one in the
+process (up to two wait, each for less than two minutes), so the bot's feed polls and repeated
+`add_urls` calls pay the child's start once.
 
 The child is `python -m index.web.isolate`, a plain subprocess (not multiprocessing: a forked copy
 of a process holding torch threads can deadlock, and spawn re-runs the caller's `__main__`). Frames
@@ -15,6 +18,7 @@ unpickled.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import pickle
@@ -22,6 +26,7 @@ import select
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,8 +42,17 @@ logger = logging.getLogger(__name__)
 EXTRACT_TIMEOUT = 30.0
 START_TIMEOUT = 60.0  # the child's imports (trafilatura, htmldate, lxml) on a cold, loaded machine
 CHILD_MEMORY = 2 << 30  # address space of the child: a runaway parse fails the page, not the machine
+# A closed extractor's child waits for the next caller in this process (the bot's next feed poll,
+# the next `add_urls`) instead of paying its start again (about 0.3 s of CPU for the imports); the
+# child exits by itself after CHILD_IDLE_EXIT seconds without a page, and a parent only reuses one
+# idle for less than REUSE_SECONDS, so it never writes to a child that is leaving.
+CHILD_IDLE_EXIT = 120.0
+REUSE_SECONDS = CHILD_IDLE_EXIT - 20.0
+IDLE_CHILDREN = 2  # the extraction children `index.web.add` runs at once
 _HEADER = struct.Struct(">I")
 _READY = b"ready"
+_idle: list[tuple[subprocess.Popen, float]] = []  # children waiting for a caller, with the time they were left
+_idle_lock = threading.Lock()
 
 
 class ExtractionFailed(Exception):
@@ -65,21 +79,21 @@ class PageExtractor:
         self.close()
 
     def close(self) -> None:
-        """Stop the child, if one runs."""
+        """Leave the child for the next extractor of this process (or stop it when enough wait already)."""
         child, self._child = self._child, None
         if child is None:
             return
-        try:
-            child.stdin.close()  # end of input: the child exits by itself
-            child.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            child.kill()
-            child.wait()
-        finally:
-            child.stdout.close()
+        if child.poll() is None:
+            with _idle_lock:
+                if len(_idle) < IDLE_CHILDREN:
+                    _idle.append((child, time.monotonic()))
+                    return
+        _stop(child)
 
     def start(self) -> None:
-        """Start the child now (else the first page does): its imports take about a second."""
+        """Take an idle child, or start one now (else the first page does): its imports take about a second."""
+        if self.isolated and self._child is None:
+            self._child = _take_idle()
         if self.isolated and self._child is None:
             try:
                 self._child = self._start()
@@ -113,7 +127,7 @@ class PageExtractor:
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         env.setdefault("OMP_NUM_THREADS", "1")
         child = subprocess.Popen(
-            [sys.executable, "-m", "index.web.isolate"],
+            [sys.executable, "-m", "index.web.isolate", "--idle-exit", str(CHILD_IDLE_EXIT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root, close_fds=True,
         )  # fmt: skip
         try:
@@ -145,6 +159,42 @@ class PageExtractor:
 
 class _ChildGone(Exception):
     pass
+
+
+def _take_idle() -> subprocess.Popen | None:
+    """A child left by a closed extractor, still running and not about to leave; the others are stopped."""
+    now = time.monotonic()
+    with _idle_lock:
+        waiting = list(_idle)
+        _idle.clear()
+    found = None
+    for child, since in waiting:
+        if found is None and child.poll() is None and now - since < REUSE_SECONDS:  # read at call time: tests shorten it
+            found = child
+        else:
+            _stop(child)
+    return found
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """End a child: end of input makes it exit by itself; one that does not is killed."""
+    try:
+        child.stdin.close()
+        child.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        child.kill()
+        child.wait()
+    finally:
+        child.stdout.close()
+
+
+@atexit.register
+def _stop_idle() -> None:
+    with _idle_lock:
+        waiting = list(_idle)
+        _idle.clear()
+    for child, _ in waiting:
+        _stop(child)
 
 
 def _send(child: subprocess.Popen, data: bytes) -> None:
@@ -193,12 +243,20 @@ def _exit_reason(code: int | None) -> str:
 # --- the child ---------------------------------------------------------------------------------
 
 
-def _read_exactly(stream, size: int) -> bytes | None:
-    data = stream.read(size)
-    return data if data and len(data) == size else None
+def _read_exactly(fd: int, size: int, idle: float | None = None) -> bytes | None:
+    """`size` bytes from `fd`, or None at end of input (or after `idle` seconds with nothing to read)."""
+    data = bytearray()
+    while len(data) < size:
+        if idle is not None and not data and not select.select([fd], [], [], idle)[0]:
+            return None  # no caller for a while: leave
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
 
 
-def _serve() -> int:
+def _serve(idle_exit: float = CHILD_IDLE_EXIT) -> int:
     """The child's loop: read a page, extract it, answer; exit at end of input."""
     try:
         import resource
@@ -209,7 +267,7 @@ def _serve() -> int:
     import trafilatura  # noqa: F401  (imported before "ready": the first page's time is its own)
     import htmldate  # noqa: F401
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print in a library must not corrupt the frames
 
     def answer(data: bytes) -> None:
@@ -217,7 +275,7 @@ def _serve() -> int:
         stdout.flush()
 
     answer(_READY)
-    while (header := _read_exactly(stdin, _HEADER.size)) is not None:
+    while (header := _read_exactly(stdin, _HEADER.size, idle_exit)) is not None:
         (length,) = _HEADER.unpack(header)
         frame = _read_exactly(stdin, length)
         if frame is None:
@@ -235,4 +293,5 @@ def _serve() -> int:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    sys.exit(_serve())
+    idle = float(sys.argv[sys.argv.index("--idle-exit") + 1]) if "--idle-exit" in sys.argv[:-1] else CHILD_IDLE_EXIT
+    sys.exit(_serve(idle))

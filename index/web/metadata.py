@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from datetime import datetime, timezone as _utc_zone
 from urllib.parse import urlsplit
 
@@ -79,9 +80,14 @@ def _text(value: object) -> str:
     return " ".join(html.unescape(str(value)).replace("\xa0", " ").split()) if value else ""
 
 
+@lru_cache(maxsize=4096)  # titles, site names and headings are compared again and again on a page
 def _key(text: str) -> str:
     """Letters and digits only, folded: "Le Monde.fr" → "lemondefr"."""
-    return re.sub(r"[^a-z0-9]", "", fold(html.unescape(text or "")))
+    text = html.unescape(text) if text and "&" in text else (text or "")
+    return _NON_ALNUM.sub("", text.lower() if text.isascii() else fold(text))  # folding is the slow part: ASCII needs none
+
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 def _host_labels(host: str | None) -> list[str]:
