@@ -38,6 +38,7 @@ from index.models import Answer, Hit, Source, SpeakerInfo
 from index.present import byline, nothing_in_period, superseded_intro
 from index.questions import Question
 from index.quotes import Speaker, fuller, resolve_speaker
+from index.scorer import AnswerModels, Signals, feature_matrix, load_models, spread
 from index.sentences import SentenceLookup, in_context
 from index.timeask import published_span
 from index.text import fold, split_sentences
@@ -66,6 +67,10 @@ FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer 
 FRAGMENT_WORDS = 5
 OTHER_YEAR_PENALTY = 0.3  # the question names a year, the sentence names only others
 RUNNER_UP_RATIO = 0.84  # a second or third sentence must score this share of the best
+# The learned scorer's probability (0-1) times LEARNED_SCALE is a candidate's score, so that the
+# rules' bonuses and penalties above, set by hand on the hand-set scale (a best sentence scores
+# about 1.5-2.5 there), weigh about as much against it as they did.
+LEARNED_SCALE = 2.0
 MAX_SENTENCES = 3
 # Near-miss abstention: a question asking for one of these kinds, none of whose best sentences
 # states one, is answered "the articles don't say".
@@ -88,6 +93,9 @@ class Candidate:
     previous: str = ""  # the sentence before it in its article
     timely: bool = True  # can speak of the year the question names (see `_timely`)
     terms: frozenset[str] = frozenset()  # the question terms the sentence holds
+    signals: Signals | None = None  # what the learned scorer reads of it (`index.scorer`)
+    adjust: float = 0.0  # who-said-what and follow-up rules, added to whichever score ranks it
+    probability: float | None = None  # the learned scorer's, once `_rerank` has run
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ class Extractor:
         settings: RetrievalSettings | None = None,
         articles: Mapping[str, dict] | None = None,
         sentences: SentenceLookup | None = None,
+        models: AnswerModels | None | bool = True,
     ) -> None:
         self.df = df
         self.n_docs = max(n_docs, 1)
@@ -134,6 +143,8 @@ class Extractor:
         self.articles = articles or {}
         self.sentences = sentences
         self.max_sentences = MAX_SENTENCES
+        # True: the shipped learned scorer (`index.scorer`); None or False: the hand-set weights.
+        self.models = load_models() if models is True else (models or None)
 
     def answer(self, question: Question, result: Retrieval) -> tuple[Answer, Evidence]:
         """The cited answer to `question` from what retrieval found, and the evidence abstention weighed."""
@@ -156,7 +167,7 @@ class Extractor:
         candidates = self.candidates(
             standalone, hits, focus=question.text, asked=asked, repeated=question.already_quoted, terms=question.terms or None
         )
-        candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector)
+        candidates, sentence_dense = self._rerank(candidates, standalone, result.query_vector, question.language)
         # A sentence can be closer to the question than any whole passage is (an English question
         # sharing no term with the French text has only the encoder to go by).
         evidence = Evidence(evidence.coverage, max(evidence.dense, sentence_dense), evidence.language)
@@ -254,7 +265,7 @@ class Extractor:
             spans = split_sentences(hit.text)
             before = self.sentences.previous(hit.article_id, hit.start) if self.sentences and spans else ""
             before_terms = frozenset(tokenize(before))
-            for start, end in spans:
+            for position, (start, end) in enumerate(spans):
                 text = hit.text[start:end]
                 sentence_terms = frozenset(tokenize(text))
                 coverage = self._weight(terms & sentence_terms) / total
@@ -273,50 +284,67 @@ class Extractor:
                     states = any(counts(m, counted) for m in fresh.mentions if m.kind == "quantity")
                 if asked.kinds and states:
                     score += FACT_BONUS
+                lexical = score
                 stated_years = set(YEAR.findall(text))
-                if years and stated_years and not stated_years & years:
+                other_year = bool(years and stated_years and not stated_years & years)
+                if other_year:
                     score -= OTHER_YEAR_PENALTY  # "en 2024" does not answer "in 2025"
                 timely = _timely(years, stated_years, hit.date)
                 speaker = _speaker_of(hit, hit.start + start, hit.start + end)
+                adjust = 0.0  # what the rules add, whichever scorer ranks
                 if state:
                     if speaker is not None and speaker_key is not None and speaker.key == speaker_key:
-                        score += STATE_SPEAKER_BONUS
+                        adjust += STATE_SPEAKER_BONUS
                 elif asked.who_said_what:
                     if speaker is None:
-                        score -= UNQUOTED_PENALTY
+                        adjust -= UNQUOTED_PENALTY
                     elif speaker_key is not None and speaker.key != speaker_key:
                         continue  # another speaker's words are never presented as the one asked about
                     elif speaker_key is not None:
-                        score += SPEAKER_BONUS
+                        adjust += SPEAKER_BONUS
                 score += RANK_BONUS / hit.rank
                 if text in repeated:
-                    score -= REPEAT_PENALTY
-                if len(text.split()) < FRAGMENT_WORDS:
+                    adjust -= REPEAT_PENALTY
+                words = len(text.split())
+                if words < FRAGMENT_WORDS:
                     score -= FRAGMENT_PENALTY
+                kinds = stated.kinds
+                signals = Signals(
+                    lexical if follow_up else coverage, context, bool(asked.kinds), states,
+                    bool(kinds & {"amount", "quantity", "duration"}), "date" in kinds,
+                    bool(kinds & {"person", "name", "place"}), position, hit.rank, words, words < FRAGMENT_WORDS,
+                    other_year, score,
+                )  # fmt: skip
                 out.append(
-                    Candidate(hit, text, score, hit.start + start, hit.start + end, speaker, states, previous, timely,
-                              frozenset(terms & sentence_terms))
+                    Candidate(hit, text, score + adjust, hit.start + start, hit.start + end, speaker, states, previous,
+                              timely, frozenset(terms & sentence_terms), signals, adjust)
                 )
         return sorted(out, key=lambda c: -c.score)
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The best sentence, plus up to two more that score nearly as well."""
+        """The best sentence, plus up to two more that score nearly as well (and, scored by the
+        learned model, that are likely enough to hold the answer themselves)."""
         if not candidates:
             return []
         chosen = [candidates[0]]
+        floor = self.models.more_probability if self.models is not None else None
         for cand in candidates[1:]:
             if len(chosen) == self.max_sentences or cand.score < RUNNER_UP_RATIO * candidates[0].score:
                 break
+            if floor is not None and cand.probability is not None and cand.probability < floor:
+                continue  # a rule may lift it (a quote of the speaker asked), not the model
             if not any(near_identical(cand.text, c.text) for c in chosen):
                 chosen.append(cand)
         return chosen
 
     def _rerank(
-        self, candidates: list[Candidate], query: str, query_vector: np.ndarray | None
+        self, candidates: list[Candidate], query: str, query_vector: np.ndarray | None, language: Language = "fr"
     ) -> tuple[list[Candidate], float]:
         """The encoder's similarity of the question to each sentence, alone and after the sentence
-        before it, added to the scores; and the best sentence cosine among the first passages
-        (what abstention weighs: the extra passages read for the answer are not evidence)."""
+        before it, and each candidate's final score: the learned model's (`index.scorer`, its
+        `language` model) when there is one, else those similarities added to the hand-set scores;
+        and the best sentence cosine among the first passages (what abstention weighs: the extra
+        passages read for the answer are not evidence)."""
         if not candidates or self.embedder is None:
             return candidates, 0.0
         pairs = [(c.previous, c.text) for c in candidates]
@@ -328,10 +356,21 @@ class Extractor:
         if query_vector is None:
             query_vector = self.embedder.encode_query(query)
         alone, after = plain @ query_vector, context @ query_vector
-        scored = [
-            replace(c, score=c.score + self.settings.sentence_dense_weight * a + self.settings.sentence_context_weight * b)
-            for c, a, b in zip(candidates, _spread(alone), _spread(after))
-        ]
+        if self.models is not None and all(c.signals is not None for c in candidates):
+            matrix = feature_matrix(
+                [c.signals for c in candidates], alone, after,
+                self.settings.sentence_dense_weight, self.settings.sentence_context_weight,
+            )  # fmt: skip
+            probability = self.models.for_language(language).probability(matrix)
+            scored = [
+                replace(c, score=LEARNED_SCALE * float(p) + c.adjust, probability=float(p))
+                for c, p in zip(candidates, probability)
+            ]
+        else:
+            scored = [
+                replace(c, score=c.score + self.settings.sentence_dense_weight * a + self.settings.sentence_context_weight * b)
+                for c, a, b in zip(candidates, spread(alone), spread(after))
+            ]
         evidence = [float(x) for c, x in zip(candidates, alone) if c.hit.rank <= self.settings.top_k]
         return sorted(scored, key=lambda c: -c.score), max(evidence, default=0.0)
 
@@ -358,12 +397,6 @@ class Extractor:
             if fuller(written, name):
                 name = written
         return found, name or None
-
-
-def _spread(similarity: np.ndarray) -> np.ndarray:
-    """Cosines rescaled to 0-1 over the candidates: a multilingual encoder's sit in a narrow band (0.75-0.9)."""
-    low = float(similarity.min())
-    return (similarity - low) / (float(similarity.max()) - low or 1.0)
 
 
 def _speaker_of(hit: Hit, start: int, end: int) -> SpeakerInfo | None:
