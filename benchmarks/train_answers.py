@@ -128,11 +128,58 @@ def answers_with(part: dict, p: np.ndarray, questions: dict[int, np.ndarray], fl
     return {"contains": held / n, "chars": chars / n, "sentences": sentences / n}
 
 
+def compare_on_eval(work: Path) -> int:
+    """`depeche eval`'s categories (news, time, piaf) with the hand-set scorer and the shipped learned
+    one, in one process over one eval index per corpus (`work`/eval…, built when missing)."""
+    import index.answers as answers
+    from config.settings import Settings
+    from index.embeddings import Embedder
+    from index.evals.piafcases import run_piaf_eval
+    from index.evals.runner import GROUPS, run_eval
+    from index.evals.timecases import run_time_eval
+    from index.scorer import load_models
+
+    eval_dir = REPO / "tests" / "eval"
+    base = Settings(data_dir=work, seeds_dir=REPO / "seeds")
+    settings = base.model_copy(update={"embedding": base.embedding.model_copy(update={"threads": 2})})
+    embedder = Embedder(settings.embedding)
+    rows = {}
+    for name, models in (("hand-set", None), ("learned", load_models())):
+        answers.load_models = lambda models=models: models  # what every Extractor of this run loads
+        report = run_eval(settings, embedder, eval_dir / "questions.jsonl",
+                          [eval_dir / "distractors", eval_dir / "articles"], work / "eval")
+        timed = run_time_eval(settings, embedder, eval_dir / "time" / "questions.jsonl", eval_dir / "time" / "articles",
+                              work / "eval-time")
+        piaf = run_piaf_eval(settings, embedder, eval_dir / "piaf" / "questions.jsonl", eval_dir / "piaf" / "articles",
+                             work / "eval-piaf")
+        hybrid = report.systems["hybrid"]
+        row = {f"facts {g}": report.categories["hybrid"][g].get("facts") for g in GROUPS}
+        row.update({
+            "facts": hybrid["facts"], "quotes right": hybrid.get("quote"), "sentences": hybrid.get("sentences"),
+            "chars": hybrid.get("chars"), "abstain P": hybrid["abstain_precision"], "abstain R": hybrid["abstain_recall"],
+            "false abstentions": hybrid["false_abstentions"], "time": timed.score,
+            "piaf contains": piaf.scores["contains"], "piaf first": piaf.scores["first"],
+            "piaf chars": piaf.scores["chars"], "piaf abstentions": piaf.scores["false_abstentions"],
+        })
+        rows[name] = row
+        (work / f"eval-{name}.json").write_text(json.dumps({"news": report.to_dict(), "time": timed.to_dict(),
+                                                            "piaf": piaf.to_dict()}, ensure_ascii=False), encoding="utf-8")
+    print("| measure | hand-set | learned |\n|---|---|---|")
+    for key in rows["hand-set"]:
+        cells = [rows[n][key] for n in ("hand-set", "learned")]
+        print(f"| {key} | " + " | ".join("-" if c is None else f"{c:.3f}" for c in cells) + " |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path("/work/piafdata"))
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--eval", type=Path, default=None, metavar="DIR",
+                        help="instead of training: depeche eval's categories, hand-set vs learned, eval indexes in DIR")
     args = parser.parse_args(argv)
+    if args.eval is not None:
+        return compare_on_eval(args.eval)
     part = train_part(load(args.work / "features.npz"))
     questions = by_question(part["groups"])
     handset = part["X"][:, FEATURES.index("handset")]
