@@ -276,6 +276,7 @@ class Extractor:
                     # The terms carried from the previous question set the topic; the follow-up's
                     # own words say what is new ("Et pour les citoyens chinois ?").
                     score = CARRIED_WEIGHT * score + FOCUS_WEIGHT * self._weight(focus_terms & sentence_terms) / focus_total
+                lexical = score  # what the question's words say of it (a follow-up's own words first)
                 # A date or number the question already gives is not an answer to it.
                 stated = stated_facts(text)
                 fresh = StatedFacts(tuple(m for m in stated.mentions if fold(m.text) not in asked_folded))
@@ -284,7 +285,6 @@ class Extractor:
                     states = any(counts(m, counted) for m in fresh.mentions if m.kind == "quantity")
                 if asked.kinds and states:
                     score += FACT_BONUS
-                lexical = score
                 stated_years = set(YEAR.findall(text))
                 other_year = bool(years and stated_years and not stated_years & years)
                 if other_year:
