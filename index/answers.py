@@ -326,13 +326,22 @@ class Extractor:
         learned model, that are likely enough to hold the answer themselves)."""
         if not candidates:
             return []
-        chosen = [candidates[0]]
-        floor = self.models.more_probability if self.models is not None else None
+        best = candidates[0]
+        chosen = [best]
+        if best.probability is not None and self.models is not None:
+            # Learned: a sentence joins when the model finds it nearly as likely to hold the answer
+            # (`more_ratio` of the best's probability, chosen on PIAF's train titles) and the rules
+            # (who said what, a repeated sentence) weigh it no less than the best.
+            for cand in candidates[1:]:
+                if len(chosen) == self.max_sentences:
+                    break
+                if cand.probability >= self.models.more_ratio * best.probability and cand.adjust >= best.adjust:
+                    if not any(near_identical(cand.text, c.text) for c in chosen):
+                        chosen.append(cand)
+            return chosen
         for cand in candidates[1:]:
-            if len(chosen) == self.max_sentences or cand.score < RUNNER_UP_RATIO * candidates[0].score:
+            if len(chosen) == self.max_sentences or cand.score < RUNNER_UP_RATIO * best.score:
                 break
-            if floor is not None and cand.probability is not None and cand.probability < floor:
-                continue  # a rule may lift it (a quote of the speaker asked), not the model
             if not any(near_identical(cand.text, c.text) for c in chosen):
                 chosen.append(cand)
         return chosen

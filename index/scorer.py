@@ -169,7 +169,7 @@ class AnswerModels:
     """The shipped models: `fr` (every feature) and `en` (no lexical feature), and the file's metadata."""
 
     models: dict[str, AnswerModel]
-    more_probability: float  # a 2nd or 3rd sentence is quoted only at this probability or more
+    more_ratio: float  # a 2nd or 3rd sentence is quoted at this share of the best one's probability or more
     meta: dict
 
     def for_language(self, language: str) -> AnswerModel:
@@ -193,4 +193,4 @@ def _load(path: str) -> AnswerModels | None:
                     path, data.get("version"), MODEL_VERSION)
         return None
     models = {name: AnswerModel.from_dict(entry) for name, entry in data["models"].items()}
-    return AnswerModels(models, float(data["more_probability"]), {k: v for k, v in data.items() if k != "models"})
+    return AnswerModels(models, float(data["more_ratio"]), {k: v for k, v in data.items() if k != "models"})

@@ -36,7 +36,7 @@ def test_the_shipped_model_reads_what_the_code_computes_and_english_reads_no_sha
         assert np.all(model.scale > 0)
     assert not set(models.models["en"].names) & LEXICAL
     assert set(models.models["fr"].names) == set(FEATURES)
-    assert 0 < models.more_probability <= 1.01
+    assert 0 < models.more_ratio <= 1.01
 
 
 def test_the_shipped_model_measured_better_than_the_hand_set_scorer_on_its_train_titles():
@@ -81,7 +81,7 @@ def test_a_missing_or_foreign_model_file_falls_back_to_the_hand_set_scorer(tmp_p
     old.write_text(json.dumps({"version": MODEL_VERSION + 1, "models": {}}), encoding="utf-8")
     assert load_models(old) is None
     unknown = tmp_path / "unknown.json"
-    unknown.write_text(json.dumps({"version": MODEL_VERSION, "more_probability": 0.5, "models": {"fr": {
+    unknown.write_text(json.dumps({"version": MODEL_VERSION, "more_ratio": 0.5, "models": {"fr": {
         "features": ["cos", "shoe_size"], "mean": [0, 0], "scale": [1, 1], "coef": [1, 1], "intercept": 0}}}),
         encoding="utf-8")
     with pytest.raises(ValueError, match="shoe_size"):
