@@ -143,7 +143,8 @@ def compare_on_eval(work: Path) -> int:
     embedder = Embedder(settings.embedding)
     rows = {}
     for name, models in (("hand-set", None), ("learned", load_models())):
-        answers.load_models = lambda models=models: models  # what every Extractor of this run loads
+        answers.LEARNED_SCORER = models is not None  # what every Extractor of this run uses
+        answers.load_models = lambda models=models: models
         report = run_eval(settings, embedder, eval_dir / "questions.jsonl",
                           [eval_dir / "distractors", eval_dir / "articles"], work / "eval")
         timed = run_time_eval(settings, embedder, eval_dir / "time" / "questions.jsonl", eval_dir / "time" / "articles",

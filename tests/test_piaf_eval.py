@@ -20,12 +20,13 @@ pytestmark = pytest.mark.slow
 
 PIAF_DIR = ROOT / "tests" / "eval" / "piaf"
 CASES = 80
-# Measured with the defaults and the shipped index/answer_model.json (`depeche eval` prints the
-# piaf line); the hand-set scorer measured CONTAINS_HANDSET / FIRST_HANDSET on the same questions.
-MEASURED_CONTAINS = 0.0
-MEASURED_FIRST = 0.0
-MAX_CHARS = 0.0  # quoted characters per answer, measured, plus one question's worth of margin
-MAX_FALSE_ABSTENTIONS = 0
+# Measured with the defaults (the hand-set scorer; `depeche eval` prints the piaf line): 64/80 answers
+# hold the span, 55/80 first sentences, 1 false abstention, 241.7 quoted characters per answer. The
+# learned scorer (index.answers.LEARNED_SCORER) measured 64/80, 55/80, 1 and 256.9 here.
+MEASURED_CONTAINS = 0.800
+MEASURED_FIRST = 0.6875
+MAX_CHARS = 245.0  # measured 241.7; one more sentence of 250 characters in one answer adds 3.1
+MAX_FALSE_ABSTENTIONS = 2  # measured 1, one of margin
 
 
 def margin() -> float:
