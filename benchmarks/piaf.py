@@ -7,11 +7,13 @@ becomes one article file (its paragraphs, in order, as the body: a question must
 paragraph among the others of its article as well as among the other 454 articles, as in a real
 corpus, where one file per paragraph would make every passage its own article), and the whole
 corpus is indexed with the real pipeline in a data dir of its own (`--work`, kept between runs:
-sentence vectors are cached by text, so a rerun re-encodes nothing).
+sentence vectors are cached by text, so a rerun re-encodes nothing). Every test title is indexed,
+and `--train-titles` train titles (110, a seeded draw; -1: all 364): all 455 would take over an hour.
 
-    .venv/bin/python benchmarks/piaf.py index    --work /work/piafdata   # split + articles + rebuild (~20 min)
+    .venv/bin/python benchmarks/piaf.py index    --work /work/piafdata   # split + articles + rebuild (~30 min loaded)
     .venv/bin/python benchmarks/piaf.py features --work /work/piafdata   # candidates of every question -> features.npz
     .venv/bin/python benchmarks/piaf.py report   --work /work/piafdata   # test titles: hand-set vs learned vs BM25
+    .venv/bin/python benchmarks/piaf.py subset                           # rewrite tests/eval/piaf from 10 test titles
 
 The paragraphs are CC BY-SA 4.0 (French Wikipedia): each article file names its Wikipedia title.
 """
