@@ -511,11 +511,21 @@ def cmd_eval(args, settings) -> int:
         time_report = run_time_eval(settings, embedder, EVAL_DIR / "time" / "questions.jsonl",
                                     EVAL_DIR / "time" / "articles", settings.data_dir / "eval-time")
         data["time"] = time_report.to_dict()
+    piaf_report = None
+    if args.dataset is None and (EVAL_DIR / "piaf" / "questions.jsonl").is_file():
+        # The `piaf` category: people's questions over Wikipedia, over a corpus of its own.
+        from index.evals.piafcases import run_piaf_eval
+
+        stage("the piaf category: crowd-written questions over French Wikipedia, over a corpus of its own")
+        piaf_report = run_piaf_eval(settings, embedder, EVAL_DIR / "piaf" / "questions.jsonl",
+                                    EVAL_DIR / "piaf" / "articles", settings.data_dir / "eval-piaf")
+        data["piaf"] = piaf_report.to_dict()
     stage(f"done in {report.seconds:.0f} s")
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        print(report.table() + (f"\n\n{time_report.table()}" if time_report else ""))
+        print(report.table() + (f"\n\n{time_report.table()}" if time_report else "")
+              + (f"\n\n{piaf_report.table()}" if piaf_report else ""))
     return 0
 
 
