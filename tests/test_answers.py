@@ -10,7 +10,7 @@ from conftest import make_settings
 from fake_llm import FakeLLMServer
 
 from config.settings import LLMSettings
-from index.answers import Candidate, Extractor, _near_miss, _own_words, compose
+from index.answers import _OPEN_SAYING, Candidate, Extractor, _near_miss, _own_words, compose
 from index.conversation import Conversation
 from index.engine import Engine
 from index.facts import asked_fact
@@ -221,6 +221,8 @@ def test_what_putin_said_on_china_is_his_words_and_each_article_one_source(engin
     assert len(ids) == len(set(ids)), ids
     for line, quoted in zip(answer.text.splitlines(), answer.quoted):
         assert line.startswith("Vladimir Poutine") == _own_words(quoted), line
+    # An open question about what he said leads with his own words, not an outlet's narration.
+    assert _own_words(answer.quoted[0]), answer.text
 
 
 def test_a_quoted_quote_keeps_one_pair_of_guillemets(engine):
@@ -420,3 +422,23 @@ def test_what_a_sentence_states_is_stored_at_ingestion_as_parsing_it_finds(built
     for sentence in sentences:
         assert sentence.facts is not None
         assert sentence.facts == tuple((m.kind, m.start, m.end) for m in stated_facts(sentence.text).mentions), sentence.text
+
+
+@pytest.mark.parametrize(
+    ("question", "open_"),
+    [
+        ("Qu'a dit Poutine sur la Chine ?", True),
+        ("Qu'a déclaré Xi Jinping en ouvrant la vidéoconférence ?", True),
+        ("Que dit le ministère chinois de la coopération avec la Mongolie ?", True),
+        ("What did Putin say about relations with China?", True),
+        ("What did Putin tell Wang Yi about his invitation to China?", True),
+        ("Comment Poutine a-t-il qualifié la coopération bilatérale ?", False),
+        ("Qu'est-ce que Xi Jinping a demandé aux deux pays d'élaborer ?", False),
+        ("D'après Poutine, quel rôle joue la relation entre Moscou et Pékin ?", False),
+        ("What did Xi Jinping ask both countries to draw up?", False),
+    ],
+)
+def test_open_questions_about_what_someone_said(question, open_):
+    """An open « Qu'a dit X ? » wants their own words first; a specific question may be answered by
+    the outlet's narration of what they said."""
+    assert bool(_OPEN_SAYING.search(question)) == open_
