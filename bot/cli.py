@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -502,30 +503,27 @@ def cmd_eval(args, settings) -> int:
         stage=stage, progress=_progress(True, level=logging.WARNING),
     )
     data = report.to_dict()
-    time_report = None
-    if args.dataset is None and (EVAL_DIR / "time" / "questions.jsonl").is_file():
-        # The `time` category: questions about news over time, over a dated corpus of its own.
-        from index.evals.timecases import run_time_eval
-
-        stage("the time category: news over time, over a dated corpus of its own")
-        time_report = run_time_eval(settings, embedder, EVAL_DIR / "time" / "questions.jsonl",
-                                    EVAL_DIR / "time" / "articles", settings.data_dir / "eval-time")
-        data["time"] = time_report.to_dict()
-    piaf_report = None
-    if args.dataset is None and (EVAL_DIR / "piaf" / "questions.jsonl").is_file():
-        # The `piaf` category: people's questions over Wikipedia, over a corpus of its own.
-        from index.evals.piafcases import run_piaf_eval
-
-        stage("the piaf category: crowd-written questions over French Wikipedia, over a corpus of its own")
-        piaf_report = run_piaf_eval(settings, embedder, EVAL_DIR / "piaf" / "questions.jsonl",
-                                    EVAL_DIR / "piaf" / "articles", settings.data_dir / "eval-piaf")
-        data["piaf"] = piaf_report.to_dict()
+    # The categories with corpora of their own, each indexed apart so the news categories don't move.
+    categories = (
+        ("time", "news over time, over a dated corpus of its own", "index.evals.timecases", "run_time_eval"),
+        ("piaf", "crowd-written questions over French Wikipedia, over a corpus of its own",
+         "index.evals.piafcases", "run_piaf_eval"),
+    )
+    tables = [report.table()]
+    for name, what, module, function in categories if args.dataset is None else ():
+        if not (EVAL_DIR / name / "questions.jsonl").is_file():
+            continue
+        run = getattr(importlib.import_module(module), function)
+        stage(f"the {name} category: {what}")
+        category = run(settings, embedder, EVAL_DIR / name / "questions.jsonl", EVAL_DIR / name / "articles",
+                       settings.data_dir / f"eval-{name}")
+        data[name] = category.to_dict()
+        tables.append(category.table())
     stage(f"done in {report.seconds:.0f} s")
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        print(report.table() + (f"\n\n{time_report.table()}" if time_report else "")
-              + (f"\n\n{piaf_report.table()}" if piaf_report else ""))
+        print("\n\n".join(tables))
     return 0
 
 

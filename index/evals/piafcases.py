@@ -99,9 +99,7 @@ def run_piaf_eval(settings, embedder, dataset: Path, articles: Path, work_dir: P
     answer span must be in its article (checked: a case that cannot be right is an error).
     """
     from index.articles import read_article
-    from index.engine import Engine
-    from index.evals.runner import _sync_articles
-    from index.store import open_client
+    from index.evals.runner import corpus_engine
 
     started = time.perf_counter()
     cases = load_piaf_cases(dataset)
@@ -109,17 +107,8 @@ def run_piaf_eval(settings, embedder, dataset: Path, articles: Path, work_dir: P
     for case in cases:
         if case.article not in bodies or not holds(bodies[case.article], case.answers):
             raise DepecheError(f"PIAF case {case.id}: no answer span in article {case.article!r}")
-    corpus = work_dir / "articles"
-    _sync_articles([articles], corpus)
-    eval_settings = settings.model_copy(
-        update={
-            "data_dir": work_dir,
-            "seeds_dir": corpus,
-            "chroma": settings.chroma.model_copy(update={"host": None, "collection": "eval-piaf"}),
-        }
-    )
-    engine = Engine(eval_settings, open_client(eval_settings.chroma, work_dir), embedder)
-    engine.rebuild(seeds_dir=corpus)
+    engine = corpus_engine(settings, embedder, [articles], work_dir, "eval-piaf")
+    engine.rebuild(seeds_dir=engine.settings.seeds_dir)
     results = []
     for case in cases:
         answer = engine.ask(case.question)

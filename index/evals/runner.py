@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import RetrievalSettings, Settings
 from index.answers import Evidence, should_abstain
@@ -34,6 +35,9 @@ from index.evals.metrics import (
     passage_hit_at_k,
 )
 from index.rebuild import ProgressFactory
+
+if TYPE_CHECKING:
+    from index.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -156,25 +160,12 @@ def run_eval(
         questions' progress (`index.rebuild.ProgressFactory`).
     Returns the report; reruns with the same `work_dir` only embed what changed.
     """
-    from index.engine import Engine
-    from index.store import open_client
-
     started = time.perf_counter()
     say = stage or log.info
     cases = load_cases(dataset)
-    articles_dir = work_dir / "articles"
-    _sync_articles([settings.seeds_dir, *extra_articles], articles_dir)
-    eval_settings = settings.model_copy(
-        update={
-            "data_dir": work_dir,
-            "seeds_dir": articles_dir,
-            # Always an embedded store of its own: the eval must never prune a served collection.
-            "chroma": settings.chroma.model_copy(update={"host": None, "collection": "eval"}),
-        }
-    )
-    engine = Engine(eval_settings, open_client(eval_settings.chroma, work_dir), embedder)
+    engine = corpus_engine(settings, embedder, [settings.seeds_dir, *extra_articles], work_dir, "eval")
     say(f"indexing the eval articles in {work_dir} (only what changed since the last eval)…")
-    report = engine.rebuild(seeds_dir=articles_dir, progress=progress)
+    report = engine.rebuild(seeds_dir=engine.settings.seeds_dir, progress=progress)
     log.info("eval index: %d chunks embedded, %d in all", report.chunks_embedded, report.chunks_total)
     loaded = engine.loaded()
     say("building the LlamaIndex baselines…")
@@ -200,6 +191,28 @@ def run_eval(
         counts=counts,
         cases=results,
     )
+
+
+def corpus_engine(
+    settings: Settings, embedder: Embedder, sources: list[Path], work_dir: Path, collection: str, **updates: object
+) -> Engine:
+    """An engine over a corpus of its own: the article files of `sources` mirrored into
+    `work_dir/articles`, indexed in an embedded store under `work_dir` (never a served collection:
+    an eval must not prune one), in `collection`; `updates`: other settings replaced. Not rebuilt."""
+    from index.engine import Engine
+    from index.store import open_client
+
+    corpus = work_dir / "articles"
+    _sync_articles(sources, corpus)
+    eval_settings = settings.model_copy(
+        update={
+            "data_dir": work_dir,
+            "seeds_dir": corpus,
+            "chroma": settings.chroma.model_copy(update={"host": None, "collection": collection}),
+            **updates,
+        }
+    )
+    return Engine(eval_settings, open_client(eval_settings.chroma, work_dir), embedder)
 
 
 def _sync_articles(sources: list[Path], target: Path) -> None:

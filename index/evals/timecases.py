@@ -147,24 +147,14 @@ def run_time_eval(settings, embedder, dataset: Path, articles: Path, work_dir: P
     `work_dir`); embedder: the loaded model; dataset: the cases (`load_time_cases`).
     """
     from index.conversation import Conversation
-    from index.engine import Engine
-    from index.evals.runner import _sync_articles
-    from index.store import open_client
+    from index.evals.runner import corpus_engine
 
     started = time.perf_counter()
     cases = load_time_cases(dataset)
-    corpus = work_dir / "articles"
-    _sync_articles([settings.seeds_dir, articles], corpus)
-    eval_settings = settings.model_copy(
-        update={
-            "data_dir": work_dir,
-            "seeds_dir": corpus,
-            "clock": "",  # each case pins its own
-            "chroma": settings.chroma.model_copy(update={"host": None, "collection": "eval-time"}),
-        }
-    )
-    engine = Engine(eval_settings, open_client(eval_settings.chroma, work_dir), embedder)
-    engine.rebuild(seeds_dir=corpus)
+    # "clock" emptied: each case pins its own.
+    engine = corpus_engine(settings, embedder, [settings.seeds_dir, articles], work_dir, "eval-time", clock="")
+    eval_settings = engine.settings
+    engine.rebuild(seeds_dir=eval_settings.seeds_dir)
     results = []
     for case in cases:
         now = date.fromisoformat(case.now[:10]) if case.now else None
