@@ -42,7 +42,7 @@ from index.questions import Question
 from index.quotes import Speaker, fuller, resolve_speaker
 from index.scorer import AnswerModels, Signals, feature_matrix, load_models, spread
 from index.sentences import SentenceLookup, in_context
-from index.timeask import published_span
+from index.timeask import published_in, published_span
 from index.text import fold, split_sentences
 
 if TYPE_CHECKING:
@@ -674,7 +674,7 @@ def _in_period(candidates: list[Candidate], start, end) -> list[Candidate]:
         )
         if speaks and span is not None and span[1] < start:
             scored.append(replace(c, score=c.score + FORESEEN_BONUS))
-        elif speaks or (span is not None and span[0] <= end and start <= span[1]):
+        elif speaks or published_in(c.hit.date, start, end):
             scored.append(replace(c, score=c.score + IN_PERIOD_BONUS))
         elif span is not None:
             scored.append(replace(c, score=c.score - OUT_OF_PERIOD_PENALTY))

@@ -17,7 +17,7 @@ from index.present import byline, how_old, period_text
 from index.questions import Question
 from index.retrieval import HybridRetriever
 from index.text import split_sentences
-from index.timeask import date_places, published_span, topic_words
+from index.timeask import date_places, published_in, published_span, topic_words
 
 MAX_STORIES = 5
 LEAD_WORDS = 6  # a lead sentence shorter than this is a heading or a caption: the next one leads
@@ -55,7 +55,7 @@ def digest(question: Question, retriever: HybridRetriever, today: date, topic: s
         if (span := published_span(entry.get("date"))) is not None and span[0] <= today
     }
     relevant = _representatives(snapshot, _on_topic(retriever, topic) if topic else list(snapshot.articles))
-    in_period = [aid for aid in relevant if aid in dated and dated[aid][0] <= end and start <= dated[aid][1]]
+    in_period = [aid for aid in relevant if aid in dated and published_in(snapshot.articles[aid].get("date"), start, end)]
     stories = in_period or [aid for aid in relevant if aid in dated]
     stories = sorted(stories, key=lambda aid: (dated[aid][0], aid), reverse=True)[:MAX_STORIES]
     words = period_text(start, end, language)

@@ -21,7 +21,7 @@ from index.quotes import keys_naming
 from index.snapshot import Snapshot
 from index.store import VectorStore
 from index.text import fold
-from index.timeask import period_words, published_span
+from index.timeask import period_words, published_in, published_span
 
 if TYPE_CHECKING:
     from index.questions import Question
@@ -373,8 +373,7 @@ def dated_chunks(snapshot: Snapshot, start: date, end: date) -> frozenset[str]:
         rec = snapshot.chunks[cid]
         within = published.get(rec.article_id)
         if within is None:
-            span = published_span(snapshot.articles[rec.article_id].get("date"))
-            within = published[rec.article_id] = span is not None and span[0] <= end and start <= span[1]
+            within = published[rec.article_id] = published_in(snapshot.articles[rec.article_id].get("date"), start, end)
         if within or any(mentions_period(first, last, start, end) for _, _, first, last, _ in rec.dates):
             kept.add(cid)
     return frozenset(kept)

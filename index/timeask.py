@@ -228,6 +228,12 @@ def published_span(iso: str | None) -> tuple[date, date] | None:
     return (span.start, span.end) if span is not None else None
 
 
+def published_in(iso: str | None, start: date, end: date) -> bool:
+    """Whether an article's ISO date ("2026-02-04", "2023-09", "2023") shares a day with [start, end]."""
+    span = span_of(iso or "")
+    return span is not None and span.overlaps(start, end)
+
+
 MONTH_NAMES_DAYS = 92  # a period this long or shorter is also named by its months
 
 
