@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,7 +58,8 @@ class IndexHandle:
         self._sentences: SentenceVectors | MemoryVectors | None = None  # one file for every generation
         # A reader (issue 20) loads what a writer published to the server, not `CURRENT`.
         self._reader = bool(settings.chroma.host) and settings.index.role == "reader"
-        self._checked = 0.0  # when a reader last asked the server for the published generation
+        self._poller: threading.Thread | None = None  # a reader's: checks the server for new generations
+        self._stop = threading.Event()
 
     @contextmanager
     def using(self) -> Iterator[LoadedIndex]:
@@ -145,54 +145,59 @@ class IndexHandle:
         )
 
     def _current_published(self) -> LoadedIndex:
-        """A reader's generation: the one the server's control record names, asked at most every
-        `index.poll_seconds`. The first is loaded before answering; a newer one is loaded in the
-        background while questions go on with the current one, then swapped in by one assignment."""
+        """A reader's generation: the one the server's control record names. The first is loaded
+        before answering; from then on a poller thread asks the server every `index.poll_seconds`
+        and loads a newer generation off the question path, swapped in by one assignment."""
         loaded = self._loaded
-        if loaded is not None and time.monotonic() - self._checked < self.settings.index.poll_seconds:
+        if loaded is not None:
             return loaded
-        if not self._reload_lock.acquire(blocking=loaded is None):
-            return loaded  # another thread is checking or loading: go on with what is loaded
-        handed_over = False
-        try:
-            server = Server(self.client, self.settings)
-            # The newest generation built with this reader's model and chunking: during an upgrade a
-            # reader not yet upgraded stays on the last one published for it (until `index gc`).
-            top = published_generation(server, self.fingerprint)  # StoreUnavailable while the server is away
-            self._checked = time.monotonic()
-            if top is None:
-                if published_generation(server) is not None:
-                    raise NotPublished(
-                        f"The writer of deployment {server.deployment} publishes an index built with other model or "
-                        f"chunking settings than this reader uses ({self.embedder.name}): give both the same "
-                        "DEPECHE_EMBEDDING__* and DEPECHE_CHUNKING__* settings."
-                    )
-                raise NotPublished(
-                    f"{server.where} holds no index published for deployment {server.deployment} yet: run "
-                    "`depeche index rebuild` on the writer (DEPECHE_INDEX__ROLE=writer)."
-                )
-            meta = top[1]
-            if self._loaded is not None and meta.get("generation") == self._generation:
-                return self._loaded
-            if loaded is None:
-                return self._load_published(server, meta["generation"])
-            loader = threading.Thread(
-                target=self._load_in_background, args=(server, meta["generation"]), name="published-load", daemon=True
-            )
-            loader.start()
-            handed_over = True  # the loader releases the lock
-            return loaded
-        finally:
-            if not handed_over:
-                self._reload_lock.release()
+        with self._reload_lock:
+            if self._loaded is None:
+                self._refresh_published()  # StoreUnavailable / NotPublished: the question is told
+                self._poller = threading.Thread(target=self._poll_published, name="published-poll", daemon=True)
+                self._poller.start()
+            return self._loaded
 
-    def _load_in_background(self, server: Server, generation: str) -> None:
-        try:
-            self._load_published(server, generation)
-        except Exception as exc:  # the next poll tries again; questions keep the loaded generation
-            log.warning("could not load published generation %s: %s", generation, exc)
-        finally:
-            self._reload_lock.release()
+    def _refresh_published(self) -> None:
+        """Load the generation the server names if it is not the loaded one (under `_reload_lock`)."""
+        server = Server(self.client, self.settings)
+        # The newest generation built with this reader's model and chunking: during an upgrade a
+        # reader not yet upgraded stays on the last one published for it (until `index gc`).
+        top = published_generation(server, self.fingerprint)  # StoreUnavailable while the server is away
+        if top is None:
+            if published_generation(server) is not None:
+                raise NotPublished(
+                    f"The writer of deployment {server.deployment} publishes an index built with other model or "
+                    f"chunking settings than this reader uses ({self.embedder.name}): give both the same "
+                    "DEPECHE_EMBEDDING__* and DEPECHE_CHUNKING__* settings."
+                )
+            raise NotPublished(
+                f"{server.where} holds no index published for deployment {server.deployment} yet: run "
+                "`depeche index rebuild` on the writer (DEPECHE_INDEX__ROLE=writer)."
+            )
+        if top[1].get("generation") != self._generation:
+            self._load_published(server, top[1]["generation"])
+
+    def _poll_published(self) -> None:
+        """The reader's poller: a failed check or load is logged once, and the next poll tries
+        again; questions keep the loaded generation meanwhile (a server that is away fails them
+        with the store's own error)."""
+        failing = ""
+        while not self._stop.wait(self.settings.index.poll_seconds):
+            with self._reload_lock:
+                if self._stop.is_set():
+                    return
+                try:
+                    self._refresh_published()
+                except Exception as exc:
+                    if str(exc) != failing:
+                        log.warning("could not check or load the published index (retrying every %g s): %s",
+                                    self.settings.index.poll_seconds, exc)
+                    failing = str(exc)
+                    continue
+            if failing:
+                log.info("the published index is reachable again")
+                failing = ""
 
     def _load_published(self, server: Server, generation: str) -> LoadedIndex:
         """Load a published generation and make it the one questions use (under `_reload_lock`)."""
@@ -216,7 +221,8 @@ class IndexHandle:
         return len(needed) - len(self._sentences.missing(needed))
 
     def close(self) -> None:
-        """Release the Chroma client (waits for the questions still using it)."""
+        """Release the Chroma client (waits for the questions still using it, and stops a reader's poller)."""
+        self._stop.set()
         with self._reload_lock:
             self._wait_idle()
             _close(self.client)
@@ -224,6 +230,8 @@ class IndexHandle:
                 self._sentences.close()
                 self._sentences = None
             self._loaded = None
+        if self._poller is not None:
+            self._poller.join(timeout=5)  # it saw `_stop` once it had the lock
 
     def _reopen(self) -> None:
         """A new client that reads what other processes wrote; the old one is closed, not leaked."""
