@@ -32,9 +32,12 @@ _DIGEST = re.compile(
     r"|\bquoi de nouveau\b|\bles nouvelles du jour\b|\bnews today\b",
     re.IGNORECASE,
 )
-# "Qu'est-ce qui s'est passé cette semaine ?": with a period and no topic, a digest of that period.
+# "Qu'est-ce qui s'est passé cette semaine ?", "Qu'est-ce qui a changé depuis septembre ?": with a
+# period and no topic, a digest of that period.
 _HAPPENED = re.compile(
-    r"\b(?:que s['’]est-il passé|qu['’]est-ce qui s['’]est passé|quoi de neuf|what happened|what['’]?s happened)\b",
+    r"\b(?:que s['’]est-il passé|qu['’]est-ce qui s['’]est passé|quoi de neuf|what happened|what['’]?s happened"
+    r"|qu['’]est-ce qui a changé|qu['’]est-ce qui change|qu['’]a-t-il changé|what (?:has |have )?changed"
+    r"|what['’]s changed)\b",
     re.IGNORECASE,
 )
 # What holds now: the newest relevant passage answers. "Jusqu'à quand … peuvent-ils" in the present

@@ -46,6 +46,10 @@ THURSDAY = date(2026, 3, 12)
         ("Quoi de neuf sur les visas ?", "fr", "digest", "2026-03-06", "2026-03-12"),
         ("Qu'est-ce qui s'est passé cette semaine ?", "fr", "digest", "2026-03-09", "2026-03-15"),
         ("What's new?", "en", "digest", "2026-03-06", "2026-03-12"),
+        # "What changed since …" without a topic: a digest of the period; with one, a period question.
+        ("Qu'est-ce qui a changé depuis septembre 2025 ?", "fr", "digest", "2025-09-01", "2026-03-12"),
+        ("What has changed since January 2026?", "en", "digest", "2026-01-01", "2026-03-12"),
+        ("Qu'est-ce qui a changé pour les visas depuis septembre 2025 ?", "fr", "period", "2025-09-01", "2026-03-12"),
         # A bare weekday or month retells the article; it asks no period.
         ("À quoi sont parvenus les diplomates réunis mardi à Pékin ?", "fr", "none", None, None),
         ("Où Xi et Poutine se sont-ils vus en septembre ?", "fr", "none", None, None),
