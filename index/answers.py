@@ -758,7 +758,8 @@ def newest_value(
     """For a question about what holds now: the newest sentence that speaks of the same thing as
     the best one (and nearly as well) leads. When the question asks a kind of fact (an end date, a
     figure) and the lead and another sentence of the same thing, of another date, state different
-    values, the older follows as the superseded value. Returns the sentences to quote and how many
+    values, the older follows as the superseded value (not for the date of an event: an earlier
+    occasion is not superseded, the newest leads). Returns the sentences to quote and how many
     of the last are superseded. A sentence naming only the people of other countries than the
     question does (`_people`) is of another thing: it neither answers nor is superseded."""
     asked_people = _people(question)
@@ -767,8 +768,12 @@ def newest_value(
         same_people = lambda c: not (p := _people(c.text)) or bool(p & asked_people)  # noqa: E731
         candidates = [c for c in candidates[: NEWER_DEPTH + MAX_SENTENCES] if same_people(c)]
         chosen = [c for c in chosen if same_people(c)] or candidates[:1]
-    if not candidates or not chosen or len(chosen[0].terms) < SAME_TERMS:
-        return chosen, 0  # an English question shares a word or two with the French text: no telling
+    if not candidates or not chosen:
+        return chosen, 0
+    if len(chosen[0].terms) < SAME_TERMS:
+        # An English question shares a word or two with the French text: no telling which sentences
+        # speak of the same thing, but the question asks for the newest: the newest chosen leads.
+        return sorted(chosen, key=lambda c: c.hit.date or "", reverse=True), 0
     best = chosen[0]
     same = [
         c for c in candidates[:NEWER_DEPTH]
@@ -776,7 +781,8 @@ def newest_value(
         and c.hit.article_id != best.hit.article_id
     ]
     until = bool(_UNTIL.search(question))
-    if asked.kinds:
+    # "When did they last meet?": an older date is an earlier occasion, not a value since replaced.
+    if asked.kinds and (until or not asked.kinds <= {"date"}):
         values = _values(best.text, asked, until)
         differ = [c for c in same if c.states_fact and values and (theirs := _values(c.text, asked, until))
                   and not theirs & values]

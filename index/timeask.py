@@ -48,6 +48,10 @@ _RECENT = re.compile(
     r"|\boù en (?:est|sont)\b|\btoujours\b|\bdésormais\b|\bmaintenant\b|\ben ce moment\b|\bà ce jour\b"
     r"|\bà présent\b|\bencore en vigueur\b|\bjusqu['’]à quand\b[^?]*?\b(?:peu[tx]|peuvent|pourront|est|sont|reste|restent"
     r"|court|courent|dure|s['’]applique|vaut|valent)\b"
+    r"|\bla dernière fois\b|\bdernièrement\b"
+    # "When did they last meet?", "the last summit": the adverb or adjective, not the verb ("How
+    # long did it last (in 2023)?"); "last week" is a period, read before this.
+    r"|\blast (?!(?:in|on|at|for|from|until|till|through|about|over|since|before|after|between|during|long|longer)\b)[a-z]+"
     r"|\blatest\b|\bmost recent\b|\brecently\b|\bcurrently\b|\bstill\b|\bnow\b|\bnowadays\b|\bthese days\b"
     r"|\bas of today\b|\buntil when (?:can|is|are|does|do|will)\b|\bhow long (?:can|is|are|does|do)\b",
     re.IGNORECASE,

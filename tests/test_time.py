@@ -42,6 +42,12 @@ THURSDAY = date(2026, 3, 12)
         ("Où en sont les échanges commerciaux ?", "fr", "recent", None, None),
         ("What is the latest on visas?", "en", "recent", None, None),
         ("Is the exemption still valid?", "en", "recent", None, None),
+        # "last" before a verb of meeting or saying asks for the newest; the verb "last" does not.
+        ("When did Xi and Putin last speak?", "en", "recent", None, None),
+        ("How long did the top Chinese diplomat's visit to Russia last?", "en", "none", None, None),
+        ("How long did the visit last in Moscow?", "en", "none", None, None),
+        ("When did Russia last change its visa rules?", "en", "recent", None, None),
+        ("Quand Xi et Poutine se sont-ils parlé pour la dernière fois ?", "fr", "recent", None, None),
         ("Quoi de neuf ?", "fr", "digest", "2026-03-06", "2026-03-12"),
         ("Quoi de neuf sur les visas ?", "fr", "digest", "2026-03-06", "2026-03-12"),
         ("Qu'est-ce qui s'est passé cette semaine ?", "fr", "digest", "2026-03-09", "2026-03-15"),
