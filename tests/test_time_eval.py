@@ -118,3 +118,9 @@ async def test_latest_lists_the_newest_stories_in_the_users_language(report, wor
             answer = await ask(fake, chat, user, "/latest échanges")
             assert "Nothing new in" in answer.text and "TASS, 14 July 2026" in answer.text
     engine.close()
+
+
+def test_an_earlier_occasion_is_not_announced_as_a_superseded_value(report):
+    case = next(c for c in report.cases if c.id == "fr-recent-04")
+    assert case.right, case.wrong
+    assert "remplacée" not in case.answer, case.answer
