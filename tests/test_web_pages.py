@@ -15,9 +15,11 @@ from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
 # Measured at commit time (benchmarks/web.py --no-embed): dev 49/49 title, date, outlet, no clutter,
-# 146/147 sentences. Floors keep about one page (one sentence) of margin under those figures.
+# 146/147 sentences; held-out-3 (measured once, not tuned on) 13/13 title and date, 9/13 outlet,
+# clutter on 3/13, 48/52 sentences. Floors keep one page (one sentence) of margin under those figures.
 FLOORS = {
     "dev": {"title": 0.97, "date": 0.97, "outlet": 0.97, "clutter": 0.03, "sentences": 0.98},
+    "heldout3": {"title": 0.92, "date": 0.92, "outlet": 0.61, "clutter": 0.31, "sentences": 0.90},
 }
 
 
@@ -34,7 +36,7 @@ def read_page(tmp_path):
 @pytest.mark.parametrize("split", list(FLOORS))
 def test_real_pages_meet_their_floors(tmp_path, split):
     records = load_truth(split)
-    assert len(records) >= 15
+    assert len(records) >= 13
     score = score_pages(records, read_page(tmp_path))
     n, floors = score["pages"], FLOORS[split]
     got = {
@@ -51,7 +53,7 @@ def test_real_pages_meet_their_floors(tmp_path, split):
 
 def test_the_truth_is_well_formed():
     records = load_truth()
-    assert len(records) == len({r["file"] for r in records}) >= 49
+    assert len(records) == len({r["file"] for r in records}) >= 62
     assert {r["set"] for r in records} == set(FLOORS)
     for record in records:
         assert (PAGES_DIR / record["file"]).is_file()
