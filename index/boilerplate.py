@@ -5,7 +5,7 @@ teasers for a video or slide show (« En vidéo, … »), a magazine's shop box,
 lines, photo credits, cookie and consent notices, paywall and subscription pitches, sign-up boxes,
 breadcrumbs and comment counters are dropped, in French and English (`classify`, one line at a
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
-notice, a related-articles or comments heading near the end, « Lire aussi » lines with the title
+notice, a related-articles or comments heading once the article has been read, « Lire aussi » lines with the title
 they announce, and inline « (Lire aussi : …) » links. Some of them still say who published the text: a logo line or an agency
 dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_logo", "strip_blocks", "AGENCIES", "MONTHS"]
+__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
@@ -164,7 +164,20 @@ _AFTER_ARTICLE = re.compile(
     r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners)\s*(?:\(\d+\))?\s*:?$",
     re.IGNORECASE,
 )
+# The heading of a box about the source or the author (« Source de l'article », « À propos de
+# l'auteur »): what follows describes a publication or a person, it is not the article's text.
+_ABOUT = re.compile(
+    r"^(?:source\s+de\s+l[’']article|[àa]\s+propos\s+(?:de\s+l[’']auteur(?:e|ice)?|des\s+auteur(?:e|ice)?s|de\s+la\s+source|de\s+ce\s+(?:média|journal|site))"
+    r"|l[’']auteur(?:e|ice)?|les\s+auteur(?:e|ice)?s|biographie(?:\s+de\s+l[’']auteur)?|qui\s+est\s+l[’']auteur\s*\??"
+    r"|about\s+the\s+(?:author|source|authors)|the\s+author)\s*:?$",
+    re.IGNORECASE,
+)
 _TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the lines ends the text
+# …and so does one after this many paragraphs of text (of `_PARAGRAPH_WORDS` words or more): the
+# article has been read by then, whatever the number of teaser lines after it (a share of lines
+# alone moves when a rule takes lines out before the heading).
+_TAIL_PARAGRAPHS = 3
+_PARAGRAPH_WORDS = 30
 
 
 @dataclass(frozen=True)
@@ -208,6 +221,16 @@ def classify(line: str) -> LineVerdict | None:
     return None
 
 
+def is_read_also(label: str) -> bool:
+    """Whether a short text is a « Lire aussi / À lire aussi / Voir aussi » label announcing another article."""
+    return len(label.split()) <= 6 and bool(_READ_ALSO.match(label.strip()))
+
+
+def is_about_heading(text: str) -> bool:
+    """Whether a short text heads a box about the source or the author (« Source de l'article », « À propos de l'auteur »)."""
+    return len(text.split()) <= 6 and bool(_ABOUT.match(" ".join(text.split())))
+
+
 def is_logo(line: str) -> str | None:
     """The outlet a logo line names ("Logo Epoch Times" → "Epoch Times"), else None."""
     m = _LOGO.match(line.strip())
@@ -241,12 +264,13 @@ def strip_blocks(lines: list[str]) -> list[str]:
     """The article's lines without the blocks line rules cannot see (see the module docstring).
 
     Everything after a paywall notice goes; so does everything after a heading of related articles,
-    teasers or comments past the first 30 % of the lines; a « Lire aussi » line goes with the title it
+    teasers or comments past the first 30 % of the lines or after three paragraphs of text; a « Lire aussi » line goes with the title it
     announces on the next line; inline « (Lire aussi : …) » links go.
     """
     kept: list[str] = []
     skip_next = False
     total = len(lines)
+    paragraphs = 0
     for i, line in enumerate(lines):
         if skip_next:
             skip_next = False
@@ -255,8 +279,9 @@ def strip_blocks(lines: list[str]) -> list[str]:
         stripped = line.strip()
         if _PAYWALL_END.match(stripped):
             break
-        if _AFTER_ARTICLE.match(stripped) and i >= total * _TAIL_SHARE:
+        if _AFTER_ARTICLE.match(stripped) and (i >= total * _TAIL_SHARE or paragraphs >= _TAIL_PARAGRAPHS):
             break
+        paragraphs += len(stripped.split()) >= _PARAGRAPH_WORDS
         if _READ_ALSO.match(stripped):
             rest = _READ_ALSO.sub("", stripped, count=1).strip(" :»>-–—")
             # "Lire aussi :" alone, or "Lire aussi Martine Bulard &": the title follows on the next line.

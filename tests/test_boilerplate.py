@@ -147,3 +147,14 @@ def test_blocks_go_with_what_they_announce():
     # A paywall notice ends the text wherever it is; a related heading only past the start.
     assert strip_blocks(["Chapô de l'article.", "Pour lire la suite, abonnez-vous", "Texte caché."]) == ["Chapô de l'article."]
     assert strip_blocks(["À découvrir", "Un", "Deux", "Trois"]) == ["Un", "Deux", "Trois"]
+
+
+def test_a_teaser_heading_after_the_articles_paragraphs_ends_the_text():
+    """However many teaser lines follow it (the share of lines alone moves when lines go before it)."""
+    paragraph = ("Un paragraphe de l'article, assez long pour en être un, avec des faits, des chiffres et des noms propres "
+                 "cités par le journal, que le lecteur a lus avant la liste des autres titres du site.")
+    teasers = [f"Titre d'un autre article {i}" for i in range(40)]
+    lines = [paragraph] * 3 + ["À la une de libération.fr"] + teasers
+    assert strip_blocks(lines) == [paragraph] * 3
+    # Before the article's text has been read, the heading alone goes.
+    assert strip_blocks(["À la une de libération.fr", paragraph, *teasers[:2]]) == [paragraph, *teasers[:2]]

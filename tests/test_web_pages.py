@@ -1,8 +1,8 @@
 """Extraction of real news pages against their truth (tests/web_pages), with floors just under the measured figures.
 
 `benchmarks/web.py` prints the same scores and what each page got wrong. The dev set is what the
-rules were written on (the first held-out pages joined it once their misses had been read); the
-held-out-2 set was not looked at while writing them.
+rules were written on (the first two held-out sets joined it once their misses had been read); the
+held-out-3 set was not looked at while writing them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev 34/34 title, date, outlet, no clutter,
-# 97/98 sentences; held-out-2 14/15 title and date, 15/15 outlet, clutter on 3/15, 49/49 sentences.
-# Floors keep about one page (one sentence) of margin under those figures.
+# Measured at commit time (benchmarks/web.py --no-embed): dev 49/49 title, date, outlet, no clutter,
+# 146/147 sentences; held-out-3 (measured once, not tuned on) 13/13 title and date, 9/13 outlet,
+# clutter on 3/13, 48/52 sentences. Floors keep one page (one sentence) of margin under those figures.
 FLOORS = {
-    "dev": {"title": 0.97, "date": 0.97, "outlet": 0.97, "clutter": 0.03, "sentences": 0.97},
-    "heldout2": {"title": 0.93, "date": 0.93, "outlet": 0.93, "clutter": 0.20, "sentences": 0.97},
+    "dev": {"title": 0.97, "date": 0.97, "outlet": 0.97, "clutter": 0.03, "sentences": 0.98},
+    "heldout3": {"title": 0.92, "date": 0.92, "outlet": 0.61, "clutter": 0.31, "sentences": 0.90},
 }
 
 
@@ -33,10 +33,10 @@ def read_page(tmp_path):
     return read
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout2"])
+@pytest.mark.parametrize("split", list(FLOORS))
 def test_real_pages_meet_their_floors(tmp_path, split):
     records = load_truth(split)
-    assert len(records) >= 15
+    assert len(records) >= 13
     score = score_pages(records, read_page(tmp_path))
     n, floors = score["pages"], FLOORS[split]
     got = {
@@ -53,8 +53,8 @@ def test_real_pages_meet_their_floors(tmp_path, split):
 
 def test_the_truth_is_well_formed():
     records = load_truth()
-    assert len(records) == len({r["file"] for r in records}) >= 49
-    assert {r["set"] for r in records} == {"dev", "heldout2"}
+    assert len(records) == len({r["file"] for r in records}) >= 62
+    assert {r["set"] for r in records} == set(FLOORS)
     for record in records:
         assert (PAGES_DIR / record["file"]).is_file()
         assert record["title"] and record["outlet"] and record["body"], record["file"]

@@ -156,19 +156,79 @@ _NOTICE = re.compile(
     r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# The paywall box itself (« paywall », « js-paywall », « paywall__container »), not the text a site
+# marks as coming before or after the paywall's cut (Les Echos' article body is « post-paywall »).
+_PAYWALL = re.compile(r"^(?:(?!(?:post|pre|after|before|no|non)-)[a-z]+-)?paywall(?:[-_][\w-]*)?$", re.IGNORECASE)
+_NOTICE_SHARE = 0.3  # a block holding this share of the page's text is the article's wrapper, whatever its name
 
 
 def _without_notices(tree):
+    """A copy of the page without the blocks that are never the article's text (see `_NOTICE`, `_PAYWALL`,
+    `_boxes_by_label`), each removed only when it holds less than `_NOTICE_SHARE` of the page's text."""
     clone = copy.deepcopy(tree)
-    found = [el for el in clone.xpath("//body//*[@class or @id]") if _NOTICE.search(f"{el.get('class', '')} {el.get('id', '')}")]
+    found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
+    found += _boxes_by_label(clone)
     if not found:
         return clone
     body = clone.find("body")
     total = len((body if body is not None else clone).text_content()) or 1  # characters, not words: one C call
     for el in found:
-        if el.getparent() is not None and len(el.text_content()) < 0.3 * total:
-            el.getparent().remove(el)
+        if el.getparent() is not None and len(el.text_content()) < _NOTICE_SHARE * total:
+            _drop_keeping_tail(el)
     return clone
+
+
+def _is_notice(names: str) -> bool:
+    return bool(_NOTICE.search(names)) or any(_PAYWALL.match(token) for token in names.split())
+
+
+_LABEL_BOX_WORDS = 40  # an « À lire aussi » capsule is a label and a headline; more is a paragraph around it
+
+
+def _boxes_by_label(root) -> list:
+    """Blocks a label tells apart, on any page: an « À lire aussi » capsule (the label and a link to
+    another article, even set inside a paragraph, where text-level rules cannot cut it out) and a box
+    headed « Source de l'article » / « À propos de l'auteur » (about a publication or a person)."""
+    boxes = []
+    for text in root.xpath("//body//text()[string-length(normalize-space()) > 4 and string-length(normalize-space()) < 60]"):
+        holder = text.getparent()
+        if holder is None or not text.is_text or holder.tag in ("script", "style", "a", "title"):
+            continue
+        label = " ".join(str(text).split())
+        if boilerplate.is_read_also(label):
+            box = holder
+            for _ in range(3):  # the label's own element, or the capsule around it
+                whole = " ".join(box.text_content().split())
+                if len(whole.split()) > _LABEL_BOX_WORDS or not whole.startswith(label):
+                    break
+                linked = sum(len(" ".join(a.text_content().split())) for a in box.iter("a"))
+                if linked and linked >= 0.5 * (len(whole) - len(label)):
+                    boxes.append(box)
+                    break
+                box = box.getparent()
+                if box is None or box.tag in ("body", "html"):
+                    break
+        elif boilerplate.is_about_heading(label):
+            heading = holder
+            while heading.getparent() is not None and " ".join(heading.getparent().text_content().split()) == label:
+                heading = heading.getparent()  # <div class="title"><span>Source de l'article</span></div>
+            box = heading.getparent()
+            if box is not None and box.tag not in ("body", "html") and " ".join(box.text_content().split()).startswith(label):
+                boxes.append(box)
+    return boxes
+
+
+def _drop_keeping_tail(el) -> None:
+    """Remove an element but not the text that follows it inside its parent."""
+    parent = el.getparent()
+    tail = (el.tail or "").strip()
+    if tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = ((previous.tail or "").rstrip() + " " + el.tail.lstrip())
+        else:
+            parent.text = ((parent.text or "").rstrip() + " " + el.tail.lstrip())
+    parent.remove(el)
 
 
 _BLOCK_TAGS = {"p", "div", "section", "blockquote", "ul", "ol"}

@@ -76,6 +76,9 @@ _VISIBLE_DATE = re.compile(
 )
 
 
+_SHOWN_DATE = re.compile(rf"\b(?:{_DAY_MONTH_YEAR}|{_NUMERIC})\b", re.IGNORECASE)
+
+
 def _text(value: object) -> str:
     return " ".join(html.unescape(str(value)).replace("\xa0", " ").split()) if value else ""
 
@@ -170,6 +173,8 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
     raw = [r for r in raw if r and not is_logo(r)]
     cleaned = [c for c in (clean_title(r, names, host) for r in raw) if c]
     title = cleaned[0] if cleaned else None
+    if title is not None and (unkicked := _without_kicker(tree, raw)):
+        return unkicked, raw + [title]
     visible = _headlines(tree)
     for heading in visible:
         if title is None:
@@ -190,6 +195,32 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
         inside = _headlines(tree, article_only=True)
         title = inside[0] if inside else None
     return title, raw
+
+
+_KICKER_WORDS = 4  # a place, a section or « EXCLUSIF » set before the headline in its own element
+
+
+def _without_kicker(tree, raw: list[str]) -> str | None:
+    """The `<h1>` without the kicker it opens with in an element of its own (« <span>Frain</span>
+    Incendie dans une maison… »), when a metadata form of the headline gives it without the kicker
+    (`<title>` « Edition La Plaine | Incendie dans une maison… »): the page itself says where its
+    headline starts. A metadata headline that keeps the kicker (« SONDAGE EXCLUSIF - … ») proves nothing."""
+    for el in tree.xpath("//h1"):
+        if (el.text or "").strip() or not len(el) or not isinstance(el[0].tag, str) or el[0].tag in ("a", "img"):
+            continue
+        kicker, rest = _text(el[0].text_content()), _text((el[0].tail or "") + "".join(_outer_text(c) for c in el[1:]))
+        if not kicker or len(kicker.split()) > _KICKER_WORDS or len(rest.split()) < 3:
+            continue
+        if any(a.tag == "nav" or _is_aside(a) for a in el.iterancestors()):
+            continue
+        whole = _key(kicker) + _key(rest)
+        if any(whole not in _key(r) and any(_key(segment) == _key(rest) for segment in _SEPARATOR.split(r)) for r in raw):
+            return rest
+    return None
+
+
+def _outer_text(el) -> str:
+    return el.text_content() + (el.tail or "") if isinstance(el.tag, str) else (el.tail or "")
 
 
 def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str]) -> str | None:
@@ -245,8 +276,13 @@ def page_date(
         if _in_aside(el) or el.get("itemprop") == "dateModified":
             continue
         before = _text(" ".join(el.xpath("preceding::text()[position() <= 2]")))[-40:].lower()
-        if re.search(r"mis à jour|modifi|updated|màj", before):
+        shown = _text(el.text_content())
+        if re.search(r"mis à jour|modifi|updated|màj", before) or re.search(r"mis à jour|modifi|updated|màj", shown, re.I):
             continue
+        # The day the reader sees wins over the attribute (paris-luttes: « Publié le 29 juin 2019 »
+        # over datetime="2019-07-03T10:18:46Z", an edit's stamp); a shown date without a year does not.
+        if (m := _SHOWN_DATE.search(shown)) and (day := _match_day(m)):
+            return day
         if day := _day(el.get("datetime"), zone):
             return day
         break  # the first dated element outside asides is the byline's; if unreadable, look further
