@@ -431,7 +431,7 @@ class Extractor:
                 if len(chosen) == self.max_sentences:
                     break
                 if cand.probability >= self.models.more_ratio * best.probability and cand.adjust >= best.adjust:
-                    if not any(near_identical(cand.text, c.text) for c in chosen):
+                    if not _lacks_specific(cand, best, asked) and not any(near_identical(cand.text, c.text) for c in chosen):
                         chosen.append(cand)
             return chosen
         lowest = min(RUNNER_UP_RATIO, NEIGHBOUR_RATIO)
@@ -514,8 +514,14 @@ def _adds(cand: Candidate, chosen: list[Candidate], asked: AskedFact | None) -> 
     neighbour = any(_follows(cand, c) or _follows(c, cand) for c in chosen)
     if cand.score < (NEIGHBOUR_RATIO if neighbour else RUNNER_UP_RATIO) * best.score:
         return False
-    specific = asked is not None and asked.kinds and asked.kinds <= SPECIFIC_KINDS and not asked.who_said_what
-    return not (specific and best.states_fact and not cand.states_fact)
+    return not _lacks_specific(cand, best, asked)
+
+
+def _lacks_specific(cand: Candidate, best: Candidate, asked: AskedFact | None) -> bool:
+    """Whether the question asks a specific fact (a date, an amount, a duration, a count) that the
+    best sentence states and `cand` does not (whichever scorer ranked them)."""
+    specific = asked is not None and bool(asked.kinds) and asked.kinds <= SPECIFIC_KINDS and not asked.who_said_what
+    return specific and best.states_fact and not cand.states_fact
 
 
 def _follows(cand: Candidate, other: Candidate) -> bool:

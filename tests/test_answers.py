@@ -488,14 +488,15 @@ def test_a_runner_up_must_score_what_its_place_asks(score, article, follows_best
 
 
 def test_the_t9_cost_is_answered_without_the_trip_time(tmp_path, embedder):
-    """Issue 18's example, end to end: the cost of the line, not its trip time after it."""
+    """Issue 18's example, end to end: the cost of the line, not its trip time (which the rule
+    before quoted after it, at 0.84 of the best score, and the inauguration third)."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "t9.txt").write_text(
         "---\ntitle: Le tramway T9 relie Paris à Orly\ndate: 2021-04-10\nsource: Le Parisien\n---\n"
         "La ligne de tramway T9 entre la porte de Choisy et Orly-Ville a été inaugurée samedi. "
-        "Le chantier de la ligne de tramway T9 a coûté 400 millions d'euros, financés par la région et l'État. "
-        "Le trajet de la ligne T9 entre Paris et Orly dure désormais trente minutes. "
+        "La ligne de tramway T9 relie Paris à Orly en trente minutes. "
+        "Son chantier a coûté 400 millions d'euros, financés par la région et l'État. "
         "Dix-neuf stations desservent six communes du Val-de-Marne.\n",
         encoding="utf-8",
     )
