@@ -473,12 +473,12 @@ def test_a_runner_up_without_the_specific_fact_the_best_states_is_dropped():
 @pytest.mark.parametrize(
     ("score", "article", "follows_best", "kept"),
     [
-        (1.70, "t9", False, True),  # the best's article: RUNNER_UP_RATIO (0.84) of the best
-        (1.66, "t9", False, False),
+        (1.70, "t9", False, True),  # RUNNER_UP_RATIO (0.85) of the best
+        (1.68, "t9", False, False),
         (1.66, "t9", True, True),  # right after the best, it completes it: NEIGHBOUR_RATIO (0.82)
         (1.62, "t9", True, False),
-        (1.70, "other", False, False),  # another article: OTHER_ARTICLE_RATIO (0.88)
-        (1.78, "other", False, True),
+        (1.70, "other", False, True),  # another article's sentence: the same ratio (news answers span articles)
+        (1.68, "other", False, False),
     ],
 )
 def test_a_runner_up_must_score_what_its_place_asks(score, article, follows_best, kept):
@@ -507,3 +507,11 @@ def test_the_t9_cost_is_answered_without_the_trip_time(tmp_path, embedder):
     assert "400 millions" in answer.quoted[0], answer.quoted
     assert not any("trente minutes" in q for q in answer.quoted), answer.quoted
     engine.close()
+
+
+def test_the_sentence_right_before_the_best_completes_it_too():
+    """« Le pont … a été inauguré. » before « Il a coûté… »: a neighbour either side."""
+    best, before = _runner_up_case(1.66)
+    best = replace(best, previous=before.text)
+    assert Extractor({}, 1).select([best, before]) == [best, before]
+    assert Extractor({}, 1).select([replace(best, previous=""), before]) == [replace(best, previous="")]
