@@ -75,8 +75,8 @@ FRAGMENT_PENALTY = 0.3  # sentences under FRAGMENT_WORDS words: headings answer 
 FRAGMENT_WORDS = 5
 OTHER_YEAR_PENALTY = 0.3  # the question names a year, the sentence names only others
 # A second or third sentence must score this share of the best, and add to what is asked (`_adds`).
-# Chosen on PIAF's 110 indexed train titles (`benchmarks/piaf.py report --on train --scorer hand-set`, 1,414
-# questions) and checked on `depeche eval`: the sentence right before or after a chosen one
+# Chosen on PIAF's 110 indexed train titles (1,414 questions: `benchmarks/piaf.py report --on train
+# --scorer hand-set`) and checked on `depeche eval`: the sentence right before or after a chosen one
 # completes it (« Il a coûté… » after « Le pont… »; 20 % of those scoring 0.84 of the best hold the
 # span the best lacks, 11-14 % of the others), so it needs NEIGHBOUR_RATIO, the others
 # RUNNER_UP_RATIO (0.84 before). A stricter ratio for another article's sentences (0.88) cut PIAF's
