@@ -371,7 +371,7 @@ def score_answers(engine, qs: list[dict], models) -> dict[str, float]:
     kept = extractor.models
     extractor.models = models
     n = len(qs)
-    tally = dict.fromkeys(("contains", "first", "abstained", "chars", "sentences", "cut", "cited", "answered"), 0)
+    tally = dict.fromkeys(("contains", "first", "abstained", "chars", "sentences", "cut", "bare", "cited", "answered"), 0)
     try:
         for q in qs:
             answer = engine.ask(q["question"])
@@ -383,7 +383,8 @@ def score_answers(engine, qs: list[dict], models) -> dict[str, float]:
             tally["first"] += bool(answer.quoted) and holds(answer.quoted[0], q["answers"])
             tally["chars"] += sum(len(s) for s in answer.quoted)
             tally["sentences"] += len(answer.quoted)
-            tally["cut"] += sum(1 for s in answer.quoted if not _TERMINAL.search(s.strip()))
+            tally["bare"] += sum(1 for s in answer.quoted if not _TERMINAL.search(s.strip()))
+            tally["cut"] += sum(1 for s in answer.quoted if mid_phrase(s, answer.sources))
             tally["cited"] += any(holds(src.passage, q["answers"]) for src in answer.sources)
     finally:
         extractor.models = kept
@@ -396,8 +397,29 @@ def score_answers(engine, qs: list[dict], models) -> dict[str, float]:
         "false_abstentions": tally["abstained"] / n,
         "chars": tally["chars"] / answered,
         "sentences": tally["sentences"] / answered,
-        "cut_sentences": tally["cut"],
+        "unpunctuated": tally["bare"],  # quoted sentences ending without terminal punctuation…
+        "mid_phrase": tally["cut"],  # …where their article's paragraph goes on
     }
+
+
+def mid_phrase(quoted: str, sources) -> bool:
+    """Whether a quoted sentence ends mid-phrase: without terminal punctuation (a clause cut with
+    « […] » ends with one), where its article goes on: a sentence that ends the article or one of
+    its paragraphs is the text as written (a few PIAF paragraphs stop mid-phrase: « … la
+    bibliothèque de l'université Harvard (1638, »), not a cut of ours."""
+    from index.articles import read_article
+
+    text = quoted.strip()
+    if _TERMINAL.search(text):
+        return False
+    for source in sources:
+        body = _bodies.get(source.article_id)
+        if body is None:
+            body = _bodies[source.article_id] = read_article(_articles_dir / f"{source.article_id}.md")[0].body
+        at = body.find(text)
+        if at >= 0 and (body[at + len(text):].strip() == "" or body[at + len(text):].startswith("\n")):
+            return False
+    return True
 
 
 def cmd_report(args) -> int:
@@ -408,7 +430,7 @@ def cmd_report(args) -> int:
     qs = [q for q in qs if q["split"] == args.on]
     if args.limit:
         qs = qs[: args.limit]
-    models = load_models()
+    models = load_models() if args.scorer != "hand-set" else None
     results = {}
     started = time.perf_counter()
     results["hand-set"] = score_answers(engine, qs, None)
@@ -427,7 +449,7 @@ def cmd_report(args) -> int:
     (args.work / f"report-{args.on}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"PIAF {args.on}: {len(qs)} questions over {results['titles']} titles "
           f"({len(_bodies)} articles indexed)")
-    columns = ("contains", "first", "ceiling_cited", "false_abstentions", "chars", "sentences", "cut_sentences")
+    columns = ("contains", "first", "ceiling_cited", "false_abstentions", "chars", "sentences", "unpunctuated", "mid_phrase")
     print("| scorer | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for name in ("hand-set", "learned"):
@@ -512,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-titles", type=int, default=TRAIN_TITLES, help="train titles indexed (all: -1)")
     parser.add_argument("--on", choices=["test", "train"], default="test", help="report: which split's questions")
     parser.add_argument("--limit", type=int, default=0, help="report: the first N questions only")
+    parser.add_argument("--scorer", choices=["both", "hand-set"], default="both",
+                        help="report: the hand-set scorer only (half the time), or it and the learned one")
     args = parser.parse_args(argv)
     if args.train_titles is not None and args.train_titles < 0:
         args.train_titles = None

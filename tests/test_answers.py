@@ -442,3 +442,76 @@ def test_open_questions_about_what_someone_said(question, open_):
     """An open « Qu'a dit X ? » wants their own words first; a specific question may be answered by
     the outlet's narration of what they said."""
     assert bool(_OPEN_SAYING.search(question)) == open_
+
+
+def _runner_up_case(score: float, *, article: str = "t9", states_fact: bool = True, follows_best: bool = False):
+    """The best sentence of a T9 article (the cost, scored 2.0) and a runner-up scored `score`."""
+    best_text = "La ligne de tramway T9 a coûté 400 millions d'euros."
+    other_text = "Le trajet entre Paris et Orly dure désormais trente minutes."
+    best_hit = _hit("t9", f"{best_text} Elle a été inaugurée en avril. {other_text}")
+    other_hit = best_hit if article == "t9" else _hit(article, other_text, rank=2)
+    best = _cand(best_hit, best_text, score=2.0)
+    other = replace(_cand(other_hit, other_text, score=score, previous=best_text if follows_best else "Elle a été inaugurée en avril."),
+                    states_fact=states_fact)
+    return best, other
+
+
+def test_a_runner_up_without_the_specific_fact_the_best_states_is_dropped():
+    """« Combien a coûté la ligne T9 ? »: the cost answers; the trip's duration, however close in
+    score, adds nothing to what is asked. An open question keeps it; a second amount is kept."""
+    extractor = Extractor({}, 1)
+    asked = asked_fact("Combien a coûté la ligne de tramway T9 ?")
+    assert asked.kinds == {"amount"}
+    best, trip = _runner_up_case(1.95, states_fact=False)
+    assert extractor.select([best, trip], asked) == [best]
+    assert extractor.select([best, trip], asked_fact("Que sait-on de la ligne de tramway T9 ?")) == [best, trip]
+    assert extractor.select([best, replace(trip, states_fact=True)], asked) == [best, replace(trip, states_fact=True)]
+    # When the best states no amount either, the runner-up is judged on its score alone.
+    assert extractor.select([replace(best, states_fact=False), trip], asked) == [replace(best, states_fact=False), trip]
+
+
+@pytest.mark.parametrize(
+    ("score", "article", "follows_best", "kept"),
+    [
+        (1.70, "t9", False, True),  # RUNNER_UP_RATIO (0.85) of the best
+        (1.68, "t9", False, False),
+        (1.66, "t9", True, True),  # right after the best, it completes it: NEIGHBOUR_RATIO (0.82)
+        (1.62, "t9", True, False),
+        (1.70, "other", False, True),  # another article's sentence: the same ratio (news answers span articles)
+        (1.68, "other", False, False),
+    ],
+)
+def test_a_runner_up_must_score_what_its_place_asks(score, article, follows_best, kept):
+    best, other = _runner_up_case(score, article=article, follows_best=follows_best)
+    chosen = Extractor({}, 1).select([best, other], asked_fact("Que sait-on de la ligne de tramway T9 ?"))
+    assert chosen == ([best, other] if kept else [best])
+
+
+def test_the_t9_cost_is_answered_without_the_trip_time(tmp_path, embedder):
+    """Issue 18's example, end to end: the cost of the line, not its trip time (which the rule
+    before quoted after it, at 0.84 of the best score, and the inauguration third)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "t9.txt").write_text(
+        "---\ntitle: Le tramway T9 relie Paris à Orly\ndate: 2021-04-10\nsource: Le Parisien\n---\n"
+        "La ligne de tramway T9 entre la porte de Choisy et Orly-Ville a été inaugurée samedi. "
+        "La ligne de tramway T9 relie Paris à Orly en trente minutes. "
+        "Son chantier a coûté 400 millions d'euros, financés par la région et l'État. "
+        "Dix-neuf stations desservent six communes du Val-de-Marne.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "data", seeds)
+    engine = Engine(settings, open_client(settings.chroma, settings.data_dir), embedder)
+    engine.rebuild()
+    answer = engine.ask("Combien a coûté la ligne de tramway T9 ?")
+    assert "400 millions" in answer.quoted[0], answer.quoted
+    assert not any("trente minutes" in q for q in answer.quoted), answer.quoted
+    engine.close()
+
+
+def test_the_sentence_right_before_the_best_completes_it_too():
+    """« Le pont … a été inauguré. » before « Il a coûté… »: a neighbour either side."""
+    best, before = _runner_up_case(1.66)
+    best = replace(best, previous=before.text)
+    assert Extractor({}, 1).select([best, before]) == [best, before]
+    assert Extractor({}, 1).select([replace(best, previous=""), before]) == [replace(best, previous="")]

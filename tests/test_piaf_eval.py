@@ -21,11 +21,15 @@ pytestmark = pytest.mark.slow
 PIAF_DIR = ROOT / "tests" / "eval" / "piaf"
 CASES = 80
 # Measured with the defaults (the hand-set scorer; `depeche eval` prints the piaf line): 64/80 answers
-# hold the span, 55/80 first sentences, 1 false abstention, 241.7 quoted characters per answer. The
-# learned scorer (index.answers.LEARNED_SCORER) measured 64/80, 55/80, 1 and 256.9 here.
+# hold the span, 55/80 first sentences, 1 false abstention, 253.6 quoted characters per answer
+# (241.7 before a sentence right after or before a chosen one joined at 0.82 of the best score,
+# `index.answers.NEIGHBOUR_RATIO`: five answers here quote one more sentence, none more spans; on
+# PIAF's train titles the same rule keeps 13 spans the stricter ratio loses, and the quoted
+# characters per answer fell from 354 to 352). The learned scorer (index.answers.LEARNED_SCORER)
+# measured 64/80, 55/80, 1 and 256.9 here before that rule.
 MEASURED_CONTAINS = 0.800
 MEASURED_FIRST = 0.6875
-MAX_CHARS = 245.0  # measured 241.7; one more sentence of 250 characters in one answer adds 3.1
+MAX_CHARS = 257.0  # measured 253.6; one more sentence of 250 characters in one answer adds 3.1
 MAX_FALSE_ABSTENTIONS = 2  # measured 1, one of margin
 
 
