@@ -337,13 +337,20 @@ def _trim_proper(sentence: str, m: re.Match[str]) -> tuple[int, int, list[str]]:
 _FLAGS = re.IGNORECASE
 _Q_DURATION = re.compile(
     r"\bcombien\s+de\s+(?:temps|jours?|semaines?|mois|ans|années?|heures?|minutes?|nuits?|décennies?)\b"
-    r"|\bquelle\s+(?:est\s+la\s+|était\s+la\s+|sera\s+la\s+)?durée\b|\bpour\s+quelle\s+durée\b|\bdurée\b"
+    # « durée » asks one only after an interrogative (« Quelle a été la durée… », « sur quelle
+    # durée »), not in « Qu'est-ce qui mesure la toxicité à faible durée ? ».
+    r"|\bquel(?:le)?s?\b(?:\s+[\w'’-]+){0,3}\s+durée\b|\bdurée\s+(?:de\s+)?combien\b"
     r"|\bhow\s+long\b|\bfor\s+how\s+many\s+(?:days|weeks|months|years|hours)\b"
     r"|\bhow\s+many\s+(?:days|weeks|months|years|hours|minutes|nights)\b|\bduration\b",
     _FLAGS,
 )
 _Q_AMOUNT = re.compile(
-    r"\bcombien\s+(?:a|avait|aura|ont|va)[\s-]+(?:t-(?:il|elle)\s+)?coût|\bcombien\s+coût|\bcoûté\b|\bcoût\b|\bprix\b"
+    # « prix » and « coût » ask an amount after an interrogative (« Quel est le prix… », « à quel
+    # prix »), not in « Qu'implique la stabilité des prix ? ».
+    r"\bcombien\s+(?:a|avait|aura|ont|va)[\s-]+(?:t-(?:il|elle)\s+)?coût|\bcombien\s+coût|\bcoûté\b"
+    # A prize is not a price: « Quel prix a-t-il reçu ? », « quel prix Nobel ».
+    r"|\bquel(?:le)?s?\b(?:\s+[\w'’-]+){0,3}\s+(?:prix|coût)\b(?![^?]{0,15}\b(?:reçu|obtenu|remporté|gagné|décerné"
+    r"|attribué|reçoit|obtient|remporte)\b|\s+(?:Nobel|Goncourt|Renaudot|Femina|Pulitzer|littéraire))"
     r"|\bmontant\b|\bcombien\s+d['’]argent\b|\bà\s+combien\s+s['’](?:élève|élevait|élèvent|chiffr)"
     r"|\bquel\s+volume\b|\bquelle\s+somme\b|\bbudget\b|\bcombien\s+(?:de\s+)?(?:dollars|euros|roubles|yuans)\b"
     r"|\bhow\s+much\b|\bwhat\s+(?:price|amount|sum)\b|\bcost\b|\bworth\b|\bvalue\s+of\b|\bvolume\b",

@@ -57,6 +57,13 @@ ROOT = Path(__file__).resolve().parents[1]
         ("Où se trouve le pont ?", {"place"}),
         ("Le tigre est passé où ?", set()),  # a trailing "où" without inversion stays open
         ("De quoi l'Ukraine accuse-t-elle Pékin ?", set()),
+        # « prix », « coût », « durée » ask a value after an interrogative only; a prize is not a price.
+        ("Quel a été le coût du projet ?", {"amount"}),
+        ("À quel prix la Russie vend-elle son gaz ?", {"amount"}),
+        ("Quelle a été la durée de la visite ?", {"duration"}),
+        ("Qu'implique la stabilité des prix ?", set()),
+        ("Qu'est-ce qui peut mesurer la toxicité à forte dose et faible durée ?", set()),
+        ("Quel prix a-t-il obtenu en 1957 ?", set()),
     ],
 )
 def test_asked_kinds(question, kinds):
