@@ -145,17 +145,20 @@ _CREDIT_AGENCY = re.compile(rf"(?:^|[\s/(])({_AGENCY_NAMES})(?=$|[\s/).,])")
 # A photo caption: people placed in the picture (« Vladimir Poutine (à gauche) et Xi Jinping posent… »,
 # "Emmanuel Macron (L) shakes hands with…"), with what only a caption says along with it: a second
 # position, a date, or a picture's verb. A position alone is not enough: « (à droite) » can be a
-# political side in a sentence of text.
+# political side in a sentence of text. Bare « (droite) », « (gauche) », « (centre) » are left out:
+# the French press labels politicians so (« François Bayrou (centre) a déclaré le 5 mars… »);
+# "(centre)" / "(middle)" only count beside another position.
 _POSITION = re.compile(
-    r"\((?:(?:tout\s+)?[àa]\s+(?:gauche|droite)|au\s+(?:centre|milieu|premier\s+plan|second\s+plan)|de\s+(?:gauche|droite)\s+[àa]\s+(?:droite|gauche)"
-    r"|(?:\d+(?:e|er|ème|eme)\s+)?(?:en\s+partant\s+de\s+la\s+)?(?:gauche|droite)|left|right|centre|center|front|back|middle|l|r|c"
-    r"|(?:second|third|\d+(?:st|nd|rd|th))\s+(?:from\s+)?(?:left|right)|from\s+(?:left|right)|left\s+to\s+right|right\s+to\s+left)\)",
+    r"\((?:(?:tout\s+)?[àa]\s+(?:gauche|droite)|au\s+(?:centre|milieu|premier\s+plan|second\s+plan)"
+    r"|de\s+(?:gauche|droite)\s+[àa]\s+(?:droite|gauche)|\d+(?:e|er|ème|eme)\s+(?:[àa]\s+|en\s+partant\s+de\s+la\s+)?(?:gauche|droite)"
+    r"|left|right|l|r|(?:second|third|\d+(?:st|nd|rd|th))\s+(?:from\s+)?(?:left|right)|from\s+(?:left|right)|left\s+to\s+right|right\s+to\s+left)\)",
     re.IGNORECASE,
 )
+_WEAK_POSITION = re.compile(r"\((?:centre|center|middle|c)\)", re.IGNORECASE)
 _CAPTION_CUE = re.compile(
     rf"\b(?:le|du|lors\s+d[eu]|on)?\s*\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b"
     r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}\b"
-    r"|\bpos(?:e|ent|ent|ait|aient|es|ing|ed)\b|\bphoto(?:graphi[ée]s?|graphed)?\b|\bpictured\b|\bs[’']entretien(?:nent)?\b"
+    r"|\bpos(?:e|ent|ait|aient|es|ing|ed)\b|\bphoto(?:graphi[ée]s?|graphed)?\b|\bpictured\b|\bs[’']entretien(?:nent)?\b"
     r"|\bse\s+serrent\s+la\s+main|\bserre\s+la\s+main|\bshake[sn]?\s+hands\b|\bshaking\s+hands\b|\bà\s+leur\s+arrivée\b|\barrive(?:nt)?\b|\barrives?\b",
     re.IGNORECASE,
 )
@@ -171,7 +174,8 @@ def is_caption(line: str) -> bool:
     if words <= _CAPTION_WORDS and (position := _POSITION.search(line)):
         # The cue after the position, as a caption puts it (« …posent…, le 4 février 2022. »); a
         # paragraph of text opening on its date (« Le 4 février, les élus (à gauche)… ») is not one.
-        return bool(_POSITION.search(line, position.end()) or _CAPTION_CUE.search(line, position.end()))
+        after = position.end()
+        return bool(_POSITION.search(line, after) or _WEAK_POSITION.search(line) or _CAPTION_CUE.search(line, after))
     return words <= 40 and bool(_CREDIT_END.search(line.strip()))
 
 

@@ -166,6 +166,7 @@ def test_a_teaser_heading_after_the_articles_paragraphs_ends_the_text():
         "Le président russe Vladimir Poutine (à gauche) et le président chinois Xi Jinping posent pour une photo lors de "
         "leur rencontre à Pékin, le 4 février 2022.",  # seeds/003: an answer quoted it as the article's claim
         "Xi Jinping (au centre), Vladimir Poutine (à droite) et Narendra Modi au sommet des BRICS à Kazan.",
+        "Narendra Modi (centre) with Xi Jinping (left) and Vladimir Putin at the BRICS summit in Kazan.",
         "De gauche à droite : la ministre (de gauche à droite) et ses conseillers, photographiés à Paris.",
         "French President Emmanuel Macron (L) shakes hands with Chinese President Xi Jinping in Beijing on April 6, 2023.",
         "Russian President Vladimir Putin (R) and Chinese President Xi Jinping (L) attend a ceremony in Moscow.",
@@ -185,6 +186,8 @@ def test_captions_and_newsletter_invitations_are_dropped(line):
         "Les députés de la majorité (à droite) ont voté contre le texte.",  # a side, not a place in a picture
         "Le 4 février 2022, les élus (à gauche) ont quitté l'hémicycle.",  # the date before the position: a paragraph of text
         "Le sénateur John Smith (R) a voté contre le texte mardi.",
+        "François Bayrou (centre) a annoncé le 5 mars sa candidature, suivi de Xavier Bertrand (droite).",  # political labels
+        "L'article 5 (c) prévoit une exception, rappelle le décret publié le 4 mars.",
         "Le journal a lancé en mars une newsletter consacrée au climat, qui compte déjà 40 000 lecteurs.",
         "La photo (Reuters) a fait le tour du monde et suscité de nombreuses réactions, jusqu'au sommet de l'État, "
         "où le président a demandé des comptes au préfet et à ses services.",
