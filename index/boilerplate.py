@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
+__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_caption", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
@@ -81,6 +81,16 @@ _SIGNUP = re.compile(
     r"|sign up (?:for|to)|subscribe to (?:our|the) newsletter|get (?:our|the) newsletter|enter your e-?mail)",
     re.IGNORECASE,
 )
+# A paragraph that tells the reader how to get a newsletter (« Cet article est paru dans notre
+# newsletter « La lettre éco ». Si vous êtes abonné…, vous pouvez vous inscrire à cette lettre… »):
+# a newsletter named, and the reader invited to sign up.
+_NEWSLETTER = re.compile(r"\bnewsletters?\b|\blettres?\s+(?:d[’']information|quotidienne|hebdomadaire|d[’']actualité)", re.IGNORECASE)
+_SIGNUP_INVITE = re.compile(
+    r"\bvous\s+pouvez\s+vous\s+(?:y\s+)?(?:inscrire|abonner)|\binscrivez-vous\b|\babonnez-vous\b|\bpour\s+vous\s+(?:y\s+)?(?:inscrire|abonner)"
+    r"|\bsign\s+up\b|\bsubscribe\b",
+    re.IGNORECASE,
+)
+_NEWSLETTER_WORDS = 80
 # "Accueil > Actualités > …", "Home › World": a breadcrumb trail.
 _BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
 # "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024".
@@ -132,6 +142,43 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _CREDIT_AGENCY = re.compile(rf"(?:^|[\s/(])({_AGENCY_NAMES})(?=$|[\s/).,])")
+# A photo caption: people placed in the picture (« Vladimir Poutine (à gauche) et Xi Jinping posent… »,
+# "Emmanuel Macron (L) shakes hands with…"), with what only a caption says along with it: a second
+# position, a date, or a picture's verb. A position alone is not enough: « (à droite) » can be a
+# political side in a sentence of text. Bare « (droite) », « (gauche) », « (centre) » are left out:
+# the French press labels politicians so (« François Bayrou (centre) a déclaré le 5 mars… »);
+# "(centre)" / "(middle)" only count beside another position.
+_POSITION = re.compile(
+    r"\((?:(?:tout\s+)?[àa]\s+(?:gauche|droite)|au\s+(?:centre|milieu|premier\s+plan|second\s+plan)"
+    r"|de\s+(?:gauche|droite)\s+[àa]\s+(?:droite|gauche)|\d+(?:e|er|ème|eme)\s+(?:[àa]\s+|en\s+partant\s+de\s+la\s+)?(?:gauche|droite)"
+    r"|left|right|l|r|(?:second|third|\d+(?:st|nd|rd|th))\s+(?:from\s+)?(?:left|right)|from\s+(?:left|right)|left\s+to\s+right|right\s+to\s+left)\)",
+    re.IGNORECASE,
+)
+_WEAK_POSITION = re.compile(r"\((?:centre|center|middle|c)\)", re.IGNORECASE)
+_CAPTION_CUE = re.compile(
+    rf"\b(?:le|du|lors\s+d[eu]|on)?\s*\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}\b"
+    r"|\bpos(?:e|ent|ait|aient|es|ing|ed)\b|\bphoto(?:graphi[ée]s?|graphed)?\b|\bpictured\b|\bs[’']entretien(?:nent)?\b"
+    r"|\bse\s+serrent\s+la\s+main|\bserre\s+la\s+main|\bshake[sn]?\s+hands\b|\bshaking\s+hands\b|\bà\s+leur\s+arrivée\b|\barrive(?:nt)?\b|\barrives?\b",
+    re.IGNORECASE,
+)
+_CAPTION_WORDS = 60
+# A caption that ends with its picture's credit: « Un Népalais prie à Katmandou, le 30 avril 2015. (Photo Prakash Mathema. AFP) ».
+_CREDIT_END = re.compile(r"\((?:photos?|crédits?|credits?|©|illustration)\b[^()]{0,80}\)\.?$", re.IGNORECASE)
+
+
+def is_caption(line: str) -> bool:
+    """Whether a paragraph is a photo caption: people placed in the picture (« (à gauche) », "(L)") with
+    a second position, a date or a picture's verb, or a short paragraph ending with the picture's credit."""
+    words = len(line.split())
+    if words <= _CAPTION_WORDS and (position := _POSITION.search(line)):
+        # The cue after the position, as a caption puts it (« …posent…, le 4 février 2022. »); a
+        # paragraph of text opening on its date (« Le 4 février, les élus (à gauche)… ») is not one.
+        after = position.end()
+        return bool(_POSITION.search(line, after) or _WEAK_POSITION.search(line) or _CAPTION_CUE.search(line, after))
+    return words <= 40 and bool(_CREDIT_END.search(line.strip()))
+
+
 # "PÉKIN, 5 novembre 2026 (AFP) -": place, date, agency, then the text.
 _DATELINE = re.compile(
     rf"^(?P<place>[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ’' .-]+(?:\s*\([^)]*\))?)\s*,\s*(?:le\s+)?(?P<day>\d{{1,2}}|1er)\s+"
@@ -152,6 +199,8 @@ _READ_ALSO = re.compile(
     r"|read\s+(?:more|also)|see\s+also|related)\b",
     re.IGNORECASE,
 )
+# A bare « Lire : » / « Voir : » label: only a label when a link to another article follows (the caller checks it).
+_READ_LABEL = re.compile(r"^(?:[àa]\s+)?(?:lire|voir)\s*:$", re.IGNORECASE)
 _INLINE_READ_ALSO = re.compile(r"\s*[(\[]\s*(?:[àa]\s+)?(?:lire|voir)\s+(?:aussi|également)\b[^)\]]{0,200}[)\]]", re.IGNORECASE)
 # Headings of what follows an article: related and teaser lists, comments, "more from the site".
 _AFTER_ARTICLE = re.compile(
@@ -178,6 +227,12 @@ _TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the l
 # alone moves when a rule takes lines out before the heading).
 _TAIL_PARAGRAPHS = 3
 _PARAGRAPH_WORDS = 30
+# A list of other articles after the text, where each item is set off by a bare list mark (a line
+# « - » or « • » between teasers): this many marks, each at most `_LIST_GAP` lines from the next and
+# the last one from the end, end the text.
+_BULLET = re.compile(r"^[-–—•·*▪►>]$")
+_LIST_MARKS = 3
+_LIST_GAP = 2
 
 
 @dataclass(frozen=True)
@@ -208,6 +263,8 @@ def classify(line: str) -> LineVerdict | None:
         return LineVerdict(drop=True)
     if len(words) <= 60 and _PRICE.search(line) and _SHOP.search(line):
         return LineVerdict(drop=True)
+    if len(words) <= _NEWSLETTER_WORDS and _NEWSLETTER.search(line) and _SIGNUP_INVITE.search(line):
+        return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)
     if len(words) == 1 and _PLACEHOLDER.match(line):
@@ -216,14 +273,18 @@ def classify(line: str) -> LineVerdict | None:
         return LineVerdict(drop=True, outlet=name)
     if len(words) <= 20 and (_NAME_AGENCY.match(line) or _CREDIT.search(line)):
         return LineVerdict(drop=True, credit=_credit_agency(line))
+    if is_caption(line):
+        return LineVerdict(drop=True)
     if (found := dateline(line)) is not None:
         return LineVerdict(drop=False, outlet=found[0])
     return None
 
 
 def is_read_also(label: str) -> bool:
-    """Whether a short text is a « Lire aussi / À lire aussi / Voir aussi » label announcing another article."""
-    return len(label.split()) <= 6 and bool(_READ_ALSO.match(label.strip()))
+    """Whether a short text is a « Lire aussi / À lire aussi / Voir aussi / Lire : » label announcing
+    another article (the caller checks that a link follows: « Lire : » alone opens sentences too)."""
+    label = " ".join(label.split())
+    return len(label.split()) <= 6 and bool(_READ_ALSO.match(label) or _READ_LABEL.match(label))
 
 
 def is_about_heading(text: str) -> bool:
@@ -271,7 +332,10 @@ def strip_blocks(lines: list[str]) -> list[str]:
     skip_next = False
     total = len(lines)
     paragraphs = 0
+    list_from = _trailing_list(lines)
     for i, line in enumerate(lines):
+        if i == list_from and (i >= total * _TAIL_SHARE or paragraphs >= _TAIL_PARAGRAPHS):
+            break
         if skip_next:
             skip_next = False
             if len(line.split()) <= 25:
@@ -293,7 +357,20 @@ def strip_blocks(lines: list[str]) -> list[str]:
         # header lines, which `classify` sees, still give theirs).
         if len(stripped.split()) <= 20 and (_STAMP.match(stripped) or _DATE_ONLY.match(stripped)):
             continue
+        if _BULLET.match(stripped):
+            continue  # a list mark alone is no text
         line = _INLINE_READ_ALSO.sub("", line)
         if line.strip():
             kept.append(line)
     return kept
+
+
+def _trailing_list(lines: list[str]) -> int | None:
+    """Where a list of teasers set off by bare list marks ends the page (see `_BULLET`), else None."""
+    marks = [i for i, line in enumerate(lines) if _BULLET.match(line.strip())]
+    if len(marks) < _LIST_MARKS or len(lines) - 1 - marks[-1] > _LIST_GAP:
+        return None
+    start = len(marks) - 1
+    while start > 0 and marks[start] - marks[start - 1] - 1 <= _LIST_GAP:
+        start -= 1
+    return marks[start] if len(marks) - start >= _LIST_MARKS else None

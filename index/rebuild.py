@@ -43,7 +43,8 @@ EMBED_BATCH = 256
 # 4: articles get their story (`index.stories`), chunks a `story` metadata (same path, no re-embedding).
 # 5: chunks carry their article's whole sentences and the facts each states (`index.facts`), so
 #    answers quote whole sentences and look up what a sentence states instead of parsing it per question.
-INGEST_VERSION = 5  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
+# 6: photo captions (« Vladimir Poutine (à gauche) et… ») and newsletter invitations leave the body (`index.boilerplate`).
+INGEST_VERSION = 6  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 
 class RebuildInProgress(DepecheError):

@@ -158,3 +158,57 @@ def test_a_teaser_heading_after_the_articles_paragraphs_ends_the_text():
     assert strip_blocks(lines) == [paragraph] * 3
     # Before the article's text has been read, the heading alone goes.
     assert strip_blocks(["À la une de libération.fr", paragraph, *teasers[:2]]) == [paragraph, *teasers[:2]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le président russe Vladimir Poutine (à gauche) et le président chinois Xi Jinping posent pour une photo lors de "
+        "leur rencontre à Pékin, le 4 février 2022.",  # seeds/003: an answer quoted it as the article's claim
+        "Xi Jinping (au centre), Vladimir Poutine (à droite) et Narendra Modi au sommet des BRICS à Kazan.",
+        "Narendra Modi (centre) with Xi Jinping (left) and Vladimir Putin at the BRICS summit in Kazan.",
+        "De gauche à droite : la ministre (de gauche à droite) et ses conseillers, photographiés à Paris.",
+        "French President Emmanuel Macron (L) shakes hands with Chinese President Xi Jinping in Beijing on April 6, 2023.",
+        "Russian President Vladimir Putin (R) and Chinese President Xi Jinping (L) attend a ceremony in Moscow.",
+        "Un Népalais prie à Katmandou, le 30 avril 2015. (Photo Prakash Mathema. AFP)",
+        "Cet article est paru dans notre newsletter « La lettre éco ». Si vous êtes abonné au Monde, vous pouvez vous "
+        "inscrire à cette lettre quotidienne en suivant ce lien. Chaque jour à 12 h 30, vous y retrouverez nos informations.",
+    ],
+)  # fmt: skip
+def test_captions_and_newsletter_invitations_are_dropped(line):
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Les députés de la majorité (à droite) ont voté contre le texte.",  # a side, not a place in a picture
+        "Le 4 février 2022, les élus (à gauche) ont quitté l'hémicycle.",  # the date before the position: a paragraph of text
+        "Le sénateur John Smith (R) a voté contre le texte mardi.",
+        "François Bayrou (centre) a annoncé le 5 mars sa candidature, suivi de Xavier Bertrand (droite).",  # political labels
+        "L'article 5 (c) prévoit une exception, rappelle le décret publié le 4 mars.",
+        "Le journal a lancé en mars une newsletter consacrée au climat, qui compte déjà 40 000 lecteurs.",
+        "La photo (Reuters) a fait le tour du monde et suscité de nombreuses réactions, jusqu'au sommet de l'État, "
+        "où le président a demandé des comptes au préfet et à ses services.",
+    ],
+)  # fmt: skip
+def test_text_with_positions_or_newsletters_is_kept(line):
+    assert classify(line) is None
+
+
+def test_a_seed_loses_its_photo_caption(tmp_path):
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    article, _ = read_article(seeds / "003_5487023a91da2442.txt")
+    assert "(à gauche)" not in article.body and "posent pour une photo" not in article.body
+    assert "Le Chinois Xi Jinping s’est rendu à Moscou en mars" in article.body
+
+
+def test_a_list_of_teasers_set_off_by_list_marks_ends_the_text():
+    paragraph = ("Un paragraphe de l'article, assez long pour en être un, avec des faits, des chiffres et des noms propres "
+                 "cités par le journal, que le lecteur a lus avant la liste des autres titres du site.")
+    teasers = ["-", "Diplomatie Des frappes qui rebattent les cartes en Asie", "-", "Décryptage Pour Trump, le problème",
+               "-", "Tensions Péninsule coréenne : Trump jette de l'huile sur le feu"]  # fmt: skip
+    assert strip_blocks([paragraph] * 3 + teasers) == [paragraph] * 3
+    # Two marks are no list, and a mark alone is no text.
+    assert strip_blocks([paragraph, "-", "Une phrase.", "-", paragraph]) == [paragraph, "Une phrase.", paragraph]

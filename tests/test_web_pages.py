@@ -1,8 +1,8 @@
 """Extraction of real news pages against their truth (tests/web_pages), with floors just under the measured figures.
 
 `benchmarks/web.py` prints the same scores and what each page got wrong. The dev set is what the
-rules were written on (the first two held-out sets joined it once their misses had been read); the
-held-out-3 set was not looked at while writing them.
+rules were written on (the first three held-out sets joined it once their misses had been read); the
+held-out-4 set was not looked at while writing them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev 49/49 title, date, outlet, no clutter,
-# 146/147 sentences; held-out-3 (measured once, not tuned on) 13/13 title and date, 9/13 outlet,
-# clutter on 3/13, 48/52 sentences. Floors keep one page (one sentence) of margin under those figures.
+# Measured at commit time (benchmarks/web.py --no-embed): dev (62 pages: the first 49 and held-out-3,
+# which joined dev in the fourth round) 62/62 title, date, outlet, no clutter, 197/199 sentences;
+# held-out-4 (measured once, not tuned on) 10/10 title and outlet, 8/10 date, clutter on 2/10, 35/36
+# sentences. Floors keep one page (one sentence) of margin under those figures.
 FLOORS = {
-    "dev": {"title": 0.97, "date": 0.97, "outlet": 0.97, "clutter": 0.03, "sentences": 0.98},
-    "heldout3": {"title": 0.92, "date": 0.92, "outlet": 0.61, "clutter": 0.31, "sentences": 0.90},
+    "dev": {"title": 0.98, "date": 0.98, "outlet": 0.98, "clutter": 0.02, "sentences": 0.98},
+    "heldout4": {"title": 0.89, "date": 0.69, "outlet": 0.89, "clutter": 0.31, "sentences": 0.94},
 }
 
 
@@ -36,7 +37,7 @@ def read_page(tmp_path):
 @pytest.mark.parametrize("split", list(FLOORS))
 def test_real_pages_meet_their_floors(tmp_path, split):
     records = load_truth(split)
-    assert len(records) >= 13
+    assert len(records) >= 10
     score = score_pages(records, read_page(tmp_path))
     n, floors = score["pages"], FLOORS[split]
     got = {
@@ -53,7 +54,7 @@ def test_real_pages_meet_their_floors(tmp_path, split):
 
 def test_the_truth_is_well_formed():
     records = load_truth()
-    assert len(records) == len({r["file"] for r in records}) >= 62
+    assert len(records) == len({r["file"] for r in records}) >= 72
     assert {r["set"] for r in records} == set(FLOORS)
     for record in records:
         assert (PAGES_DIR / record["file"]).is_file()

@@ -85,7 +85,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
     lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
-    lines = _with_lead(tree, lines, title)
+    lines = _with_lead(tree, lines, title, meta)
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
@@ -106,7 +106,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     credit = next((v.credit for v in verdicts if v and v.credit), None)
     lines = [line for line, v in zip(lines, verdicts) if v is None or not v.drop]  # as a saved text file would lose them
     outlet = (
-        metadata.page_outlet(meta, ld, tree, host, authors) or sitename or (dated[0] if dated else None)
+        metadata.spelled_outlet(tree, metadata.page_outlet(meta, ld, tree, host, authors)) or sitename or (dated[0] if dated else None)
         or _logo(tree) or credit or (_host_name(host) if host else None)
     )  # fmt: skip
     canonical = _canonical(tree) or meta.get("og:url") or url
@@ -283,18 +283,21 @@ _LEAD = re.compile(
 _LEAD_WORDS = (12, 150)  # shorter is a kicker or a caption; longer is not a standfirst
 
 
-def _with_lead(tree, lines: list[str], title: str | None) -> list[str]:
+def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str] | None = None) -> list[str]:
     """The text with the page's standfirst first when trafilatura dropped it.
 
-    The standfirst is the first element with a lead-like class (« chapo », « standfirst », « lede »…)
-    that comes before the first extracted paragraph in the page and after the headline, outside
-    asides; its words must not be in the text already.
+    The standfirst is the first element after the headline and before the first extracted paragraph,
+    outside asides, that the page marks as its lead: a lead-like class (« chapo », « standfirst »,
+    « lede »…), `itemprop="description"`, or a text that is the page's own summary (`og:description`,
+    `description`, `twitter:description`: the same words, or those words cut short). Its words must not
+    be in the text already.
     """
     if not lines:
         return lines
     first = _start_key(lines[0])
     known = " ".join(metadata._key(line[:200]) for line in lines[:8])
     headline = metadata._key(title) if title else ""
+    summaries = _summary_keys(meta or {})
     h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
     seen_headline = not h1s
     for el in tree.iter():
@@ -305,16 +308,36 @@ def _with_lead(tree, lines: list[str], title: str | None) -> list[str]:
             continue
         if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first:
             return lines  # reached the text: no standfirst before it
-        if not seen_headline or not _LEAD.search(f"{el.get('class', '')} {el.get('id', '')}"):
+        if not seen_headline:
             continue
+        marked = bool(_LEAD.search(f"{el.get('class', '')} {el.get('id', '')}")) or el.get("itemprop") == "description"
+        if not marked and not (summaries and el.tag in _LEAD_TAGS):
+            continue
+        if el.tag == "figcaption" or any(a.tag in ("figure", "figcaption") for a in el.iterancestors()):
+            continue  # a caption (`<figcaption itemprop="description">`) is never the standfirst
         text = " ".join(el.text_content().split())
         if not _LEAD_WORDS[0] <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
             continue
         key = metadata._key(text)
+        if not marked and not any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries):
+            continue
         if key[:80] in known or (headline and key == headline):
             return lines
         return [text, *lines]
     return lines
+
+
+_LEAD_TAGS = {"p", "div", "h2", "h3", "span", "section"}  # where a page sets its summary as the standfirst
+
+
+def _summary_keys(meta: dict[str, str]) -> set[str]:
+    """Keys of the page's own summary (`og:description` and its kin), without an ellipsis cutting it short."""
+    out = set()
+    for name in ("og:description", "description", "twitter:description"):
+        value = re.sub(r"\s*(?:…|\.\.\.|\[…\])\s*$", "", meta.get(name, ""))
+        if len(value.split()) >= _LEAD_WORDS[0]:
+            out.add(metadata._key(value))
+    return out
 
 
 def _head(el, size: int = 120) -> str:
@@ -414,7 +437,9 @@ def _meta_tags(tree) -> dict[str, str]:
     found: dict[str, str] = {}
     for el in tree.xpath("//meta[@property or @name]"):
         key = (el.get("property") or el.get("name") or "").strip().lower()
-        value = (el.get("content") or "").strip()
+        # `value=` where `content=` belongs: pages saved by some extraction tools (postlight's parser
+        # writes every meta tag so); read only when `content` is absent, so a well-formed page reads the same.
+        value = (el.get("content") or el.get("value") or "").strip()
         if key and value and key not in found:
             found[key] = value
     return found

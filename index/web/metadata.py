@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 
 from index.text import MONTH_NUMBERS, fold
 
-__all__ = ["DEFAULT_TIMEZONE", "clean_title", "page_date", "page_outlet", "page_title", "site_names", "title_suffix"]
+__all__ = [
+    "DEFAULT_TIMEZONE", "clean_title", "page_date", "page_outlet", "page_title", "site_names", "spelled_outlet", "title_suffix",
+]
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 # Country domains whose outlets keep one time zone: the local day of a UTC time stamp.
@@ -248,6 +250,26 @@ def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str])
         if name and len(name.split()) <= 8 and (name in own or _key(name) not in authors):
             return name
     return None
+
+
+def spelled_outlet(tree, name: str | None) -> str | None:
+    """The outlet as the page writes it for its readers when `name` is a squashed form of it: a
+    publisher field or a handle written from a slug (« 20minutes », « @20minutes ») loses to the
+    spaced, capitalised form the page's text shows (« La fréquentation de 20 Minutes… »), the most
+    frequent one. Any other name comes back unchanged."""
+    if not name or not name.isalnum() or not 4 <= len(name) <= 30:
+        return name
+    pattern = re.compile(r"(?<!\w)" + r"[ \xa0]?".join(re.escape(c) for c in name) + r"(?!\w)", re.IGNORECASE)
+    body = tree.find("body")
+    if body is None or not any(" " in " ".join(m.group().split()) for m in pattern.finditer(body.text_content())):
+        return name  # one C call for the common case: the page never spaces the name
+    counts: dict[str, int] = {}
+    for text in body.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"):
+        for m in pattern.finditer(str(text)):
+            form = " ".join(m.group().split())
+            if " " in form and all(word[0].isupper() or word[0].isdigit() for word in form.split()):
+                counts[form] = counts.get(form, 0) + 1
+    return max(counts, key=counts.get) if counts else name
 
 
 def author_keys(ld: dict, meta: dict, extra: str | None) -> set[str]:
