@@ -78,11 +78,24 @@ def cmd_tokens(args) -> int:
     from config.settings import Settings
     from index.embeddings import Embedder
 
-    model = Embedder(Settings().embedding)._backend.model
+    settings = Settings()
+    model = Embedder(settings.embedding)._backend.model
     out = {}
-    for folder in corpora(args.base):
-        snapshot = load_snapshot(folder)
-        sentences, _ = sentences_by_chunk(snapshot)
+    for folder in args.corpus or corpora(args.base):
+        if args.corpus:  # an article folder: parsed and chunked as a rebuild does, nothing encoded
+            from types import SimpleNamespace
+
+            from index.articles import scan_articles
+            from index.rebuild import _records
+
+            scanned = scan_articles(folder, max_bytes=settings.sources.max_bytes).articles
+            chunks = {rec.id: rec for article in scanned for rec in _records(article, settings)}
+            snapshot = SimpleNamespace(
+                chunks=chunks, articles={a.id: {"title": a.title} for a in scanned}
+            )
+        else:
+            snapshot = load_snapshot(folder)
+        sentences, of_chunk = sentences_by_chunk(snapshot)
         titles = {aid: (a.get("title") or "") for aid, a in snapshot.articles.items()}
         row = {
             "articles": len(snapshot.articles),
@@ -92,6 +105,10 @@ def cmd_tokens(args) -> int:
             "plain_texts": len(set(s.text for s in sentences)),
             "plain_tokens": sum(model.token_count(t) for t in dict.fromkeys(s.text for s in sentences)),
             "chunk_texts": len({r.text for r in snapshot.chunks.values()}),
+            # chunks of one or two sentences: the same text as a sentence or a sentence in context
+            "chunk_tokens_shared": sum(
+                model.token_count(r.text) for r in snapshot.chunks.values() if len(of_chunk[r.id]) <= 2
+            ),
         }
         for kind in ["pair", "title", *(f"tail:{n}" for n in args.tails)]:
             texts = dict.fromkeys(t for s in sentences if (t := context_text(kind, s, titles[s.article_id])))
@@ -177,6 +194,15 @@ def cmd_variant(args) -> int:
                 for i, s in enumerate(sentences):
                     if s.previous and i > 0:
                         mix = plain[i] + alpha * plain[i - 1]
+                        context[i] = mix / np.linalg.norm(mix)
+            elif kind.startswith("mix-len:"):
+                # context = the sentence's vector + (words of the previous / words of the sentence)^POW
+                # x the previous sentence's: mean pooling over both texts, were their tokens independent
+                power = float(kind.split(":")[1])
+                for i, s in enumerate(sentences):
+                    if s.previous and i > 0:
+                        weight = (len(s.previous.split()) / max(len(s.text.split()), 1)) ** power
+                        mix = plain[i] + weight * plain[i - 1]
                         context[i] = mix / np.linalg.norm(mix)
             elif kind.startswith("mix-chunk:"):
                 # context = the sentence's vector + BETA x the vector of the chunk holding it and the
@@ -293,7 +319,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("tokens", help="tokens encoded per kind of text")
-    p.add_argument("--base", type=Path, required=True)
+    p.add_argument("--base", type=Path)
+    p.add_argument("--corpus", type=Path, nargs="*", help="article folders instead (parsed and chunked, not encoded)")
     p.add_argument("--tails", type=int, nargs="*", default=[4, 8, 12])
     p.set_defaults(handler=cmd_tokens)
     p = sub.add_parser("variant", help="a copy of the base whose vectors a variant would have made")
