@@ -250,6 +250,15 @@ def cmd_variant(args) -> int:
                 context = plain.copy()
             else:
                 raise SystemExit(f"unknown --context {kind}")
+            if args.keep_chunk_pairs:
+                # a chunk of exactly two sentences is the second one's context text: its vector is
+                # free (the chunk is encoded anyway), so those sentences keep the encoded pair
+                kept = 0
+                for members in of_chunk.values():
+                    if len(members) == 2 and members[1] == members[0] + 1 and sentences[members[1]].previous:
+                        context[members[1]] = pair[members[1]]
+                        kept += 1
+                report.setdefault(folder.name, {})["pairs_kept"] = kept
             if args.long_plain:
                 for i, s in enumerate(sentences):
                     if len(s.text.split()) >= args.long_plain:
@@ -328,6 +337,7 @@ def main() -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both")
     p.add_argument("--context", default="pair", help="pair | tail:N | title | mix-prev:ALPHA | plain")
+    p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
     p.add_argument("--long-plain", type=int, default=0, help="sentences of this many words or more: context = plain")
     p.set_defaults(handler=cmd_variant)
     p = sub.add_parser("compare", help="the figures of `depeche eval --json` reports that fell or rose against a base")

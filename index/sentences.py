@@ -1,15 +1,12 @@
 """Sentence vectors, computed at ingestion: what answer selection compares a question with.
 
-Every sentence of the index is compared twice: alone, and in context — read after the one before
-it in its article ("Il a coûté 19 milliards de roubles." after "Le pont de Blagovechtchensk a été
-inauguré…"), so a sentence that holds a fact without naming its subject is still found. Only the
-sentences alone are encoded, once, at ingestion; a sentence's context vector is its own vector
-plus `CONTEXT_MIX` times the previous sentence's, made when a question reads them. Encoding the
-context texts too ("previous sentence + sentence") was 42 % of a rebuild's encoder work and
-answered no better once the answer weights were retuned (BENCHMARKS.md §11, issue 20 item 4).
+Every sentence of the index gets two vectors: the sentence alone, and the sentence read after the
+one before it in its article ("Il a coûté 19 milliards de roubles." after "Le pont de
+Blagovechtchensk a été inauguré…"), so a sentence that holds a fact without naming its subject is
+still found. Encoding them at question time cost two seconds a question; here they are encoded once.
 
 They live in one SQLite file beside the generations, keyed by a hash of the encoder's fingerprint and
-the text: a sentence is encoded once across generations, a rebuild killed midway keeps every batch
+the texts: a sentence is encoded once across generations, a rebuild killed midway keeps every batch
 it committed, and readers in other processes see a rebuild's vectors as soon as it commits them.
 """
 
@@ -40,10 +37,6 @@ FILE_NAME = "sentences.sqlite3"
 BATCH = 64  # sentences encoded and committed together during a rebuild
 _LOOKUP = 500  # keys per SELECT (SQLite caps the parameters of one statement)
 _ARTICLES_KEPT = 4096  # articles whose sentences a lookup keeps stitched (a few KB each)
-# A sentence's context vector: its own vector + CONTEXT_MIX x the previous sentence's, normalised.
-# Chosen with the answer weights (retrieval.sentence_dense_weight / sentence_context_weight) on
-# `depeche eval` against encoding "previous sentence + sentence": BENCHMARKS.md §11.
-CONTEXT_MIX = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,22 +54,13 @@ class Sentence:
 
 
 def in_context(previous: str, text: str) -> str:
-    """The text of a sentence read after the one before it (what context vectors were encoded from
-    before issue 20; answers without stored vectors still encode it)."""
+    """What a sentence's context vector encodes."""
     return f"{previous} {text}" if previous else text
 
 
 def vector_key(fingerprint: str, text: str, previous: str = "") -> bytes:
-    """The key of a sentence's vector (`previous` empty; context vectors are no longer stored)."""
+    """The key of a sentence's vector (`previous` empty) or of its context vector."""
     return hashlib.blake2b(f"{fingerprint}\x00{previous}\x00{text}".encode(), digest_size=16).digest()
-
-
-def mixed_context(plain: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
-    """A sentence's context vector from its own vector and the previous sentence's (None: none)."""
-    if previous is None:
-        return plain
-    mix = plain + CONTEXT_MIX * previous
-    return mix / (np.linalg.norm(mix) or 1.0)
 
 
 class SentenceVectors:
@@ -225,9 +209,13 @@ def as_read(text: str) -> str:
 
 
 def keys_of(fingerprint: str, sentences: Iterable[Sentence]) -> dict[bytes, str]:
-    """Every vector key these sentences need, with the text it encodes (each sentence alone: the
-    previous sentence of one is a sentence of the same article, so its vector is there too)."""
-    return {vector_key(fingerprint, sentence.text): sentence.text for sentence in sentences}
+    """Every vector key these sentences need, with the text it encodes."""
+    keys: dict[bytes, str] = {}
+    for sentence in sentences:
+        keys[vector_key(fingerprint, sentence.text)] = sentence.text
+        if sentence.previous:
+            keys[vector_key(fingerprint, sentence.text, sentence.previous)] = in_context(sentence.previous, sentence.text)
+    return keys
 
 
 def embed_sentences(
@@ -241,7 +229,7 @@ def embed_sentences(
 ) -> tuple[int, set[bytes], int]:
     """Encode and store the vectors these chunks' sentences lack (all of them with `full`), a batch
     committed at a time; `encoded`: vectors this rebuild already has, by `as_read` text (a chunk of
-    one sentence is that sentence: it is not encoded twice).
+    one or two sentences is a sentence's text or its text in context: it is not encoded twice).
     Returns how many vectors were stored, every key the chunks need, and how many of those stored
     came from `encoded`."""
     needed = keys_of(fingerprint, sentences_of(chunks))
@@ -318,15 +306,14 @@ class SentenceLookup:
         return rec.text[before[-1][0] : before[-1][1]] if before else ""
 
     def vectors(self, sentences: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-        """For (previous, text) pairs: the sentences' vectors and their context vectors
-        (`mixed_context`; a sentence with no previous one has its own vector as context)."""
+        """For (previous, text) pairs: the sentences' vectors and their context vectors (a sentence
+        with no previous one has its own vector as context)."""
         plain = [vector_key(self.fingerprint, text) for _, text in sentences]
-        before = [vector_key(self.fingerprint, prev) if prev else None for prev, _ in sentences]
-        wanted = list(dict.fromkeys(plain + [key for key in before if key is not None]))
-        stored = self.store.get(wanted) if self.store is not None else {}
+        context = [vector_key(self.fingerprint, text, prev) if prev else key for (prev, text), key in zip(sentences, plain)]
+        stored = self.store.get(plain + context) if self.store is not None else {}
         texts = {key: text for (_, text), key in zip(sentences, plain)}
-        texts.update((key, prev) for (prev, _), key in zip(sentences, before) if key is not None)
-        absent = [key for key in wanted if key not in stored]
+        texts.update((key, in_context(prev, text)) for (prev, text), key in zip(sentences, context))
+        absent = [key for key in dict.fromkeys(plain + context) if key not in stored]
         if absent:
             if not self._warned:
                 self._warned = True
@@ -336,10 +323,7 @@ class SentenceLookup:
                 )
             stored.update(zip(absent, self.embedder.encode_sentences([texts[key] for key in absent])))
         empty = np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        if not plain:
-            return empty, empty
-        own = np.vstack([stored[key] for key in plain])
-        context = np.vstack([
-            mixed_context(vec, stored[key] if key is not None else None) for vec, key in zip(own, before)
-        ])
-        return own, context
+        return (
+            np.vstack([stored[key] for key in plain]) if plain else empty,
+            np.vstack([stored[key] for key in context]) if context else empty,
+        )

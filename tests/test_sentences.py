@@ -25,8 +25,8 @@ from index.sentences import (
     SentenceLookup,
     SentenceVectors,
     as_read,
+    in_context,
     keys_of,
-    mixed_context,
     sentences_of,
     vector_key,
 )
@@ -151,8 +151,11 @@ def test_previous_sentence_matches_the_article_and_the_question_time_lookup(tmp_
             assert sentence.text == article.body[sentence.start : sentence.end]
             expected = article.body[spans[i - 1][0] : spans[i - 1][1]] if i else ""
             assert sentence.previous == expected, (path.name, i)
-        # Each sentence alone and nothing more: a context vector is mixed from two of these.
-        assert keys_of("fp", sentences) == {vector_key("fp", s.text): s.text for s in sentences}
+        keys = keys_of("fp", sentences)
+        for sentence in sentences:  # each sentence alone, and after the one before when it has one
+            assert keys[vector_key("fp", sentence.text)] == sentence.text
+            if sentence.previous:
+                assert keys[vector_key("fp", sentence.text, sentence.previous)] == in_context(sentence.previous, sentence.text)
 
         by_start = {s.start: s for s in sentences}
         lookup = SentenceLookup(
@@ -243,29 +246,10 @@ def test_answers_are_the_same_without_stored_vectors_and_the_operator_is_told_on
         engine.close()
 
 
-def test_context_vectors_mix_stored_vectors_and_encode_nothing(tmp_path, embedder, caplog):
-    """A sentence's context vector is its own stored vector plus CONTEXT_MIX times the previous
-    sentence's, normalised; the first sentence's is its own; nothing is encoded at question time."""
-    texts = ["Le pont de Blagovechtchensk a été inauguré en 2019.", "Il a coûté 19 milliards de roubles."]
-    store = SentenceVectors(tmp_path / FILE_NAME, embedder.dimension)
-    try:
-        store.add([vector_key("fp", t) for t in texts], embedder.encode_passages(texts))
-        first, second = (store.get([vector_key("fp", t)])[vector_key("fp", t)] for t in texts)
-        lookup = SentenceLookup(store, embedder, "fp", {}, {})
-        caplog.set_level(logging.WARNING, logger="index.sentences")
-        own, context = lookup.vectors([("", texts[0]), (texts[0], texts[1])])
-        assert not [r for r in caplog.records if NO_VECTOR in r.getMessage()]
-        assert np.array_equal(own, np.vstack([first, second])) and np.array_equal(context[0], first)
-        mix = second + 0.5 * first
-        assert np.allclose(context[1], mix / np.linalg.norm(mix)) and np.allclose(context[1], mixed_context(second, first))
-        assert abs(float(np.linalg.norm(context[1])) - 1) < 1e-5 and not np.allclose(context[1], second)
-    finally:
-        store.close()
-
-
-def test_a_rebuild_encodes_each_text_once_and_a_one_sentence_chunk_gives_its_vector(tmp_path, embedder):
-    """The encoder reads whitespace runs as one space, so a chunk holding one sentence gives the
-    sentence its vector; each text is encoded once, and the stored vector is the chunk's."""
+def test_a_rebuild_encodes_each_text_once_and_short_chunks_give_their_vectors(tmp_path, embedder):
+    """The encoder reads whitespace runs as one space, so a chunk of one sentence is that sentence
+    and a chunk of two is its second sentence in context: the rebuild encodes each text once, and
+    the sentence vectors stored are the chunks' own."""
     from config.settings import ChunkingSettings
 
     text = "Le pont de Blagovechtchensk\na été  inauguré en 2019."
@@ -276,7 +260,7 @@ def test_a_rebuild_encodes_each_text_once_and_a_one_sentence_chunk_gives_its_vec
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(SEED_FILES[0], seeds)
-    # Chunks of at most 40 words, no overlap: many are a single sentence (shorter ones are cut).
+    # Chunks of at most 40 words, no overlap: many hold one or two sentences (longer ones are cut).
     settings = make_settings(tmp_path / "data", seeds, chunking=ChunkingSettings(max_words=40, overlap_sentences=0))
     engine = engine_for(settings, embedder)
     seen: list[str] = []
@@ -293,22 +277,30 @@ def test_a_rebuild_encodes_each_text_once_and_a_one_sentence_chunk_gives_its_vec
         embedder.encode_passages = encode
         engine.close()
     snapshot = load_snapshot(settings.data_dir)
-    single = [rec for rec in snapshot.chunks.values() if len(rec.sentences) == 1 and as_read(rec.text) in
-              {as_read(s.text) for s in sentences_of([rec])}]
-    assert len(single) >= 3, "the corpus must hold one-sentence chunks"
+    fingerprint = index_fingerprint(embedder, settings)
+    # The sentence key whose text each short chunk is.
+    short: dict[str, bytes] = {}
+    for rec in snapshot.chunks.values():
+        whole = sentences_of([rec])
+        if len(rec.sentences) == 1 and len(whole) == 1 and as_read(rec.text) == as_read(whole[0].text):
+            short[rec.id] = vector_key(fingerprint, whole[0].text)
+    every = sentences_of(snapshot.chunks.values())
+    pairs = {as_read(in_context(s.previous, s.text)): vector_key(fingerprint, s.text, s.previous) for s in every if s.previous}
+    for rec in snapshot.chunks.values():
+        if len(rec.sentences) == 2 and as_read(rec.text) in pairs:
+            short[rec.id] = pairs[as_read(rec.text)]
+    assert len(short) >= 3, "the corpus must hold chunks of one or two whole sentences"
     assert len(seen) == len({as_read(t) for t in seen}), "a text encoded twice"
     needed = needed_keys(settings, embedder)
-    assert report.sentences_embedded == len(needed) and len(seen) < report.chunks_embedded + len(needed)
+    assert report.sentences_embedded == len(needed)
+    assert len(seen) == report.chunks_embedded + len(needed) - len(short)
     client = open_client(settings.chroma, settings.data_dir)
-    stored_chunks = client.get_collection(snapshot.collection).get(ids=[r.id for r in single], include=["embeddings"])
-    chunk_vec = dict(zip(stored_chunks["ids"], stored_chunks["embeddings"]))
+    stored_chunks = client.get_collection(snapshot.collection).get(ids=list(short), include=["embeddings"])
     vectors = SentenceVectors(index_dir(settings.data_dir) / FILE_NAME, embedder.dimension)
     try:
-        fingerprint = index_fingerprint(embedder, settings)
-        for rec in single:
-            (sentence,) = sentences_of([rec])
-            stored = vectors.get([vector_key(fingerprint, sentence.text)])[vector_key(fingerprint, sentence.text)]
-            assert np.allclose(stored, np.asarray(chunk_vec[rec.id]), atol=1e-3)
+        stored = vectors.get(list(short.values()))
+        for chunk_id, chunk_vector in zip(stored_chunks["ids"], stored_chunks["embeddings"]):
+            assert np.allclose(stored[short[chunk_id]], np.asarray(chunk_vector), atol=1e-3)
     finally:
         vectors.close()
 
