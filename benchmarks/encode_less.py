@@ -2,16 +2,20 @@
 
 Works on a data dir that `depeche eval` built (its `eval`, `eval-time` and `eval-piaf` indexes):
 
-    # what each kind of encoded text costs, in the encoder's tokens (cost is about linear in them)
-    .venv/bin/python benchmarks/encode_less.py tokens --base DIR
+    # what each kind of encoded text costs, in the encoder's tokens (its cost is linear in them)
+    .venv/bin/python benchmarks/encode_less.py tokens --base DIR          # or --corpus ARTICLE_DIR…
     # a copy of DIR whose stored vectors are those a variant would have made, then the eval on it
-    .venv/bin/python benchmarks/encode_less.py variant --base DIR --out OUT --chunk mean-context --context tail:8
+    .venv/bin/python benchmarks/encode_less.py variant --base DIR --out OUT --context mix-prev:0.5
     DEPECHE_DATA_DIR=OUT DEPECHE_EMBEDDING__THREADS=2 .venv/bin/depeche eval --json > OUT.json
+    # which figures fell or rose against the base's report
+    .venv/bin/python benchmarks/encode_less.py compare BASE.json OUT.json
 
 A variant rewrites the vectors in place under their usual keys, so the eval's own rebuild finds
 nothing to encode and answers read the variant's vectors: chunk vectors in Chroma (`--chunk`) and
 sentences' context vectors in `sentences.sqlite3` (`--context`). Texts a variant encodes that the
-base did not are encoded once and kept in `DIR/extra.sqlite3`.
+base did not are encoded once and kept in `DIR/extra.sqlite3`. The eval must run with code that
+reads stored context vectors (as shipped): code that computes them itself ignores the variant's.
+BENCHMARKS.md §11 has the figures.
 """
 
 from __future__ import annotations
@@ -253,16 +257,15 @@ def cmd_variant(args) -> int:
             if args.keep_chunk_pairs:
                 # a chunk of exactly two sentences is the second one's context text: its vector is
                 # free (the chunk is encoded anyway), so those sentences keep the encoded pair
+                from index.sentences import as_read
+
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
                 kept = 0
-                for members in of_chunk.values():
-                    if len(members) == 2 and members[1] == members[0] + 1 and sentences[members[1]].previous:
-                        context[members[1]] = pair[members[1]]
+                for i, s in enumerate(sentences):
+                    if s.previous and as_read(in_context(s.previous, s.text)) in chunk_texts:
+                        context[i] = pair[i]
                         kept += 1
                 report.setdefault(folder.name, {})["pairs_kept"] = kept
-            if args.long_plain:
-                for i, s in enumerate(sentences):
-                    if len(s.text.split()) >= args.long_plain:
-                        context[i] = plain[i]
             stored.add(ctx_keys, context)
             report.setdefault(folder.name, {})["sentences"] = len(sentences)
         if args.chunk != "encoded":
@@ -313,7 +316,7 @@ def cmd_compare(args) -> int:
     base = figures(json.loads(args.base.read_text()))
     for path in args.variants:
         other = figures(json.loads(path.read_text()))
-        worse = {k: (base[k], other.get(k)) for k in base if k != "all sentences" and (other.get(k) or 0) < base[k] - 1e-9}
+        worse = {k: (base[k], other.get(k, 0.0)) for k in base if k != "all sentences" and (other.get(k) or 0) < base[k] - 1e-9}
         better = {k: (base[k], other[k]) for k in base if k != "all sentences" and k in other and other[k] > base[k] + 1e-9}
         short = ("all hit@1", "all passage@5", "all facts", "french facts", "english facts", "paraphrase facts",
                  "fact-elsewhere facts", "all quote", "all abstain_precision", "all abstain_recall", "all sentences",
@@ -336,9 +339,11 @@ def main() -> int:
     p.add_argument("--base", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both")
-    p.add_argument("--context", default="pair", help="pair | tail:N | title | mix-prev:ALPHA | plain")
+    p.add_argument(
+        "--context", default="pair",
+        help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain",
+    )
     p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
-    p.add_argument("--long-plain", type=int, default=0, help="sentences of this many words or more: context = plain")
     p.set_defaults(handler=cmd_variant)
     p = sub.add_parser("compare", help="the figures of `depeche eval --json` reports that fell or rose against a base")
     p.add_argument("base", type=Path)
