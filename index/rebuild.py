@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from chromadb.api import ClientAPI
 
 from config.settings import Settings
@@ -28,7 +29,7 @@ from index.publish import (
     Lease, Server, collect_published, publish, published_of_other_fingerprints, pull_sentences, writer_lease,
 )
 from index.sentences import FILE_NAME as SENTENCES_FILE
-from index.sentences import SentenceVectors, embed_sentences
+from index.sentences import SentenceVectors, as_read, embed_sentences
 from index.snapshot import ChunkRecord, Snapshot, index_dir, load_snapshot, prune_generations, write_snapshot
 from index.stories import StoryIndex, story_groups
 from index.store import VectorStore, collection_name, deployment_collections, describe, drop_collection
@@ -216,7 +217,8 @@ def _rebuild(
             report.vectors_restored, store.where,
         )
     stage = time.perf_counter()
-    report.chunks_embedded = _embed(store, embedder, todo, articles, progress)
+    by_text: dict[str, np.ndarray] = {}
+    report.chunks_embedded = _embed(store, embedder, todo, articles, progress, by_text)
     log.info("embedded %d of %d chunks in %.1f s", len(todo), len(chunks), time.perf_counter() - stage)
     if (reparse or restoried) and not full:
         # Chunks parsed again to the same text keep their vectors; what ingestion now says of them
@@ -235,8 +237,14 @@ def _rebuild(
             pulled = pull_sentences(Server(client, settings), sentences, fingerprint, chunks)
             if pulled:
                 log.info("copied %d sentence vectors from the server", pulled)
-        report.sentences_embedded, needed = _embed_sentences(sentences, embedder, fingerprint, chunks, full, progress)
-    log.info("encoded %d sentences in %.1f s", report.sentences_embedded, time.perf_counter() - stage)
+        report.sentences_embedded, needed, shared = _embed_sentences(
+            sentences, embedder, fingerprint, chunks, full, progress, by_text
+        )
+    del by_text
+    log.info(
+        "encoded %d sentences in %.1f s (%d of them: the vector of a chunk with the same text)",
+        report.sentences_embedded, time.perf_counter() - stage, shared,
+    )
     stage = time.perf_counter()
     manifest = {
         "collection": name,
@@ -320,7 +328,8 @@ def _embed_sentences(
     chunks: list[ChunkRecord],
     full: bool,
     progress: ProgressFactory | None,
-) -> tuple[int, set[bytes]]:
+    by_text: dict[str, np.ndarray],
+) -> tuple[int, set[bytes], int]:
     """The sentence vectors answer selection reads (`index.sentences`), with a progress bar of their own."""
     bar = None
 
@@ -332,7 +341,7 @@ def _embed_sentences(
             bar.update(n)
 
     try:
-        return embed_sentences(sentences, embedder, fingerprint, chunks, full, advance)
+        return embed_sentences(sentences, embedder, fingerprint, chunks, full, advance, by_text)
     finally:
         if bar is not None:
             bar.close()
@@ -408,8 +417,12 @@ def _embed(
     todo: list[ChunkRecord],
     articles: dict[str, dict],
     progress: ProgressFactory | None,
+    by_text: dict[str, np.ndarray],
 ) -> int:
-    """Embed and store these chunks, batch by batch; returns how many were embedded."""
+    """Embed and store these chunks, batch by batch; returns how many were embedded. The vectors of
+    chunks of one or two sentences go into `by_text` (by `as_read` text): such a chunk is a
+    sentence, or a sentence read after the one before it, and `embed_sentences` takes its vector
+    instead of encoding it again (on press articles, about half the chunks)."""
     bar = progress(len(todo), "chunk") if progress and todo else None
     # The bar counts chunks stored (a killed rebuild keeps those); a bar that takes a postfix (tqdm)
     # also shows the ones encoded in the batch under way, so a first batch does not sit at 0 for long.
@@ -425,6 +438,7 @@ def _embed(
         for start in range(0, len(todo), EMBED_BATCH):
             batch = todo[start : start + EMBED_BATCH]
             vectors = embedder.encode_passages([rec.text for rec in batch], progress=tick if postfix else None)
+            by_text.update((as_read(rec.text), vec) for rec, vec in zip(batch, vectors) if len(rec.sentences) <= 2)
             store.add(
                 [rec.id for rec in batch],
                 vectors,

@@ -24,6 +24,7 @@ from index.sentences import (
     FILE_NAME,
     SentenceLookup,
     SentenceVectors,
+    as_read,
     in_context,
     keys_of,
     sentences_of,
@@ -243,6 +244,65 @@ def test_answers_are_the_same_without_stored_vectors_and_the_operator_is_told_on
         assert engine.status().sentence_vectors_present == status.sentence_vectors_expected
     finally:
         engine.close()
+
+
+def test_a_rebuild_encodes_each_text_once_and_short_chunks_give_their_vectors(tmp_path, embedder):
+    """The encoder reads whitespace runs as one space, so a chunk of one sentence is that sentence
+    and a chunk of two is its second sentence in context: the rebuild encodes each text once, and
+    the sentence vectors stored are the chunks' own."""
+    from config.settings import ChunkingSettings
+
+    text = "Le pont de Blagovechtchensk\na été  inauguré en 2019."
+    assert as_read(text) == "Le pont de Blagovechtchensk a été inauguré en 2019."
+    a, b = embedder.encode_passages([text, as_read(text)])
+    assert float(a @ b) > 0.99999
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED_FILES[0], seeds)
+    # Chunks of at most 40 words, no overlap: many hold one or two sentences (longer ones are cut).
+    settings = make_settings(tmp_path / "data", seeds, chunking=ChunkingSettings(max_words=40, overlap_sentences=0))
+    engine = engine_for(settings, embedder)
+    seen: list[str] = []
+    encode = embedder.encode_passages
+
+    def spy(texts, progress=None):
+        seen.extend(texts)
+        return encode(texts, progress)
+
+    embedder.encode_passages = spy
+    try:
+        report = engine.rebuild()
+    finally:
+        embedder.encode_passages = encode
+        engine.close()
+    snapshot = load_snapshot(settings.data_dir)
+    fingerprint = index_fingerprint(embedder, settings)
+    # The sentence key whose text each short chunk is.
+    short: dict[str, bytes] = {}
+    for rec in snapshot.chunks.values():
+        whole = sentences_of([rec])
+        if len(rec.sentences) == 1 and len(whole) == 1 and as_read(rec.text) == as_read(whole[0].text):
+            short[rec.id] = vector_key(fingerprint, whole[0].text)
+    every = sentences_of(snapshot.chunks.values())
+    pairs = {as_read(in_context(s.previous, s.text)): vector_key(fingerprint, s.text, s.previous) for s in every if s.previous}
+    for rec in snapshot.chunks.values():
+        if len(rec.sentences) == 2 and as_read(rec.text) in pairs:
+            short[rec.id] = pairs[as_read(rec.text)]
+    assert len(short) >= 3, "the corpus must hold chunks of one or two whole sentences"
+    assert len(seen) == len({as_read(t) for t in seen}), "a text encoded twice"
+    needed = needed_keys(settings, embedder)
+    assert report.sentences_embedded == len(needed)
+    assert len(seen) == report.chunks_embedded + len(needed) - len(short)
+    client = open_client(settings.chroma, settings.data_dir)
+    stored_chunks = client.get_collection(snapshot.collection).get(ids=list(short), include=["embeddings"])
+    vectors = SentenceVectors(index_dir(settings.data_dir) / FILE_NAME, embedder.dimension)
+    try:
+        stored = vectors.get(list(short.values()))
+        for chunk_id, chunk_vector in zip(stored_chunks["ids"], stored_chunks["embeddings"]):
+            assert np.allclose(stored[short[chunk_id]], np.asarray(chunk_vector), atol=1e-3)
+    finally:
+        vectors.close()
 
 
 # --- SIGKILL while encoding sentences ----------------------------------------------------------

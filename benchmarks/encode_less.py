@@ -1,0 +1,357 @@
+"""What a rebuild encodes, and what cheaper encodings cost the answers (issue 20 item 4).
+
+Works on a data dir that `depeche eval` built (its `eval`, `eval-time` and `eval-piaf` indexes):
+
+    # what each kind of encoded text costs, in the encoder's tokens (its cost is linear in them)
+    .venv/bin/python benchmarks/encode_less.py tokens --base DIR          # or --corpus ARTICLE_DIR…
+    # a copy of DIR whose stored vectors are those a variant would have made, then the eval on it
+    .venv/bin/python benchmarks/encode_less.py variant --base DIR --out OUT --context mix-prev:0.5
+    DEPECHE_DATA_DIR=OUT DEPECHE_EMBEDDING__THREADS=2 .venv/bin/depeche eval --json > OUT.json
+    # which figures fell or rose against the base's report
+    .venv/bin/python benchmarks/encode_less.py compare BASE.json OUT.json
+
+A variant rewrites the vectors in place under their usual keys, so the eval's own rebuild finds
+nothing to encode and answers read the variant's vectors: chunk vectors in Chroma (`--chunk`) and
+sentences' context vectors in `sentences.sqlite3` (`--context`). Texts a variant encodes that the
+base did not are encoded once and kept in `DIR/extra.sqlite3`. The eval must run with code that
+reads stored context vectors (as shipped): code that computes them itself ignores the variant's.
+BENCHMARKS.md §11 has the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections import defaultdict
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
+
+from index.sentences import SentenceVectors, article_sentences, in_context, vector_key  # noqa: E402
+from index.snapshot import index_dir, load_snapshot  # noqa: E402
+
+CORPORA = ("eval", "eval-time", "eval-piaf")
+
+
+def corpora(base: Path) -> list[Path]:
+    found = [base / name for name in CORPORA if (base / name / "index" / "CURRENT").exists()]
+    if not found:
+        raise SystemExit(f"no eval index under {base}: run `depeche eval` with DEPECHE_DATA_DIR={base} first")
+    return found
+
+
+def sentences_by_chunk(snapshot):
+    """Every sentence of the snapshot (in article order) and, per chunk id, the indexes of its sentences."""
+    records = defaultdict(list)
+    for rec in snapshot.chunks.values():
+        records[rec.article_id].append(rec)
+    sentences, of_chunk = [], {}
+    for article_id, recs in records.items():
+        found = article_sentences(article_id, recs)
+        at = {(s.start, s.end): len(sentences) + i for i, s in enumerate(found)}
+        sentences.extend(found)
+        for rec in recs:
+            of_chunk[rec.id] = [at[(a, b)] for a, b, _ in rec.sentences if (a, b) in at]
+    return sentences, of_chunk
+
+
+def tail(text: str, words: int) -> str:
+    """The last `words` words of a text."""
+    return " ".join(text.split()[-words:]) if words > 0 else ""
+
+
+def context_text(kind: str, sentence, title: str) -> str | None:
+    """The text a context variant encodes for a sentence (None: nothing encoded)."""
+    if not sentence.previous:
+        return None
+    if kind == "pair":
+        return in_context(sentence.previous, sentence.text)
+    if kind.startswith("tail:"):
+        return in_context(tail(sentence.previous, int(kind[5:])), sentence.text)
+    if kind == "title":
+        return in_context(title, sentence.text) if title else sentence.text
+    return None
+
+
+def cmd_tokens(args) -> int:
+    from config.settings import Settings
+    from index.embeddings import Embedder
+
+    settings = Settings()
+    model = Embedder(settings.embedding)._backend.model
+    out = {}
+    for folder in args.corpus or corpora(args.base):
+        if args.corpus:  # an article folder: parsed and chunked as a rebuild does, nothing encoded
+            from types import SimpleNamespace
+
+            from index.articles import scan_articles
+            from index.rebuild import _records
+
+            scanned = scan_articles(folder, max_bytes=settings.sources.max_bytes).articles
+            chunks = {rec.id: rec for article in scanned for rec in _records(article, settings)}
+            snapshot = SimpleNamespace(
+                chunks=chunks, articles={a.id: {"title": a.title} for a in scanned}
+            )
+        else:
+            snapshot = load_snapshot(folder)
+        sentences, of_chunk = sentences_by_chunk(snapshot)
+        titles = {aid: (a.get("title") or "") for aid, a in snapshot.articles.items()}
+        row = {
+            "articles": len(snapshot.articles),
+            "chunks": len(snapshot.chunks),
+            "chunk_tokens": sum(model.token_count(r.text) for r in snapshot.chunks.values()),
+            "sentences": len(sentences),
+            "plain_texts": len(set(s.text for s in sentences)),
+            "plain_tokens": sum(model.token_count(t) for t in dict.fromkeys(s.text for s in sentences)),
+            "chunk_texts": len({r.text for r in snapshot.chunks.values()}),
+            # chunks of one or two sentences: the same text as a sentence or a sentence in context
+            "chunk_tokens_shared": sum(
+                model.token_count(r.text) for r in snapshot.chunks.values() if len(of_chunk[r.id]) <= 2
+            ),
+        }
+        for kind in ["pair", "title", *(f"tail:{n}" for n in args.tails)]:
+            texts = dict.fromkeys(t for s in sentences if (t := context_text(kind, s, titles[s.article_id])))
+            row[f"{kind}_texts"] = len(texts)
+            row[f"{kind}_tokens"] = sum(model.token_count(t) for t in texts)
+        out[folder.name] = row
+    json.dump(out, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+_clients = {}
+_model = []
+
+
+def _tokens(text: str) -> int:
+    if not _model:
+        from config.settings import Settings
+        from index.embeddings import Embedder
+
+        _model.append(Embedder(Settings().embedding))
+    return _model[0]._backend.model.token_count(text)
+
+
+def _chroma(folder: Path, snapshot):
+    """The chunk collection of one copied eval index."""
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    if folder not in _clients:
+        _clients[folder] = chromadb.PersistentClient(
+            path=str(folder / "chroma"), settings=ChromaClientSettings(anonymized_telemetry=False)
+        )
+    return _clients[folder].get_collection(snapshot.collection, embedding_function=None)
+
+
+def cmd_variant(args) -> int:
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    shutil.copytree(args.base, args.out, ignore=shutil.ignore_patterns("extra.sqlite3", "*.lock"))
+    embedder = None
+    extra = None
+    report = {}
+    for folder in corpora(args.out):
+        snapshot = load_snapshot(folder)
+        fingerprint = snapshot.manifest["fingerprint"]
+        sentences, of_chunk = sentences_by_chunk(snapshot)
+        titles = {aid: (a.get("title") or "") for aid, a in snapshot.articles.items()}
+        path = index_dir(folder) / "sentences.sqlite3"
+        with closing(SentenceVectors(path, snapshot.manifest["dimension"])) as stored:
+            plain_keys = [vector_key(fingerprint, s.text) for s in sentences]
+            ctx_keys = [vector_key(fingerprint, s.text, s.previous) if s.previous else k for s, k in zip(sentences, plain_keys)]
+            found = stored.get(plain_keys + ctx_keys)
+            plain = np.vstack([found[k] for k in plain_keys])
+            pair = np.vstack([found[k] for k in ctx_keys])
+            context = pair.copy()
+            kind = args.context
+            if kind == "pair":
+                pass
+            elif kind in ("title",) or kind.startswith("tail:"):
+                texts = [context_text(kind, s, titles[s.article_id]) for s in sentences]
+                wanted = sorted({t for t in texts if t})
+                if extra is None:
+                    extra = SentenceVectors(args.base / "extra.sqlite3", snapshot.manifest["dimension"])
+                keys = {t: vector_key("extra" + fingerprint, t) for t in wanted}
+                have = extra.get(list(keys.values()))
+                todo = [t for t in wanted if keys[t] not in have]
+                if todo:
+                    if embedder is None:
+                        from config.settings import Settings
+                        from index.embeddings import Embedder
+
+                        embedder = Embedder(Settings().embedding)
+                    for start in range(0, len(todo), 64):
+                        part = todo[start : start + 64]
+                        extra.add([keys[t] for t in part], embedder.encode_passages(part))
+                    have = extra.get(list(keys.values()))
+                for i, t in enumerate(texts):
+                    if t:
+                        context[i] = have[keys[t]]
+            elif kind.startswith("mix-prev:"):
+                alpha = float(kind.split(":")[1])
+                for i, s in enumerate(sentences):
+                    if s.previous and i > 0:
+                        mix = plain[i] + alpha * plain[i - 1]
+                        context[i] = mix / np.linalg.norm(mix)
+            elif kind.startswith("mix-len:"):
+                # context = the sentence's vector + (words of the previous / words of the sentence)^POW
+                # x the previous sentence's: mean pooling over both texts, were their tokens independent
+                power = float(kind.split(":")[1])
+                for i, s in enumerate(sentences):
+                    if s.previous and i > 0:
+                        weight = (len(s.previous.split()) / max(len(s.text.split()), 1)) ** power
+                        mix = plain[i] + weight * plain[i - 1]
+                        context[i] = mix / np.linalg.norm(mix)
+            elif kind.startswith("mix-chunk:"):
+                # context = the sentence's vector + BETA x the vector of the chunk holding it and the
+                # sentence before it (+ ALPHA x the previous sentence's vector): nothing encoded
+                parts = kind.split(":")[1:]
+                beta, alpha = float(parts[0]), float(parts[1]) if len(parts) > 1 else 0.0
+                chunk_ids = sorted(of_chunk)
+                got = _chroma(folder, snapshot).get(ids=chunk_ids, include=["embeddings"])
+                chunk_vec = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+                holder = {}
+                for cid in chunk_ids:
+                    members = set(of_chunk[cid])
+                    for i in members:
+                        if i - 1 in members or i not in holder:
+                            holder[i] = cid
+                for i, s in enumerate(sentences):
+                    if s.previous:
+                        mix = plain[i] + beta * chunk_vec[holder[i]] + alpha * plain[i - 1]
+                        context[i] = mix / np.linalg.norm(mix)
+            elif kind.startswith("chunkctx:"):
+                # context = the vector of the smallest chunk holding the sentence and the one before
+                # it, when that chunk has at most K sentences (a chunk of two is the pair itself);
+                # else the pair as encoded
+                most = int(kind.split(":")[1])
+                chunk_ids = sorted(of_chunk)
+                got = _chroma(folder, snapshot).get(ids=chunk_ids, include=["embeddings"])
+                chunk_vec = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+                holder = {}
+                for cid in chunk_ids:
+                    members = set(of_chunk[cid])
+                    for i in members:
+                        if i - 1 in members and len(members) <= most:
+                            if i not in holder or len(members) < len(of_chunk[holder[i]]):
+                                holder[i] = cid
+                for i, s in enumerate(sentences):
+                    if s.previous and i in holder:
+                        context[i] = chunk_vec[holder[i]]
+                report.setdefault(folder.name, {})["pairs_encoded"] = sum(
+                    1 for i, s in enumerate(sentences) if s.previous and i not in holder
+                )
+                report[folder.name]["pair_tokens_encoded"] = sum(
+                    _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences) if s.previous and i not in holder
+                )
+            elif kind == "plain":
+                context = plain.copy()
+            else:
+                raise SystemExit(f"unknown --context {kind}")
+            if args.keep_chunk_pairs:
+                # a chunk of exactly two sentences is the second one's context text: its vector is
+                # free (the chunk is encoded anyway), so those sentences keep the encoded pair
+                from index.sentences import as_read
+
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                kept = 0
+                for i, s in enumerate(sentences):
+                    if s.previous and as_read(in_context(s.previous, s.text)) in chunk_texts:
+                        context[i] = pair[i]
+                        kept += 1
+                report.setdefault(folder.name, {})["pairs_kept"] = kept
+            stored.add(ctx_keys, context)
+            report.setdefault(folder.name, {})["sentences"] = len(sentences)
+        if args.chunk != "encoded":
+            collection = _chroma(folder, snapshot)
+            ids, vectors = [], []
+            for cid, members in of_chunk.items():
+                if not members:
+                    continue
+                if args.chunk == "mean-plain":
+                    rows = plain[members]
+                elif args.chunk == "mean-context":
+                    rows = context[members]
+                elif args.chunk == "mean-pair":
+                    rows = pair[members]
+                elif args.chunk == "mean-both":
+                    rows = np.vstack([plain[members], context[members]])
+                else:
+                    raise SystemExit(f"unknown --chunk {args.chunk}")
+                mean = rows.astype(np.float64).mean(axis=0)
+                ids.append(cid)
+                vectors.append((mean / np.linalg.norm(mean)).astype(np.float32))
+            for start in range(0, len(ids), 500):
+                collection.update(ids=ids[start : start + 500], embeddings=np.vstack(vectors[start : start + 500]).tolist())
+            report[folder.name]["chunks_replaced"] = len(ids)
+    if extra is not None:
+        extra.close()
+    json.dump(report, sys.stderr)
+    print(file=sys.stderr)
+    return 0
+
+
+HEAD = ("hit@1", "passage@5", "facts", "quote", "abstain_precision", "abstain_recall", "sentences")
+WATCHED = ("hit@1", "passage@5", "facts", "quote", "abstain_precision", "abstain_recall")
+
+
+def figures(report: dict) -> dict[str, float]:
+    """The figures the issue's rule watches, flat: overall, per category, time and piaf."""
+    out = {f"all {k}": report["systems"]["hybrid"][k] for k in HEAD if k in report["systems"]["hybrid"]}
+    for group, scores in report["categories"]["hybrid"].items():
+        out.update((f"{group} {k}", v) for k, v in scores.items() if k in WATCHED)
+    out["time score"] = report["time"]["score"]
+    out["piaf contains"] = report["piaf"]["scores"]["contains"]
+    out["piaf first"] = report["piaf"]["scores"]["first"]
+    return out
+
+
+def cmd_compare(args) -> int:
+    base = figures(json.loads(args.base.read_text()))
+    for path in args.variants:
+        other = figures(json.loads(path.read_text()))
+        worse = {k: (base[k], other.get(k, 0.0)) for k in base if k != "all sentences" and (other.get(k) or 0) < base[k] - 1e-9}
+        better = {k: (base[k], other[k]) for k in base if k != "all sentences" and k in other and other[k] > base[k] + 1e-9}
+        short = ("all hit@1", "all passage@5", "all facts", "french facts", "english facts", "paraphrase facts",
+                 "fact-elsewhere facts", "all quote", "all abstain_precision", "all abstain_recall", "all sentences",
+                 "time score", "piaf contains", "piaf first")
+        print(f"{path.name}: " + " | ".join(f"{other.get(k, float('nan')):.3f}" for k in short))
+        print("  worse: " + (", ".join(f"{k} {a:.3f}->{b:.3f}" for k, (a, b) in worse.items()) or "none"))
+        print("  better: " + (", ".join(f"{k} {a:.3f}->{b:.3f}" for k, (a, b) in better.items()) or "none"))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("tokens", help="tokens encoded per kind of text")
+    p.add_argument("--base", type=Path)
+    p.add_argument("--corpus", type=Path, nargs="*", help="article folders instead (parsed and chunked, not encoded)")
+    p.add_argument("--tails", type=int, nargs="*", default=[4, 8, 12])
+    p.set_defaults(handler=cmd_tokens)
+    p = sub.add_parser("variant", help="a copy of the base whose vectors a variant would have made")
+    p.add_argument("--base", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both")
+    p.add_argument(
+        "--context", default="pair",
+        help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain",
+    )
+    p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
+    p.set_defaults(handler=cmd_variant)
+    p = sub.add_parser("compare", help="the figures of `depeche eval --json` reports that fell or rose against a base")
+    p.add_argument("base", type=Path)
+    p.add_argument("variants", type=Path, nargs="+")
+    p.set_defaults(handler=cmd_compare)
+    args = parser.parse_args()
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
