@@ -3,7 +3,7 @@
 Before issue 21's fix, about one run in eight of this kind died with a glibc heap error (exit 134)
 or a segfault (139): the fetch threads parsed pages with lxml parsers shared between threads.
 
-    PYTHONPATH=$PWD .venv/bin/python tests/test_web_stress.py --runs 40 [--code DIR]
+    PYTHONPATH=$PWD .venv/bin/python tests/test_web_stress.py --runs 40 [--every 1] [--code DIR]
 
 runs it by hand (`--code` points the processes at another checkout, e.g. the code before the fix).
 """
@@ -145,8 +145,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--parallel", type=int, default=PARALLEL)
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout the processes import (default: this one)")
+    parser.add_argument("--every", type=int, default=2, help="every Nth real page (1: all of them)")
     args = parser.parse_args()
-    files = stress_pages()
+    files = stress_pages(args.every)
     with Site(files=files) as site, tempfile.TemporaryDirectory() as tmp:
         urls = [site.url(path) for path in files]
         started = time.monotonic()
