@@ -137,6 +137,13 @@ def _tokens(text: str) -> int:
     return _model[0]._backend.model.token_count(text)
 
 
+def _chunk_vectors(folder, snapshot, of_chunk: dict) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The ids of the chunks in `of_chunk`, sorted, and their stored vectors."""
+    chunk_ids = sorted(of_chunk)
+    got = _chroma(folder, snapshot).get(ids=chunk_ids, include=["embeddings"])
+    return chunk_ids, dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+
+
 def _chroma(folder: Path, snapshot):
     """The chunk collection of one copied eval index."""
     import chromadb
@@ -213,9 +220,7 @@ def cmd_variant(args) -> int:
                 # sentence before it (+ ALPHA x the previous sentence's vector): nothing encoded
                 parts = kind.split(":")[1:]
                 beta, alpha = float(parts[0]), float(parts[1]) if len(parts) > 1 else 0.0
-                chunk_ids = sorted(of_chunk)
-                got = _chroma(folder, snapshot).get(ids=chunk_ids, include=["embeddings"])
-                chunk_vec = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+                chunk_ids, chunk_vec = _chunk_vectors(folder, snapshot, of_chunk)
                 holder = {}
                 for cid in chunk_ids:
                     members = set(of_chunk[cid])
@@ -231,9 +236,7 @@ def cmd_variant(args) -> int:
                 # it, when that chunk has at most K sentences (a chunk of two is the pair itself);
                 # else the pair as encoded
                 most = int(kind.split(":")[1])
-                chunk_ids = sorted(of_chunk)
-                got = _chroma(folder, snapshot).get(ids=chunk_ids, include=["embeddings"])
-                chunk_vec = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+                chunk_ids, chunk_vec = _chunk_vectors(folder, snapshot, of_chunk)
                 holder = {}
                 for cid in chunk_ids:
                     members = set(of_chunk[cid])
