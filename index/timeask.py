@@ -49,9 +49,6 @@ _RECENT = re.compile(
     r"|\bà présent\b|\bencore en vigueur\b|\bjusqu['’]à quand\b[^?]*?\b(?:peu[tx]|peuvent|pourront|est|sont|reste|restent"
     r"|court|courent|dure|s['’]applique|vaut|valent)\b"
     r"|\bla dernière fois\b|\bdernièrement\b"
-    # A question in the future tense asks what is planned as the newest articles tell it (« Quand
-    # Poutine ira-t-il en Chine ? », "When will…"): a plan announced later replaces an older one.
-    r"|\b\w+(?:ra|ront)-t-(?:il|elle|on)\b|\b\w+ront-(?:ils|elles)\b|\bwill\b"
     # "When did they last meet?", "the last summit": the adverb or adjective, not the verb ("How
     # long did it last (in 2023)?"); "last week" is a period, read before this.
     r"|\blast (?!(?:in|on|at|for|from|until|till|through|about|over|since|before|after|between|during|long|longer)\b)[a-z]+"

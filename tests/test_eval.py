@@ -27,8 +27,6 @@ EVAL_ARTICLES = ROOT / "tests" / "eval" / "articles"
 # gauche) et Xi Jinping posent pour une photo… le 4 février 2022 »): facts 0.898 → 0.910 (two more
 # answers hold their fact), hit@1 0.783 → 0.771 (two gold articles fall from first to second, one
 # of them the multi case; their facts are still found). The floors follow that measurement.
-# Then a question in the future tense asks for the newest plan (« Quand Poutine ira-t-il en Chine ? »
-# led with his 2023 trip): facts 0.910 → 0.916, multi 1.0, date 1.0, no question lost.
 ANSWERABLE = 166
 MEASURED = {
     "hit@1": 0.771,
@@ -36,19 +34,19 @@ MEASURED = {
     "mrr@10": 0.856,
     "ndcg@10": 0.883,
     "passage@5": 0.916,
-    "facts": 0.916,
+    "facts": 0.910,
 }
 MEASURED_BY_CATEGORY = {
     # category: (mrr@10, passage@5, facts, answerable cases)
-    "french": (0.867, 0.924, 0.933, 119),
+    "french": (0.867, 0.924, 0.924, 119),
     "english": (0.829, 0.894, 0.872, 47),
     "fact": (0.859, 0.972, 0.972, 36),
-    "paraphrase": (0.733, 0.833, 0.833, 36),
-    "multi": (0.955, 1.000, 1.000, 11),
-    "date": (0.867, 0.970, 1.000, 33),
+    "paraphrase": (0.733, 0.833, 0.806, 36),
+    "multi": (0.955, 1.000, 0.909, 11),
+    "date": (0.867, 0.970, 0.970, 33),
     "number": (0.925, 0.917, 0.958, 24),
     "name": (0.896, 0.923, 0.897, 39),
-    "date-sensitive": (0.900, 0.920, 0.960, 25),
+    "date-sensitive": (0.900, 0.920, 0.920, 25),
     "quote": (0.891, 0.909, 0.909, 22),
     "fact-elsewhere": (0.876, 0.882, 0.941, 17),
 }
