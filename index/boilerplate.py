@@ -334,7 +334,8 @@ def strip_blocks(lines: list[str]) -> list[str]:
     paragraphs = 0
     list_from = _trailing_list(lines)
     for i, line in enumerate(lines):
-        if i == list_from and (i >= total * _TAIL_SHARE or paragraphs >= _TAIL_PARAGRAPHS):
+        read = i >= total * _TAIL_SHARE or paragraphs >= _TAIL_PARAGRAPHS  # the article has been read by here
+        if i == list_from and read:
             break
         if skip_next:
             skip_next = False
@@ -343,7 +344,7 @@ def strip_blocks(lines: list[str]) -> list[str]:
         stripped = line.strip()
         if _PAYWALL_END.match(stripped):
             break
-        if _AFTER_ARTICLE.match(stripped) and (i >= total * _TAIL_SHARE or paragraphs >= _TAIL_PARAGRAPHS):
+        if _AFTER_ARTICLE.match(stripped) and read:
             break
         paragraphs += len(stripped.split()) >= _PARAGRAPH_WORDS
         if _READ_ALSO.match(stripped):

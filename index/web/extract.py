@@ -283,7 +283,7 @@ _LEAD = re.compile(
 _LEAD_WORDS = (12, 150)  # shorter is a kicker or a caption; longer is not a standfirst
 
 
-def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str] | None = None) -> list[str]:
+def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) -> list[str]:
     """The text with the page's standfirst first when trafilatura dropped it.
 
     The standfirst is the first element after the headline and before the first extracted paragraph,
@@ -297,7 +297,7 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str] |
     first = _start_key(lines[0])
     known = " ".join(metadata._key(line[:200]) for line in lines[:8])
     headline = metadata._key(title) if title else ""
-    summaries = _summary_keys(meta or {})
+    summaries = _summary_keys(meta)
     h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
     seen_headline = not h1s
     for el in tree.iter():
