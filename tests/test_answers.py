@@ -10,7 +10,7 @@ from conftest import make_settings
 from fake_llm import FakeLLMServer
 
 from config.settings import LLMSettings
-from index.answers import _OPEN_SAYING, Candidate, Extractor, _near_miss, _own_words, compose
+from index.answers import WORDS_RATIO, _OPEN_SAYING, Candidate, Extractor, _near_miss, _own_words, compose, newest_words
 from index.conversation import Conversation
 from index.engine import Engine
 from index.facts import asked_fact
@@ -320,6 +320,29 @@ def test_a_speaker_is_named_before_their_own_words_not_before_narration():
     assert lines[0].startswith("« Poutine a également souligné"), lines  # the outlet's sentence
     assert lines[1].startswith("Vladimir Poutine : « “Nous sommes prêts"), lines
     assert len(split) == 2
+
+
+def test_what_someone_said_quotes_their_newest_words_first():
+    putin = SpeakerInfo("Vladimir Poutine", "vladimir poutine")
+    said = lambda art, date, words, score: _cand(  # noqa: E731
+        _hit(art, f"« {words} », a déclaré Vladimir Poutine.", date=date), f"« {words} », a déclaré Vladimir Poutine.",
+        score, speaker=putin)
+    old = [said("a", "2025-01-21", "Nous construisons nos relations sur la base de l'amitié", 2.4),
+           said("b", "2024-10-22", "Un modèle de relations entre grandes puissances pour le monde", 2.3),
+           said("c", "2021-06-28", "Le niveau le plus élevé de leur histoire commune à ce jour", 2.3)]
+    newest = said("d", "2026-02-04", "L'alliance entre Moscou et Pékin reste un facteur stabilisant", 2.1)
+    narrated = _cand(_hit("e", "Poutine a parlé de la Chine.", date="2026-03-01"), "Poutine a parlé de la Chine.", 2.3,
+                     speaker=putin)
+    candidates = [*old, narrated, newest]
+    chosen = newest_words(candidates, old, "vladimir poutine", 3)
+    # The best stays, the newest words (not the newer narration) replace the last, newest first.
+    assert [c.hit.article_id for c in chosen] == ["d", "a", "b"]
+    # Words scoring under WORDS_RATIO of the best do not join; the chosen are still put newest first.
+    weak = replace(newest, score=2.4 * WORDS_RATIO - 0.01)
+    assert [c.hit.article_id for c in newest_words([*old, weak], old[::-1], "vladimir poutine", 3)] == ["a", "b", "c"]
+    # Another speaker's newer words are not theirs.
+    xi = replace(newest, speaker=SpeakerInfo("Xi Jinping", "xi jinping"))
+    assert [c.hit.article_id for c in newest_words([*old, xi], old, "vladimir poutine", 3)] == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,10 @@ EVAL_ARTICLES = ROOT / "tests" / "eval" / "articles"
 # gauche) et Xi Jinping posent pour une photo… le 4 février 2022 »): facts 0.898 → 0.910 (two more
 # answers hold their fact), hit@1 0.783 → 0.771 (two gold articles fall from first to second, one
 # of them the multi case; their facts are still found). The floors follow that measurement.
+# An open who-said-what question with no time quotes the speaker's newest words (issue 18 round 5,
+# `answers.newest_words`): "What did Putin say about relations with China?" quoted his 2021, 2024
+# and 2025 words and not those of February 2026: facts 0.910 → 0.916, English 0.872 → 0.894,
+# quotes 0.909 → 0.955 (21 of 22).
 ANSWERABLE = 166
 MEASURED = {
     "hit@1": 0.771,
@@ -34,12 +38,12 @@ MEASURED = {
     "mrr@10": 0.856,
     "ndcg@10": 0.883,
     "passage@5": 0.916,
-    "facts": 0.910,
+    "facts": 0.916,
 }
 MEASURED_BY_CATEGORY = {
     # category: (mrr@10, passage@5, facts, answerable cases)
     "french": (0.867, 0.924, 0.924, 119),
-    "english": (0.829, 0.894, 0.872, 47),
+    "english": (0.829, 0.894, 0.894, 47),
     "fact": (0.859, 0.972, 0.972, 36),
     "paraphrase": (0.733, 0.833, 0.806, 36),
     "multi": (0.955, 1.000, 0.909, 11),
@@ -47,11 +51,11 @@ MEASURED_BY_CATEGORY = {
     "number": (0.925, 0.917, 0.958, 24),
     "name": (0.896, 0.923, 0.897, 39),
     "date-sensitive": (0.900, 0.920, 0.920, 25),
-    "quote": (0.891, 0.909, 0.909, 22),
+    "quote": (0.891, 0.909, 0.955, 22),
     "fact-elsewhere": (0.876, 0.882, 0.941, 17),
 }
 # Who-said-what: the right speaker's words and no one else's, judged from the gold labels.
-MEASURED_QUOTES = (0.909, 22)
+MEASURED_QUOTES = (0.955, 22)
 # Answers may not grow to find more facts: no longer on average than the scorer before stored
 # sentence vectors (2.14 sentences, 501 characters; measured now 2.07 and 474).
 MAX_SENTENCES = 2.14
