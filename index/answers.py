@@ -30,6 +30,7 @@ from index.facts import (
     StatedFacts,
     asked_fact,
     counts,
+    names_a_town,
     speaks_for_a_state,
     stated_facts,
     states_asked_fact,
@@ -365,6 +366,8 @@ class Extractor:
                 states = states_asked_fact(asked, fresh)
                 if states and counted:
                     states = any(counts(m, counted) for m in fresh.mentions if m.kind in ("quantity", "amount"))
+                if states and asked.town:
+                    states = names_a_town(text, fresh)
                 if asked.kinds and states:
                     score += FACT_BONUS
                 stated_years = set(YEAR.findall(text))

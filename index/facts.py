@@ -46,6 +46,9 @@ class AskedFact:
     exact_date: bool = False
     # "Combien de documents…": what is counted, folded and without its plural ending ("document").
     counted: str | None = None
+    # "Dans quelle ville…", "In which city…": a town is named after « à » (« à Saint-Pétersbourg »),
+    # a country or region after « en », « au », « aux » (« en Russie »): see `names_a_town`.
+    town: bool = False
 
     @property
     def who_said_what(self) -> bool:
@@ -409,7 +412,7 @@ _Q_PLACE = re.compile(
     r"|\boù\s+(?:est-ce|se\s+trouve|se\s+trouvent|se\s+tien\w*|se\s+dérouler\w*|se\s+déroul\w*|est|sont|a|ont|aura"
     r"|sera|était|ira|iront|va|vont)\b"
     r"|\bd['’]où\b|\bpar\s+où\b|\bdans\s+quel(?:le)?s?\s+(?:ville|pays|lieu|région|capitale|endroit)\b"
-    r"|\bquel(?:le)?s?\s+(?:autres?\s+)?(?:ville|pays|lieu|région|capitale|endroit|fleuve|rivière|nation)\b"
+    r"|\bquel(?:le)?s?\s+(?:autres?\s+)?(?:villes?|pays|lieux?|régions?|capitales?|endroits?|fleuves?|rivières?|nations?)\b"
     r"|\bà\s+quel\s+endroit\b"
     r"|\bwhere\b|\bin\s+which\s+(?:city|country|place|region|capital)\b|\bwhich\s+(?:other\s+)?(?:city|country"
     r"|place|region|capital|river|nation)\b"
@@ -551,7 +554,19 @@ def asked_fact(question: str) -> AskedFact:
         kinds.add("quote")
     # With a speaker, "Selon Poutine, à quoi a contribué…" asks the facts in the named speaker's words.
     exact = "date" in kinds and bool(_Q_EXACT_DATE.search(q))
-    return AskedFact(frozenset(kinds), speaker, exact, _counted(q) if "quantity" in kinds else None)
+    town = "place" in kinds and bool(_Q_TOWN.search(q))
+    return AskedFact(frozenset(kinds), speaker, exact, _counted(q) if "quantity" in kinds else None, town)
+
+
+_Q_TOWN = re.compile(r"\b(?:quelles?|which|what)\s+(?:villes?|city|cities|towns?|localités?)\b", re.IGNORECASE)
+_BEFORE_TOWN = re.compile(r"(?:^|\s)(?:à|jusqu['’]à)\s*$")
+
+
+def names_a_town(sentence: str, stated: StatedFacts) -> bool:
+    """Whether a sentence names a place as French names a town: after « à » (« leur rencontre à
+    Saint-Pétersbourg », « à Abou Dhabi »), where a country or region takes « en », « au » or
+    « aux » (« en Russie »). What a question asking for a city needs, beyond any proper name."""
+    return any(m.kind == "place" and _BEFORE_TOWN.search(sentence, 0, m.start) for m in stated.mentions)
 
 
 def _counted(question: str) -> str | None:

@@ -9,7 +9,16 @@ import pytest
 from index.articles import read_article
 from index.chunking import split_sentences
 from index.evals.metrics import load_cases, normalise
-from index.facts import FACT_KINDS, AskedFact, asked_fact, counts, speaks_for_a_state, stated_facts, states_asked_fact
+from index.facts import (
+    FACT_KINDS,
+    AskedFact,
+    asked_fact,
+    counts,
+    names_a_town,
+    speaks_for_a_state,
+    stated_facts,
+    states_asked_fact,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -164,6 +173,37 @@ def test_places_and_people_are_told_apart():
     found = mentions("Les pourparlers ont lieu à Abou Dhabi, aux Emirats arabes unis.")
     assert ("place", "Abou Dhabi") in found
     assert ("place", "Chine") in mentions("Il se rendra en Chine.")
+
+
+@pytest.mark.parametrize(
+    ("question", "town"),
+    [
+        ("In which city did Putin meet China's top diplomat in 2023?", True),
+        ("Dans quelle ville Poutine a-t-il rencontré Wang Yi ?", True),
+        ("Quelles villes le pont relie-t-il ?", True),
+        ("Dans quel pays le tigre est-il passé ?", False),
+        ("Où Poutine a-t-il rencontré Wang Yi ?", False),  # a place, not said to be a town
+        ("Quelle ville a accueilli le défilé ?", True),
+    ],
+)
+def test_a_question_may_ask_for_a_town(question, town):
+    asked = asked_fact(question)
+    assert "place" in asked.kinds and asked.town is town
+
+
+@pytest.mark.parametrize(
+    ("sentence", "town"),
+    [
+        ("Poutine a reçu Wang Yi lors de leur rencontre à Saint-Pétersbourg.", True),
+        ("Des pourparlers se déroulent à Abou Dhabi, aux Émirats arabes unis.", True),
+        ("Le plus haut diplomate chinois effectuait une visite de quatre jours en Russie.", False),
+        ("Le train ira jusqu'à Harbin.", True),
+        ("Poutine a écrit à Xi Jinping.", False),  # « à » a person
+        ("Le Kremlin a salué la visite.", False),
+    ],
+)
+def test_a_town_is_named_after_a(sentence, town):
+    assert names_a_town(sentence, stated_facts(sentence)) is town
 
 
 def test_quotations_and_reported_speech():
