@@ -40,7 +40,7 @@ from index.lexical import tokenize
 from index.models import Answer, Hit, Source, SpeakerInfo
 from index.present import answer_byline, nothing_in_period, superseded_intro
 from index.questions import Question
-from index.quotes import Speaker, fuller, resolve_speaker
+from index.quotes import Speaker, fuller, name_words, resolve_speaker
 from index.scorer import AnswerModels, Signals, feature_matrix, load_models, spread
 from index.sentences import SentenceLookup, in_context
 from index.timeask import published_in, published_span
@@ -113,6 +113,7 @@ FOLLOW_UP_RATIO = 0.7
 # Near-miss abstention: a question asking for one of these kinds, none of whose best sentences
 # states one, is answered "the articles don't say".
 SPECIFIC_KINDS = frozenset({"date", "duration", "amount", "quantity"})
+NAMES = frozenset({"person", "name"})
 NEAR_MISS_DEPTH = 5
 # …and, for a duration, about what the question is about: the sentence or the one before it holds
 # this share of the question's own terms by idf. Set by hand on the eval's duration questions (4
@@ -342,6 +343,11 @@ class Extractor:
         focus_total = sum(self.idf(t) for t in focus_terms) or 1.0
         follow_up = bool(focus_terms) and focus_terms != terms
         asked_folded = fold(f"{focus} {query}")
+        # A person the question names is not the person it asks for: "Which spokesman described
+        # the talks between Xi and Putin?" is not answered by a sentence naming « Xi Jinping » and
+        # « Vladimir Poutine » alone (one word of the name is enough: "Putin" for « Poutine »).
+        given = name_words(f"{focus} {query}")
+        named_already = lambda name: bool(given & set(re.findall(r"\w+", fold(name))))  # noqa: E731
         out: list[Candidate] = []
         for hit in hits:
             speaker_key = self._resolve(asked, hit.article_id) if asked.who_said_what else None
@@ -362,7 +368,10 @@ class Extractor:
                 lexical = score  # what the question's words say of it (a follow-up's own words first)
                 # A date or number the question already gives is not an answer to it.
                 stated = _stated(text, facts)
-                fresh = StatedFacts(tuple(m for m in stated.mentions if fold(m.text) not in asked_folded))
+                fresh = StatedFacts(tuple(
+                    m for m in stated.mentions
+                    if fold(m.text) not in asked_folded and not (m.kind in NAMES and named_already(m.text))
+                ))
                 states = states_asked_fact(asked, fresh)
                 if states and counted:
                     states = any(counts(m, counted) for m in fresh.mentions if m.kind in ("quantity", "amount"))

@@ -49,6 +49,9 @@ class AskedFact:
     # "Dans quelle ville…", "In which city…": a town is named after « à » (« à Saint-Pétersbourg »),
     # a country or region after « en », « au », « aux » (« en Russie »): see `names_a_town`.
     town: bool = False
+    # "Quel porte-parole…", "Which spokesman…": a person, where « Qui… » may be answered by a
+    # country or an institution (« Pékin », « le Kremlin »): see `states_asked_fact`.
+    role: bool = False
 
     @property
     def who_said_what(self) -> bool:
@@ -424,6 +427,10 @@ _PERSON_NOUNS = (
     r"chef|secrétaire|homme|femme|personne|négociateur|patron|journaliste|adviser|advisor|minister|leader|official|"
     r"spokesman|spokeswoman|spokesperson|president|diplomat|ambassador|envoy|man|woman|person|negotiator|aide)"
 )
+_Q_ROLE = re.compile(
+    rf"\bquel(?:le)?s?\s+{_PERSON_NOUNS}\b|\bwhich\s+(?:[\w-]+\s+){{0,3}}{_PERSON_NOUNS}s?\b|\bwhat\s+{_PERSON_NOUNS}\b",
+    _FLAGS,
+)
 _Q_PERSON = re.compile(
     rf"^\s*(?:qui|who|whom)\b|[,;:]\s*(?:qui|who)\b|(?:^|[\s,;:(])(?:à|avec|par|de|pour|contre|sans"
     rf"|auprès\s+de)\s+qui\b|\bqui\s+(?:a|avait|est|sont|ont|était|sera|va)\b"
@@ -555,7 +562,8 @@ def asked_fact(question: str) -> AskedFact:
     # With a speaker, "Selon Poutine, à quoi a contribué…" asks the facts in the named speaker's words.
     exact = "date" in kinds and bool(_Q_EXACT_DATE.search(q))
     town = "place" in kinds and bool(_Q_TOWN.search(q))
-    return AskedFact(frozenset(kinds), speaker, exact, _counted(q) if "quantity" in kinds else None, town)
+    role = "person" in kinds and bool(_Q_ROLE.search(q))
+    return AskedFact(frozenset(kinds), speaker, exact, _counted(q) if "quantity" in kinds else None, town, role)
 
 
 _Q_TOWN = re.compile(r"\b(?:quelles?|which|what)\s+(?:villes?|city|cities|towns?|localités?)\b", re.IGNORECASE)
@@ -618,6 +626,9 @@ def states_asked_fact(asked: AskedFact, stated: StatedFacts) -> bool:
         return any(m.kind == "date" and _DAY.search(m.text) for m in stated.mentions)
     kinds = asked.kinds - {"quote"} if asked.kinds != {"quote"} else asked.kinds
     accepted = set().union(*(_SATISFIED_BY.get(k, {k}) for k in kinds))
+    if asked.role and kinds <= {"person", "name"}:
+        # A country, a capital or an institution (« Russie », « Kremlin ») is no spokesman.
+        return any(m.kind == "person" or (m.kind == "name" and fold(m.text) not in _KNOWN_NAMES) for m in stated.mentions)
     if asked.counted and "quantity" in kinds and any(m.kind == "amount" and counts(m, asked.counted) for m in stated.mentions):
         return True  # "Combien de livres…": "trois livres" reads as a sum of pounds, and answers it
     return bool(accepted & stated.kinds)

@@ -640,6 +640,15 @@ def _spellings(mention: str) -> list[str]:
     return candidates
 
 
+def name_words(text: str) -> frozenset[str]:
+    """The folded words of a text, with the French spelling of each name English writes its own way
+    ("Putin" gives "putin" and "poutine"): what a question already names."""
+    words = re.findall(r"\w+", fold(text))
+    return frozenset(words) | {
+        french for word in words if (french := _EXONYMS.get(word)) is not None and " " not in french
+    }
+
+
 def fuller(name: str, than: str) -> bool:
     """Whether `name` names a person better: a proper name ("Vladimir Poutine") beats a title
     ("le président russe"), then the longer one wins."""

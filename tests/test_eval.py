@@ -32,7 +32,9 @@ EVAL_ARTICLES = ROOT / "tests" / "eval" / "articles"
 # and 2025 words and not those of February 2026: facts 0.910 → 0.916, English 0.872 → 0.894,
 # quotes 0.909 → 0.955 (21 of 22). A question asking for a city wants a place named after « à »
 # (`facts.names_a_town`), not any proper name: facts 0.916 → 0.928, English 0.894 → 0.936, name
-# 0.897 → 0.949, date-sensitive 0.920 → 0.960.
+# 0.897 → 0.949, date-sensitive 0.920 → 0.960. A question asking for a role (« Quel porte-parole »,
+# "Which spokesman") is not answered by a state or by the people it names itself: facts 0.928 →
+# 0.934, English 0.936 → 0.957, name 0.949 → 0.974.
 ANSWERABLE = 166
 MEASURED = {
     "hit@1": 0.771,
@@ -40,18 +42,18 @@ MEASURED = {
     "mrr@10": 0.856,
     "ndcg@10": 0.883,
     "passage@5": 0.916,
-    "facts": 0.928,
+    "facts": 0.934,
 }
 MEASURED_BY_CATEGORY = {
     # category: (mrr@10, passage@5, facts, answerable cases)
     "french": (0.867, 0.924, 0.924, 119),
-    "english": (0.829, 0.894, 0.936, 47),
+    "english": (0.829, 0.894, 0.957, 47),
     "fact": (0.859, 0.972, 0.972, 36),
     "paraphrase": (0.733, 0.833, 0.806, 36),
     "multi": (0.955, 1.000, 0.909, 11),
     "date": (0.867, 0.970, 0.970, 33),
     "number": (0.925, 0.917, 0.958, 24),
-    "name": (0.896, 0.923, 0.949, 39),
+    "name": (0.896, 0.923, 0.974, 39),
     "date-sensitive": (0.900, 0.920, 0.960, 25),
     "quote": (0.891, 0.909, 0.955, 22),
     "fact-elsewhere": (0.876, 0.882, 0.941, 17),

@@ -206,6 +206,16 @@ def test_a_town_is_named_after_a(sentence, town):
     assert names_a_town(sentence, stated_facts(sentence)) is town
 
 
+def test_a_role_asks_for_a_person_not_a_state():
+    asked = asked_fact("Which Chinese foreign ministry spokesman described the planned talks?")
+    assert asked.role and "person" in asked.kinds
+    assert not asked_fact("Qui a annoncé la visite ?").role  # « Qui » may be answered by « le Kremlin »
+    state = stated_facts("Le Kremlin a salué la coopération entre la Russie et la Chine.")
+    spokesman = stated_facts("Selon un porte-parole de la diplomatie chinoise, Wang Wenbin, la visite aura lieu.")
+    assert not states_asked_fact(asked, state) and states_asked_fact(asked, spokesman)
+    assert states_asked_fact(asked_fact("Qui a annoncé la visite ?"), state)
+
+
 def test_quotations_and_reported_speech():
     found = mentions("« Nous sommes prêts à coopérer », a déclaré Vladimir Poutine.")
     assert ("quote", "« Nous sommes prêts à coopérer »") in found

@@ -10,7 +10,15 @@ from index.articles import read_article
 from index.chunking import split_sentences
 from index.evals.metrics import load_cases, normalise
 from index.facts import asked_fact
-from index.quotes import Speaker, attribute_quotes, keys_naming, resolve_speaker, speaker_key, speaker_titles
+from index.quotes import (
+    Speaker,
+    attribute_quotes,
+    keys_naming,
+    name_words,
+    resolve_speaker,
+    speaker_key,
+    speaker_titles,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 POUTINE, XI = "vladimir poutine", "xi jinping"
@@ -355,3 +363,9 @@ def test_a_name_in_a_question_names_every_key_of_that_person_across_articles():
     assert keys_naming("Vladimir Poutine", keys) == {"vladimir poutine"}
     assert keys_naming("Ushakov", keys) == {"iouri ouchakov"}
     assert keys_naming("Lavrov", keys) == set()
+
+
+def test_a_question_names_people_in_its_own_spelling_and_in_french():
+    words = name_words("Which spokesman described the talks between Xi and Putin?")
+    assert {"xi", "putin", "poutine", "spokesman"} <= words
+    assert "jinping" not in words and "vladimir" not in words
