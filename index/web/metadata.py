@@ -319,6 +319,7 @@ def page_date(
 # other news are further away and carry no label.
 _BYLINE_BEFORE = 200
 _BYLINE_AFTER = 400
+_BESIDE = 60  # « 12/03/2012 10:00 | Mis à jour le 17/03/2012 »: the publication shown beside the update
 # « Mise à jour : samedi 17 mars 2012 08h23 », « Mis à jour le 5 mars 2024 », "Updated 5 March 2024".
 _UPDATED_DATE = re.compile(
     rf"\b(?:mise?\s+à\s+jour|màj|modifi[ée]e?|actualis[ée]e?|updated)\s*(?:le|on|:)?\s*[:,]?\s*"
@@ -329,14 +330,15 @@ _UPDATED_DATE = re.compile(
 
 def _byline_date(zone: str) -> str | None:
     """The day the byline shows around the headline: a publication label's (« Publié le … »), else an
-    update label's (« Mise à jour : … ») when it is the only date shown there — a page stating only when
+    update label's (« Mise à jour : … ») when no other date is shown beside it — a page stating only when
     it was updated dates its article so; beside another date, the update is not the publication."""
     if m := _VISIBLE_DATE.search(zone):
         return _match_day(m)
     updated = _UPDATED_DATE.search(zone)
     if updated is None or (day := _match_day(updated)) is None:
         return None
-    shown = {_match_day(m) for m in _SHOWN_DATE.finditer(zone)}
+    beside = zone[max(0, updated.start() - _BESIDE): updated.end() + _BESIDE]  # a byline shows its dates together
+    shown = {_match_day(m) for m in _SHOWN_DATE.finditer(beside)}
     return day if shown <= {day, None} else None
 
 
