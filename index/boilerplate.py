@@ -5,8 +5,9 @@ teasers for a video or slide show (« En vidéo, … »), a magazine's shop box,
 lines, photo credits, cookie and consent notices, paywall and subscription pitches, sign-up boxes,
 breadcrumbs and comment counters are dropped, in French and English (`classify`, one line at a
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
-notice, a related-articles or comments heading once the article has been read, « Lire aussi » lines with the title
-they announce, and inline « (Lire aussi : …) » links. Some of them still say who published the text: a logo line or an agency
+notice, a related-articles or comments heading once the article has been read, a list of teasers set off by list
+marks after the text, « Lire aussi » lines with the title they announce, inline « (Lire aussi : …) » links, a link's
+label asking the reader to click and a label left dangling at the end. Some of them still say who published the text: a logo line or an agency
 dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
 """

@@ -10,8 +10,9 @@ the JSON-LD publisher, then the caller's fallbacks (agency dateline, logo, credi
 author's name.
 
 Date: JSON-LD, meta tags and microdata `datePublished`, then a `<time>` outside comments and related
-blocks, then a visible « Publié le / Mise en ligne … » date, then htmldate on the page without its
-comment and related blocks. A date-time in UTC is converted to the outlet's zone (told by the
+blocks, then a visible « Publié le / Mise en ligne … » date, then the byline's update date when it
+is the only one shown there (« Mise à jour : samedi 17 mars 2012 »), then htmldate on the page without
+its comment and related blocks. A date-time in UTC is converted to the outlet's zone (told by the
 country domain, else the caller's `timezone`) before the day is taken; one with its own offset is
 already the outlet's local time.
 """
