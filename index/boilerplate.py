@@ -242,8 +242,9 @@ _BULLET = re.compile(r"^[-–—•·*▪►>]$")
 _LIST_MARKS = 3
 _LIST_GAP = 2
 # …or by a mark opening each teaser's line (« - Mariage gay : Di Rupo est "fier"… », how a `<li>`
-# comes out of the extractor): a headline's length at most, and no sentence's end.
-_ITEM = re.compile(r"^[-–—•·▪►]\s+\S")
+# comes out of the extractor): a headline's length at most, and no sentence's end. Not a dash « – »,
+# « — »: it opens a line of dialogue or an embedded post's attribution (« — Jean Dupont (@jdupont) »).
+_ITEM = re.compile(r"^[-•·▪►]\s+\S")
 _ITEM_WORDS = 16
 _DATED_ITEM = re.compile(rf"^(?:le\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\d{{4}}-\d{{2}}-\d{{2}}\b)", re.IGNORECASE)
 # A line asking the reader to click (« Si vous surfez via notre application mobile, cliquez ici pour

@@ -437,3 +437,17 @@ def test_a_page_declaring_iso_8859_1_is_read_as_windows_1252_as_browsers_do():
     html = html.decode().replace('charset="utf-8"', 'charset="iso-8859-1"').encode("cp1252")
     got = extract_page(html, "https://www.journal.be/a")
     assert "Mon cœur est en berne" in got.text and "l’été dernier" in got.text and "élus…" in got.text
+
+
+def test_embedded_posts_at_the_end_are_not_a_list_of_teasers():
+    """« — Author (@handle) date » under each post opens with a dash, not a list mark."""
+    text = [f"Le débat {i} a porté sur le tracé, les arrêts et les horaires, que les riverains jugent trop tardifs "
+            "le soir, et sur le coût des travaux que la métropole devra financer seule." for i in range(3)]  # fmt: skip
+    posts = [line for i in range(3) for line in (f"Enfin le tramway dans notre quartier, message {i} !", f"— Jean Dupont{i} (@jdupont{i}) Juillet 7, 2012")]
+    assert strip_blocks(text + posts) == text + posts
+
+
+def test_a_breadcrumb_trail_the_page_names_so_goes():
+    trail = '<p id="breadCrumbs" class="breadCrumb"><a href="/">Le Journal.be</a> &gt; <a href="/actu">Actu</a> &gt; Belgique &gt; Article</p>'
+    got = extract_page(page("<title>Tramway</title>", "", trail + TEXT), "https://www.journal.be/a")
+    assert "Le Journal.be" not in got.text and "Le coût total" in got.text
