@@ -7,8 +7,8 @@ breadcrumbs and comment counters are dropped, in French and English (`classify`,
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
 notice, a related-articles or comments heading once the article has been read, a list of teasers set off by list
 marks after the text, « Lire aussi » lines with the title they announce, inline « (Lire aussi : …) » links, a link's
-label asking the reader to click and a label left dangling at the end. Some of them still say who published the text: a logo line or an agency
-dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
+label asking the reader to click and a label left dangling at the end. Some of them still say who published the text:
+a logo line or an agency dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
 """
 
@@ -246,7 +246,10 @@ _LIST_GAP = 2
 # « — »: it opens a line of dialogue or an embedded post's attribution (« — Jean Dupont (@jdupont) »).
 _ITEM = re.compile(r"^[-•·▪►]\s+\S")
 _ITEM_WORDS = 16
-_DATED_ITEM = re.compile(rf"^(?:le\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\d{{4}}-\d{{2}}-\d{{2}}\b)", re.IGNORECASE)
+_DATED_ITEM = re.compile(
+    rf"^(?:le\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\d{{4}}-\d{{2}}-\d{{2}}\b)",
+    re.IGNORECASE,
+)
 # A line asking the reader to click (« Si vous surfez via notre application mobile, cliquez ici pour
 # suivre le live », "Click here to subscribe") is a link's label; a quoted « cliquez ici » (a scam's
 # message reported) is text.

@@ -175,7 +175,8 @@ def _trafilatura_metadata(tree, url: str | None):
 
 # Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes,
 # ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article), breadcrumb
-# trails (« La Libre.be > Culture > Médias/Télé > Article »): removed before trafilatura sees the page, unless one holds most of its text.
+# trails (« La Libre.be > Culture > Médias/Télé > Article »): removed before trafilatura sees the page, unless
+# one holds most of its text.
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
     r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?)(?:$|[\s_-])",
