@@ -5,9 +5,10 @@ teasers for a video or slide show (« En vidéo, … »), a magazine's shop box,
 lines, photo credits, cookie and consent notices, paywall and subscription pitches, sign-up boxes,
 breadcrumbs and comment counters are dropped, in French and English (`classify`, one line at a
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
-notice, a related-articles or comments heading once the article has been read, « Lire aussi » lines with the title
-they announce, and inline « (Lire aussi : …) » links. Some of them still say who published the text: a logo line or an agency
-dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
+notice, a related-articles or comments heading once the article has been read, a list of teasers set off by list
+marks after the text, « Lire aussi » lines with the title they announce, inline « (Lire aussi : …) » links, a link's
+label asking the reader to click and a label left dangling at the end. Some of them still say who published the text:
+a logo line or an agency dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
 """
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_caption", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
+__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
@@ -221,6 +222,13 @@ _ABOUT = re.compile(
     r"|about\s+the\s+(?:author|source|authors)|the\s+author)\s*:?$",
     re.IGNORECASE,
 )
+# The heading of an ad block (« Publicités », « Liens publicitaires », "Sponsored links"): what it opens
+# is ads and their notices (« Ces annonces sont générées automatiquement… »), never the article's text.
+_AD_HEADING = re.compile(
+    r"^(?:publicités?|liens\s+(?:publicitaires|sponsorisés|commerciaux)|annonces\s+(?:publicitaires|sponsorisées|google)"
+    r"|contenus?\s+(?:sponsorisés?|partenaires?)|sponsored\s+(?:links|content)|advertisements?|ads\s+by\s+\w+)\s*:?$",
+    re.IGNORECASE,
+)
 _TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the lines ends the text
 # …and so does one after this many paragraphs of text (of `_PARAGRAPH_WORDS` words or more): the
 # article has been read by then, whatever the number of teaser lines after it (a share of lines
@@ -233,6 +241,22 @@ _PARAGRAPH_WORDS = 30
 _BULLET = re.compile(r"^[-–—•·*▪►>]$")
 _LIST_MARKS = 3
 _LIST_GAP = 2
+# …or by a mark opening each teaser's line (« - Mariage gay : Di Rupo est "fier"… », how a `<li>`
+# comes out of the extractor): a headline's length at most, and no sentence's end. Not a dash « – »,
+# « — »: it opens a line of dialogue or an embedded post's attribution (« — Jean Dupont (@jdupont) »).
+_ITEM = re.compile(r"^[-•·▪►]\s+\S")
+_ITEM_WORDS = 16
+_DATED_ITEM = re.compile(
+    rf"^(?:le\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\d{{4}}-\d{{2}}-\d{{2}}\b)",
+    re.IGNORECASE,
+)
+# A line asking the reader to click (« Si vous surfez via notre application mobile, cliquez ici pour
+# suivre le live », "Click here to subscribe") is a link's label; a quoted « cliquez ici » (a scam's
+# message reported) is text.
+_CLICK = re.compile(r"\b(?:cliquez|cliquer|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien)\b|\b(?:click|tap)\s+here\b", re.IGNORECASE)
+_QUOTE_MARK = re.compile(r"[«\"“„]")
+_CLICK_WORDS = 25
+_LABEL_WORDS = 5  # « Actualisation continue : », « En direct : »: a label, not a sentence cut at a colon
 
 
 @dataclass(frozen=True)
@@ -292,6 +316,11 @@ def is_about_heading(text: str) -> bool:
     return len(text.split()) <= 6 and bool(_ABOUT.match(" ".join(text.split())))
 
 
+def is_ad_heading(text: str) -> bool:
+    """Whether a short text heads a block of ads (« Publicités », « Liens publicitaires », "Sponsored links")."""
+    return len(text.split()) <= 4 and bool(_AD_HEADING.match(" ".join(text.split())))
+
+
 def is_logo(line: str) -> str | None:
     """The outlet a logo line names ("Logo Epoch Times" → "Epoch Times"), else None."""
     m = _LOGO.match(line.strip())
@@ -325,26 +354,26 @@ def strip_blocks(lines: list[str]) -> list[str]:
     """The article's lines without the blocks line rules cannot see (see the module docstring).
 
     Everything after a paywall notice goes; so does everything after a heading of related articles,
-    teasers or comments past the first 30 % of the lines or after three paragraphs of text; a « Lire aussi » line goes with the title it
-    announces on the next line; inline « (Lire aussi : …) » links go.
+    teasers or comments past the first 30 % of the lines or after three paragraphs of text, and a list
+    of teasers set off by list marks that ends the text (before such a heading, or at the end); a
+    « Lire aussi » line goes with the title it announces on the next line; inline « (Lire aussi : …) » links go.
     """
-    kept: list[str] = []
+    kept: list[tuple[int, str]] = []
     skip_next = False
     total = len(lines)
     paragraphs = 0
-    list_from = _trailing_list(lines)
+    read_at: list[int] = []  # paragraphs read at each line: the article has been read once enough are
+    stop = total
     for i, line in enumerate(lines):
+        read_at.append(paragraphs)
         read = i >= total * _TAIL_SHARE or paragraphs >= _TAIL_PARAGRAPHS  # the article has been read by here
-        if i == list_from and read:
-            break
         if skip_next:
             skip_next = False
             if len(line.split()) <= 25:
                 continue
         stripped = line.strip()
-        if _PAYWALL_END.match(stripped):
-            break
-        if _AFTER_ARTICLE.match(stripped) and read:
+        if _PAYWALL_END.match(stripped) or (_AFTER_ARTICLE.match(stripped) and read):
+            stop = i
             break
         paragraphs += len(stripped.split()) >= _PARAGRAPH_WORDS
         if _READ_ALSO.match(stripped):
@@ -355,23 +384,51 @@ def strip_blocks(lines: list[str]) -> list[str]:
         if _AFTER_ARTICLE.match(stripped):
             continue
         # Date stamps: an extracted page's date is already read from the page (a text file's
-        # header lines, which `classify` sees, still give theirs).
-        if len(stripped.split()) <= 20 and (_STAMP.match(stripped) or _DATE_ONLY.match(stripped)):
+        # header lines, which `classify` sees, still give theirs). « (13/01/2013) » is one too.
+        bare = stripped.strip("()[] ")
+        if len(stripped.split()) <= 20 and (_STAMP.match(stripped) or _DATE_ONLY.match(bare)):
             continue
         if _BULLET.match(stripped):
             continue  # a list mark alone is no text
+        if len(stripped.split()) <= _CLICK_WORDS and (m := _CLICK.search(stripped)) and not _QUOTE_MARK.search(stripped[: m.start()]):
+            continue  # the label of a link, not the article's words
         line = _INLINE_READ_ALSO.sub("", line)
         if line.strip():
-            kept.append(line)
-    return kept
+            kept.append((i, line))
+    # A list of teasers ends the text where it stands: at the end, or before the heading that cut the rest.
+    list_from = _trailing_list(lines[:stop])
+    if list_from is not None and (list_from >= total * _TAIL_SHARE or read_at[list_from] >= _TAIL_PARAGRAPHS):
+        kept = [(i, line) for i, line in kept if i < list_from]
+    return _without_dangling_label([line for _, line in kept])
+
+
+def _is_list_mark(line: str) -> bool:
+    """A bare list mark (« - »), or an item of a list of other articles: a mark, then a headline
+    (at most `_ITEM_WORDS` words, not ending as a sentence or a clause of one does)."""
+    line = line.strip()
+    if _BULLET.match(line):
+        return True
+    if not _ITEM.match(line) or len(line.split()) > _ITEM_WORDS + 1 or line.endswith((".", ";", ",", ":")):
+        return False
+    # « - 2 décembre 2019 : Reportage JT 13 heures… » is an entry of a chronology or a press review the
+    # page keeps, not a teaser: a teaser is a headline.
+    return not _DATED_ITEM.match(line[1:].lstrip())
 
 
 def _trailing_list(lines: list[str]) -> int | None:
-    """Where a list of teasers set off by bare list marks ends the page (see `_BULLET`), else None."""
-    marks = [i for i, line in enumerate(lines) if _BULLET.match(line.strip())]
+    """Where a list of teasers set off by list marks ends the page (see `_BULLET`, `_ITEM`), else None."""
+    marks = [i for i, line in enumerate(lines) if _is_list_mark(line)]
     if len(marks) < _LIST_MARKS or len(lines) - 1 - marks[-1] > _LIST_GAP:
         return None
     start = len(marks) - 1
     while start > 0 and marks[start] - marks[start - 1] - 1 <= _LIST_GAP:
         start -= 1
     return marks[start] if len(marks) - start >= _LIST_MARKS else None
+
+
+def _without_dangling_label(lines: list[str]) -> list[str]:
+    """The lines without a short label ending them (« + Actualisation continue: »): it announced what
+    a rule took out after it, and is no text alone."""
+    while lines and len(lines[-1].split()) <= _LABEL_WORDS and lines[-1].rstrip().endswith(":"):
+        lines = lines[:-1]
+    return lines

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from index.articles import read_article, scan_articles
+from index.boilerplate import strip_blocks
 from index.chunking import chunk_article
-from index.web.extract import extract_page, page_markdown
+from index.web.extract import _with_dropped_blocks, extract_page, page_markdown
 from web_site import BARE_PAGE, BOILERPLATE, EXPECTED, JSONLD_PAGE, OPENGRAPH_PAGE, UNDATED_PAGE
 
 BASE = "http://presse.example.org"
@@ -357,3 +359,95 @@ def test_a_bare_read_label_with_a_link_goes_but_not_a_sentence_opening_so():
     text = "<p>Lire : voilà ce que le maire conseille aux riverains, qui attendent le tracé définitif depuis deux ans.</p>"
     got = extract_page(page("<title>Tramway</title>", "", TEXT + capsule + text), "https://www.journal.fr/a")
     assert "IMSI" not in got.text and "voilà ce que le maire conseille" in got.text
+
+
+# --- issue 21, fifth round: held-out-4's misses, as rules for any page -------------------------------
+
+MASTHEAD = ('<ul id="top-links"><li class="datum">Dimanche 10 février 2013</li><li><a href="/mobile">Version mobile</a></li>'
+            '<li><a href="/enfants">Le Journal des enfants</a></li><li><a href="/emploi">Offres d’emploi</a></li></ul>')  # fmt: skip
+
+
+def test_an_update_date_in_the_byline_dates_a_page_that_shows_no_other():
+    """The site's header shows the day the page was served; the article's header, only when it was updated."""
+    byline = '<div id="intro"><ul class="meta"><li class="date"><span>Mise à jour</span> : samedi 17 mars 2012 08h23</li></ul><h1>Tramway</h1></div>'
+    assert extract_page(page("", MASTHEAD + byline), "https://www.journal.be/a").date == "2012-03-17"
+    # Beside a date shown as it is (the publication's), the update is not the article's date.
+    byline = '<h1>Tramway</h1><p class="meta">12 mars 2012 10h00 | Mis à jour le 17 mars 2012 08h23</p>'
+    assert extract_page(page("", MASTHEAD + byline), "https://www.journal.be/a").date != "2012-03-17"
+
+
+MORE = "".join(f"<p>Le débat {i} a porté sur le tracé, les arrêts et les horaires, que les riverains jugent trop tardifs le soir.</p>"
+               for i in range(3))  # fmt: skip
+
+
+def test_an_ad_block_goes_with_its_heading_but_not_an_article_under_an_ad_label():
+    ads = ('<div id="promoBox"><h2><span>Liens publicitaires</span></h2><iframe src="/ads.html"></iframe>'
+           "<p>Ces annonces sont générées automatiquement au regard du contenu de la page. Nous ne pourrions être tenus "
+           "responsables ni garantir la qualité de ces associations.</p></div>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + MORE + ads), "https://www.journal.be/a")
+    assert "Le débat 2" in got.text and "annonces sont générées" not in got.text
+    # An ad label at the top of the article's own block: the block holds the headline, and stays.
+    article = f'<div class="ad-label">Publicité</div><h1>Trois lignes de tramway</h1>{TEXT}'
+    got = extract_page(page("<title>Trois lignes de tramway</title>", "", article), "https://www.journal.be/a")
+    assert "Le coût total" in got.text
+
+
+def test_teasers_set_as_list_items_after_the_text_go_but_not_a_dated_list_or_the_texts_own():
+    """An extractor writes each `<li>` as « - item »: a list of headlines after the text is teasers,
+    also when a heading the rules cut at follows it."""
+    text = [f"Le débat {i} a porté sur le tracé, les arrêts et les horaires, que les riverains jugent trop tardifs "
+            "le soir, et sur le coût des travaux que la métropole devra financer seule." for i in range(3)]  # fmt: skip
+    teasers = ["- Mariage gay : le Premier ministre est fier de la Belgique", "- Le président va recevoir les opposants",
+               "- Les manifestations en images"]  # fmt: skip
+    assert strip_blocks(text + teasers) == text
+    assert strip_blocks(text + teasers + ["Commentaires", "Très bon article."]) == text
+    press = ["- 2 décembre 2019 : Reportage de France 2", "- 1er décembre 2019 : Article de Libération", "- 26 avril 2019 : Dépêche AFP"]
+    assert strip_blocks(text + press) == text + press  # a press review or a chronology the page keeps
+    own = ["- la hausse des tarifs ;", "- trois lignes nouvelles ;", "- un parking relais."]
+    assert strip_blocks(text + own) == text + own  # the text's own list: clauses of a sentence
+
+
+def test_a_click_here_link_label_and_the_label_left_dangling_go():
+    live = ('<p>+ Actualisation continue:</p><p>+ <a href="https://live.journal.be/e">Si vous surfez via notre application mobile, '
+            "cliquez ici pour suivre le live</a></p>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + MORE + live), "https://www.journal.be/a")
+    assert "cliquez ici" not in got.text and "Actualisation continue" not in got.text and "Le débat 2" in got.text
+    quoted = "<p>Le message frauduleux disait « cliquez ici pour récupérer votre colis », selon la police.</p>"
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + quoted + MORE), "https://www.journal.be/a")
+    assert "cliquez ici pour récupérer votre colis" in got.text
+
+
+def test_text_set_bare_beside_an_embedded_post_is_put_back_in_its_place():
+    """trafilatura can keep an embedded post's `<p>` and drop the text set bare in the `<div>` around it."""
+    bare = ("Le conseil municipal a voté mardi soir la création de trois nouvelles lignes de tramway, qui desserviront "
+            "les quartiers nord de la ville dès la rentrée.")  # fmt: skip
+    post = "Trois lignes de plus pour le nord de la ville, enfin une bonne nouvelle pour nous tous !"
+    html = (f'<html><body><h1>Tramway</h1><div id="articleText">{bare}<blockquote class="twitter-tweet"><p>{post}</p>'
+            '— Jean Dupont (@jdupont) <a href="https://twitter.com/jdupont/status/1">Juillet 7, 2012</a></blockquote>'
+            "Un court texte.</div></body></html>")  # fmt: skip
+    extracted = ["Accueil > Ville", post, "— Jean Dupont (@jdupont) Juillet 7, 2012"]
+    assert _with_dropped_blocks(lxml.html.fromstring(html), extracted, "Tramway") == ["Accueil > Ville", bare, *extracted[1:]]
+    # Already in the text, or too short to be prose: nothing comes back.
+    assert _with_dropped_blocks(lxml.html.fromstring(html), [bare, post], "Tramway") == [bare, post]
+
+
+def test_a_page_declaring_iso_8859_1_is_read_as_windows_1252_as_browsers_do():
+    """Bytes 0x80-0x9F are control characters in ISO-8859-1 and « œ », « ’ », « … » in windows-1252."""
+    html = page("<title>Tramway</title>", "", TEXT + "<p>« Mon cœur est en berne », a-t-il écrit l’été dernier, après la décision des élus…</p>")
+    html = html.decode().replace('charset="utf-8"', 'charset="iso-8859-1"').encode("cp1252")
+    got = extract_page(html, "https://www.journal.be/a")
+    assert "Mon cœur est en berne" in got.text and "l’été dernier" in got.text and "élus…" in got.text
+
+
+def test_embedded_posts_at_the_end_are_not_a_list_of_teasers():
+    """« — Author (@handle) date » under each post opens with a dash, not a list mark."""
+    text = [f"Le débat {i} a porté sur le tracé, les arrêts et les horaires, que les riverains jugent trop tardifs "
+            "le soir, et sur le coût des travaux que la métropole devra financer seule." for i in range(3)]  # fmt: skip
+    posts = [line for i in range(3) for line in (f"Enfin le tramway dans notre quartier, message {i} !", f"— Jean Dupont{i} (@jdupont{i}) Juillet 7, 2012")]
+    assert strip_blocks(text + posts) == text + posts
+
+
+def test_a_breadcrumb_trail_the_page_names_so_goes():
+    trail = '<p id="breadCrumbs" class="breadCrumb"><a href="/">Le Journal.be</a> &gt; <a href="/actu">Actu</a> &gt; Belgique &gt; Article</p>'
+    got = extract_page(page("<title>Tramway</title>", "", trail + TEXT), "https://www.journal.be/a")
+    assert "Le Journal.be" not in got.text and "Le coût total" in got.text

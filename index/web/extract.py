@@ -65,7 +65,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     from htmldate import find_date
     from trafilatura.utils import load_html
 
-    tree = load_html(html)
+    tree = load_html(_decoded(html))
     if tree is None:
         return Page(None, "", None, "unknown", None, url)
     ld = _json_ld(tree)
@@ -120,6 +120,30 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     )
 
 
+# The charset a page declares in its first bytes (`<meta charset>`, or `http-equiv` Content-Type).
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+# Labels the WHATWG Encoding Standard (what every browser follows) reads as windows-1252.
+_WINDOWS_1252 = {b"iso-8859-1", b"iso8859-1", b"latin1", b"latin-1", b"l1", b"us-ascii", b"ascii", b"windows-1252", b"cp1252",
+                 b"iso_8859-1", b"iso-ir-100", b"csisolatin1", b"x-cp1252", b"cp819", b"ibm819"}  # fmt: skip
+
+
+def _decoded(html: str | bytes) -> str | bytes:
+    """The page as text when it is not UTF-8 and declares ISO-8859-1 or its kin: decoded as windows-1252,
+    as browsers do, so « cœur », « l’été », « … » and « € » (bytes 0x80-0x9F, control characters in
+    ISO-8859-1) stay letters. Anything else is left to trafilatura's decoding."""
+    if isinstance(html, str) or (m := _META_CHARSET.search(html[:4096])) is None or m.group(1).lower() not in _WINDOWS_1252:
+        return html
+    try:
+        html.decode("utf-8")
+        return html  # a page saved as UTF-8 whatever its declaration says
+    except UnicodeDecodeError:
+        pass
+    try:
+        return html.decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes windows-1252 leaves undefined: not that encoding
+        return html
+
+
 def _trafilatura_metadata(tree, url: str | None):
     """trafilatura's title, author, site name and URL for the page, as `bare_extraction(with_metadata=True)`
     finds them, without the rest of its metadata pass: its date (htmldate again: ours is `metadata.page_date`),
@@ -150,10 +174,12 @@ def _trafilatura_metadata(tree, url: str | None):
 
 
 # Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes,
-# ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article): removed before trafilatura sees the page, unless one holds most of its text.
+# ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article), breadcrumb
+# trails (« La Libre.be > Culture > Médias/Télé > Article »): removed before trafilatura sees the page, unless
+# one holds most of its text.
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
-    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?)(?:$|[\s_-])",
+    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 # The paywall box itself (« paywall », « js-paywall », « paywall__container »), not the text a site
@@ -183,12 +209,14 @@ def _is_notice(names: str) -> bool:
 
 
 _LABEL_BOX_WORDS = 40  # an « À lire aussi » capsule is a label and a headline; more is a paragraph around it
+_AD_BOX_WORDS = 100  # an ad block: its label, a few slots and a notice (« Ces annonces sont générées… »)
 
 
 def _boxes_by_label(root) -> list:
     """Blocks a label tells apart, on any page: an « À lire aussi » capsule (the label and a link to
-    another article, even set inside a paragraph, where text-level rules cannot cut it out) and a box
-    headed « Source de l'article » / « À propos de l'auteur » (about a publication or a person)."""
+    another article, even set inside a paragraph, where text-level rules cannot cut it out), a box
+    headed « Source de l'article » / « À propos de l'auteur » (about a publication or a person) and a
+    block of ads headed « Publicités » / « Liens publicitaires » (its notices are no text either)."""
     boxes = []
     for text in root.xpath("//body//text()[string-length(normalize-space()) > 4 and string-length(normalize-space()) < 60]"):
         holder = text.getparent()
@@ -208,14 +236,30 @@ def _boxes_by_label(root) -> list:
                 box = box.getparent()
                 if box is None or box.tag in ("body", "html"):
                     break
-        elif boilerplate.is_about_heading(label):
+        elif (about := boilerplate.is_about_heading(label)) or boilerplate.is_ad_heading(label):
             heading = holder
             while heading.getparent() is not None and " ".join(heading.getparent().text_content().split()) == label:
                 heading = heading.getparent()  # <div class="title"><span>Source de l'article</span></div>
             box = heading.getparent()
-            if box is not None and box.tag not in ("body", "html") and " ".join(box.text_content().split()).startswith(label):
+            if box is None or box.tag in ("body", "html"):
+                continue
+            whole = " ".join(box.text_content().split())
+            if whole.startswith(label) and (about or _is_ad_box(box, whole)):
                 boxes.append(box)
     return boxes
+
+
+def _is_ad_box(box, whole: str) -> bool:
+    """Whether the block an ad label opens is only ads: its label, slots and a notice. A « Publicité »
+    label set at the top of the article's own container opens more: the headline or a paragraph."""
+    if len(whole.split()) > _AD_BOX_WORDS:
+        return False
+    if any(not boilerplate.is_ad_heading(" ".join(h.text_content().split())) for h in box.iter("h1")):
+        return False
+    return not any(len(p.text_content().split()) > _AD_BOX_PARAGRAPH for p in box.iter("p"))
+
+
+_AD_BOX_PARAGRAPH = 40  # an ad notice is a sentence or two (« Ces annonces sont générées automatiquement… »)
 
 
 def _drop_keeping_tail(el) -> None:
@@ -240,37 +284,82 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
 
     trafilatura skips text sitting directly in a `<div>` (L'Opinion's « faits » box, a lead): among
     the children of the element holding most extracted paragraphs, a block of text (not links, not
-    an aside, not a figure) that is missing from the text goes back in its place.
+    an aside, not a figure) that is missing from the text goes back in its place; and so does text
+    set bare in the element around the extracted paragraphs (`_with_loose_text`).
     """
     if len(lines) < 2:
         return lines
     starts = {_start_key(line): i for i, line in enumerate(lines) if len(line.split()) >= 8}
     parents: dict = {}
+    matched: dict = {}  # extracted paragraph element -> its line
     for el in tree.iter("p"):  # paragraphs are not nested: each text_content() is cheap
-        if el.getparent() is not None and _start_key(_head(el, 300)) in starts:
+        if el.getparent() is not None and (key := _start_key(_head(el, 300))) in starts:
             parents[el.getparent()] = parents.get(el.getparent(), 0) + 1
+            matched[el] = lines[starts[key]]
     if not parents:
-        return lines
-    container, hits = max(parents.items(), key=lambda item: item[1])
-    if hits < 2:
         return lines
     known = {_start_key(line) for line in lines}
     headline = metadata._key(title) if title else ""  # a header block repeating the headline is not text
     out = list(lines)
-    # Blocks just before the paragraphs' container (a facts box above the text), then among them.
-    before = [sib for sib in list(container.itersiblings(preceding=True))[:3] if isinstance(sib.tag, str)][::-1]
-    pending = [text for text in (_recoverable(el, known, headline) for el in before) if text]
-    for child in container:
-        if not isinstance(child.tag, str):
-            continue
-        key = _start_key(_head(child, 300))
-        if key in starts:
-            if pending:
-                at = out.index(lines[starts[key]])
-                out[at:at] = pending
-                pending = []
-        elif text := _recoverable(child, known, headline):
-            pending.append(text)
+    container, hits = max(parents.items(), key=lambda item: item[1])
+    if hits >= 2:
+        # Blocks just before the paragraphs' container (a facts box above the text), then among them.
+        before = [sib for sib in list(container.itersiblings(preceding=True))[:3] if isinstance(sib.tag, str)][::-1]
+        pending = [text for text in (_recoverable(el, known, headline) for el in before) if text]
+        for child in container:
+            if not isinstance(child.tag, str):
+                continue
+            key = _start_key(_head(child, 300))
+            if key in starts:
+                if pending:
+                    at = out.index(lines[starts[key]])
+                    out[at:at] = pending
+                    pending = []
+            elif text := _recoverable(child, known, headline):
+                pending.append(text)
+    return _with_loose_text(out, matched, known, headline)
+
+
+_LOOSE_LEVELS = 2  # the paragraph's parent and grandparent: a `<blockquote>` or a wrapper inside the text's `<div>`
+
+
+def _with_loose_text(lines: list[str], matched: dict, known: set[str], headline: str) -> list[str]:
+    """The text with the prose set bare in the element around the extracted paragraphs put back in
+    its place (La Libre 2012: two paragraphs as the text of a `<div>` whose only child is an embedded
+    tweet; trafilatura keeps the tweet's `<p>` and drops the text beside it). Text outside any child,
+    `_RECOVER_MIN_WORDS` words or more, not in the text already, not the headline."""
+    holders: list = []
+    for p in matched:
+        holder = p
+        for _ in range(_LOOSE_LEVELS):
+            holder = holder.getparent()
+            if holder is None or holder.tag in ("body", "html") or metadata._is_aside(holder):
+                break
+            if holder not in holders:
+                holders.append(holder)
+    inserts: list[tuple[str | None, str | None, str]] = []  # (line it goes before, line it goes after, text)
+    whole = None
+    for holder in holders:
+        if not (holder.text or "").strip() and not any((c.tail or "").strip() for c in holder):
+            continue  # the common case: nothing bare in it
+        first = next((matched[p] for p in holder.iter("p") if p in matched), None)
+        last = None
+        for child, loose in [(None, holder.text), *((c, c.tail) for c in holder)]:
+            if child is not None and isinstance(child.tag, str):
+                last = next((matched[p] for p in reversed(list(child.iter("p"))) if p in matched), last)
+            text = " ".join((loose or "").split())
+            if len(text.split()) < _RECOVER_MIN_WORDS or _start_key(text) in known:
+                continue
+            key = metadata._key(text)
+            whole = whole if whole is not None else metadata._key(" ".join(lines))
+            if key[:80] in whole or (len(headline) > 20 and headline in key) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
+                continue
+            inserts.append((first, None, text) if last is None else (None, last, text))
+            known.add(_start_key(text))
+    out = list(lines)
+    for before, after, text in inserts:
+        at = out.index(before) if before is not None else out.index(after) + 1
+        out[at:at] = [text]
     return out
 
 

@@ -10,8 +10,9 @@ the JSON-LD publisher, then the caller's fallbacks (agency dateline, logo, credi
 author's name.
 
 Date: JSON-LD, meta tags and microdata `datePublished`, then a `<time>` outside comments and related
-blocks, then a visible « Publié le / Mise en ligne … » date, then htmldate on the page without its
-comment and related blocks. A date-time in UTC is converted to the outlet's zone (told by the
+blocks, then a visible « Publié le / Mise en ligne … » date, then the byline's update date when it
+is the only one shown there (« Mise à jour : samedi 17 mars 2012 »), then htmldate on the page without
+its comment and related blocks. A date-time in UTC is converted to the outlet's zone (told by the
 country domain, else the caller's `timezone`) before the day is taken; one with its own offset is
 already the outlet's local time.
 """
@@ -311,7 +312,61 @@ def page_date(
     body = _main_text(tree, title)
     if m := _VISIBLE_DATE.search(body):
         return _match_day(m)
-    return None
+    return _byline_date(_text_before_headline(tree, title) + " " + body[:_BYLINE_AFTER])
+
+
+# The byline's reach around the headline: dates a page shows with a label there are the article's,
+# the site's header (« Dimanche 10 février 2013 », the day the page was served) and its lists of
+# other news are further away and carry no label.
+_BYLINE_BEFORE = 200
+_BYLINE_AFTER = 400
+_BESIDE = 60  # « 12/03/2012 10:00 | Mis à jour le 17/03/2012 »: the publication shown beside the update
+# « Mise à jour : samedi 17 mars 2012 08h23 », « Mis à jour le 5 mars 2024 », "Updated 5 March 2024".
+_UPDATED_DATE = re.compile(
+    rf"\b(?:mise?\s+à\s+jour|màj|modifi[ée]e?|actualis[ée]e?|updated)\s*(?:le|on|:)?\s*[:,]?\s*"
+    rf"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?(?:{_DAY_MONTH_YEAR}|{_NUMERIC})",
+    re.IGNORECASE,
+)
+
+
+def _byline_date(zone: str) -> str | None:
+    """The day the byline shows around the headline: a publication label's (« Publié le … »), else an
+    update label's (« Mise à jour : … ») when no other date is shown beside it — a page stating only when
+    it was updated dates its article so; beside another date, the update is not the publication."""
+    if m := _VISIBLE_DATE.search(zone):
+        return _match_day(m)
+    updated = _UPDATED_DATE.search(zone)
+    if updated is None or (day := _match_day(updated)) is None:
+        return None
+    beside = zone[max(0, updated.start() - _BESIDE): updated.end() + _BESIDE]  # a byline shows its dates together
+    shown = {_match_day(m) for m in _SHOWN_DATE.finditer(beside)}
+    return day if shown <= {day, None} else None
+
+
+def _headline_element(tree, title: str | None):
+    """The `<h1>` holding the headline (the first `<h1>` when none matches), or None."""
+    found = tree.xpath("//h1")
+    if title and found:
+        found = [h for h in found if _key(h.text_content()) == _key(title)] or found
+    return found[0] if found else None
+
+
+def _text_before_headline(tree, title: str | None) -> str:
+    """The last `_BYLINE_BEFORE` characters of visible text before the headline (a byline set above it)."""
+    start = _headline_element(tree, title)
+    if start is None:
+        return ""
+    parts: list[str] = []
+    size = 0
+    for text in reversed(start.xpath("preceding::text()[position() <= 40]")):
+        parent = text.getparent()
+        if parent is None or parent.tag in ("script", "style", "noscript", "title") or _in_aside(parent):
+            continue
+        parts.append(str(text))
+        size += len(text.strip())
+        if size > _BYLINE_BEFORE:
+            break
+    return _text(" ".join(reversed(parts)))[-_BYLINE_BEFORE:]
 
 
 def undecorated(tree):
@@ -365,13 +420,10 @@ def _in_aside(el) -> bool:
 
 def _main_text(tree, title: str | None = None) -> str:
     """The page's text from its headline on (the first `<h1>` without one), asides left out, the first few thousand characters."""
-    start = tree.xpath("//h1")
-    if title and start:
-        start = [h for h in start if _key(h.text_content()) == _key(title)] or start
-    root = start[0] if start else tree
+    start = _headline_element(tree, title)
     parts: list[str] = []
     size = 0
-    for text in (root.xpath("following::text()") if start else root.xpath("//body//text()")):
+    for text in (start.xpath("following::text()") if start is not None else tree.xpath("//body//text()")):
         parent = text.getparent()
         if parent is None or parent.tag in ("script", "style", "noscript") or _in_aside(parent):
             continue
