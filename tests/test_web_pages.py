@@ -16,8 +16,11 @@ from web_site import PAGES_DIR, load_truth, loose, score_pages
 # Measured at commit time (benchmarks/web.py --no-embed): dev (72 pages: the first 62 and held-out-4,
 # which joined dev in the fifth round) 72/72 title, date, outlet, no clutter, 233/235 sentences.
 # Floors keep one page (one sentence) of margin under those figures: 71/72 = 0.986, 1/72 = 0.014, 232/235 = 0.987.
+# Held-out-5 (20 pages, committed before the extractor first ran on them): its floors are the issue's
+# targets until it is measured (title, date, outlet >= 94 %, clutter on <= 10 % of pages, sentences >= 97 %).
 FLOORS = {
     "dev": {"title": 0.98, "date": 0.98, "outlet": 0.98, "clutter": 0.02, "sentences": 0.985},
+    "heldout5": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
