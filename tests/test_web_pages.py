@@ -1,7 +1,7 @@
 """Extraction of real news pages against their truth (tests/web_pages), with floors just under the measured figures.
 
 `benchmarks/web.py` prints the same scores and what each page got wrong. The dev set is what the
-rules were written on (the first four held-out sets joined it once their misses had been read).
+rules were written on (the first five held-out sets joined it once their misses had been read).
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev (72 pages: the first 62 and held-out-4,
-# which joined dev in the fifth round) 72/72 title, date, outlet, no clutter, 233/235 sentences.
-# Floors keep one page (one sentence) of margin under those figures: 71/72 = 0.986, 1/72 = 0.014, 232/235 = 0.987.
-# Held-out-5 (20 pages, committed before the extractor first ran on them): its floors are the issue's
-# targets until it is measured (title, date, outlet >= 94 %, clutter on <= 10 % of pages, sentences >= 97 %).
+# Measured at commit time (benchmarks/web.py --no-embed): dev (92 pages: the first 72 and held-out-5,
+# which joined dev in the sixth round, before its rules) 92/92 title and outlet, 91/92 date, clutter on 4/92,
+# 310/314 sentences. Floors keep one page (one sentence) of margin under those figures.
+# Held-out-6 gets its entry once it is written (the issue's targets until it is measured).
 FLOORS = {
-    "dev": {"title": 0.98, "date": 0.98, "outlet": 0.98, "clutter": 0.02, "sentences": 0.985},
-    "heldout5": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
+    "dev": {"title": 0.989, "date": 0.978, "outlet": 0.989, "clutter": 0.055, "sentences": 0.984},
 }
 
 
@@ -54,7 +52,7 @@ def test_real_pages_meet_their_floors(tmp_path, split):
 
 def test_the_truth_is_well_formed():
     records = load_truth()
-    assert len(records) == len({r["file"] for r in records}) >= 72
+    assert len(records) == len({r["file"] for r in records}) >= 92
     assert {r["set"] for r in records} == set(FLOORS)
     for record in records:
         assert (PAGES_DIR / record["file"]).is_file()
