@@ -451,3 +451,29 @@ def test_a_breadcrumb_trail_the_page_names_so_goes():
     trail = '<p id="breadCrumbs" class="breadCrumb"><a href="/">Le Journal.be</a> &gt; <a href="/actu">Actu</a> &gt; Belgique &gt; Article</p>'
     got = extract_page(page("<title>Tramway</title>", "", trail + TEXT), "https://www.journal.be/a")
     assert "Le Journal.be" not in got.text and "Le coût total" in got.text
+
+
+def test_a_credit_or_caption_the_page_names_so_goes():
+    """Sixth round: `<p class="content_img_credit">` under the picture is its caption and credit."""
+    picture = '<h1>Tramway</h1><div id="st_pics"><img src="/t.jpg"><p class="info content_img_credit">Le maire sur le chantier © Belga</p></div>'
+    got = extract_page(page("<title>Tramway</title>", "", picture + TEXT + MORE), "https://www.journal.be/a")
+    assert "Belga" not in got.text and "Le coût total" in got.text
+    credit = '<div id="picture"><p><img src="/t.jpg"></p><p class="credit"> Le tracé retenu par la métropole... D.Dupont</p></div>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + credit + MORE), "https://www.journal.be/a")
+    assert "D.Dupont" not in got.text and "Le débat 2" in got.text
+
+
+def test_a_paragraph_that_is_only_a_link_to_another_article_of_the_site_goes():
+    """Sixth round: a related article's headline set among the paragraphs, as one link."""
+    related = '<p><a href="http://www.journal.be/sports/cnt/DMF2013"><em><strong>+ Le métro: enquête sur le chantier</strong></em></a></p>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + related + MORE), "https://www.journal.be/a")
+    assert "enquête sur le chantier" not in got.text and "Le débat 2" in got.text
+    relative = '<p><a href="/ville/metro-2030">Le métro automatique arrive en 2030</a></p>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + relative + MORE), "https://www.journal.be/a")
+    assert "métro automatique" not in got.text
+    # Kept: a link to another site (an agenda's entry, a source), a linked sentence, a link inside prose.
+    kept = ['<p><b><a href="http://agenda.example.org/e/41766">Festival de la bière fantastique</a></b></p>',
+            '<p><a href="/ville/conseil">Le conseil a voté le budget du tramway mardi.</a></p>',
+            '<p><a href="/ville/maire">Le maire</a> a salué un vote historique pour le nord de la ville.</p>']  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + "".join(kept) + MORE), "https://www.journal.be/a")
+    assert all(lxml.html.fromstring(k).text_content() in got.text for k in kept), got.text

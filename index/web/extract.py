@@ -74,7 +74,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     # host, zone and URL dates are the original's; the archive is not the outlet.
     source = archived_url(url) or url
     host = urlsplit(source).hostname if source else None
-    clean = _without_notices(tree)
+    clean = _without_notices(tree, host)
     found = _trafilatura_metadata(clean, source)  # before bare_extraction, which prunes the tree
     doc = trafilatura.bare_extraction(
         clean, url=source or found.url, with_metadata=False, include_comments=False, include_tables=False
@@ -175,11 +175,13 @@ def _trafilatura_metadata(tree, url: str | None):
 
 # Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes,
 # ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article), breadcrumb
-# trails (« La Libre.be > Culture > Médias/Télé > Article »): removed before trafilatura sees the page, unless
-# one holds most of its text.
+# trails (« La Libre.be > Culture > Médias/Télé > Article »), a picture's credit or caption the page names so
+# (« content_img_credit », « credit »: « Michel Daerden © Belga »): removed before trafilatura sees the page,
+# unless one holds most of its text.
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
-    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?)(?:$|[\s_-])",
+    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?"
+    r"|credits?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 # The paywall box itself (« paywall », « js-paywall », « paywall__container »), not the text a site
@@ -188,12 +190,14 @@ _PAYWALL = re.compile(r"^(?:(?!(?:post|pre|after|before|no|non)-)[a-z]+-)?paywal
 _NOTICE_SHARE = 0.3  # a block holding this share of the page's text is the article's wrapper, whatever its name
 
 
-def _without_notices(tree):
+def _without_notices(tree, host: str | None = None):
     """A copy of the page without the blocks that are never the article's text (see `_NOTICE`, `_PAYWALL`,
-    `_boxes_by_label`), each removed only when it holds less than `_NOTICE_SHARE` of the page's text."""
+    `_boxes_by_label`, `_linked_headlines` on the page's `host`), each removed only when it holds less than
+    `_NOTICE_SHARE` of the page's text."""
     clone = copy.deepcopy(tree)
     found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
     found += _boxes_by_label(clone)
+    found += _linked_headlines(clone, host)
     if not found:
         return clone
     body = clone.find("body")
@@ -247,6 +251,38 @@ def _boxes_by_label(root) -> list:
             if whole.startswith(label) and (about or _is_ad_box(box, whole)):
                 boxes.append(box)
     return boxes
+
+
+_LINKED_HEADLINE_WORDS = 16  # a headline; a longer linked paragraph is a sentence someone linked whole
+
+
+def _linked_headlines(root, host: str | None) -> list:
+    """Paragraphs that are one link to another article of the same site and nothing else: a related
+    article's headline set among the paragraphs (`<p><a href="/sports/…"><strong>+ Chelsea: enquête de la
+    police sur Hazard</strong></a></p>`). Prose is never a bare link. Left: a linked sentence (ending with
+    « . »), a page's own anchors, and links to other sites (an agenda's entry, a source, a document)."""
+    out = []
+    own = _bare_host(host)
+    for p in root.xpath("//body//p[.//a[@href]]"):
+        links = p.xpath(".//a[@href]")
+        if len(links) != 1:
+            continue
+        href = links[0].get("href", "").strip()
+        target = urlsplit(href)
+        if not target.path.strip("/") or target.scheme not in ("", "http", "https"):
+            continue  # « #comments », « mailto: », the home page
+        if target.netloc and (own is None or _bare_host(target.hostname) != own):
+            continue
+        text = " ".join(p.text_content().split())
+        if (text and len(text.split()) <= _LINKED_HEADLINE_WORDS and not text.endswith(".")
+                and " ".join(links[0].text_content().split()) == text):  # fmt: skip
+            out.append(p)
+    return out
+
+
+def _bare_host(host: str | None) -> str | None:
+    host = (host or "").lower()
+    return (host[4:] if host.startswith("www.") else host) or None
 
 
 def _is_ad_box(box, whole: str) -> bool:
