@@ -477,3 +477,19 @@ def test_a_paragraph_that_is_only_a_link_to_another_article_of_the_site_goes():
             '<p><a href="/ville/maire">Le maire</a> a salué un vote historique pour le nord de la ville.</p>']  # fmt: skip
     got = extract_page(page("<title>Tramway</title>", "", TEXT + "".join(kept) + MORE), "https://www.journal.be/a")
     assert all(lxml.html.fromstring(k).text_content() in got.text for k in kept), got.text
+
+
+def test_a_short_standfirst_the_page_marks_comes_back_but_not_a_kicker_or_a_repeat():
+    """Sixth round: `<div id="articleHat">` (« hat » is « chapeau »), one sentence of ten words."""
+    lead = "Petite visite au fond du chantier du tramway de la ville."
+    body = f'<h1>Trois lignes de tramway</h1><div id="articleHat"><img src="/v.png" alt="VIDEO">{lead}</div>'
+    got = extract_page(page("<title>Trois lignes de tramway</title>", body, TEXT + MORE), "https://www.journal.be/a")
+    assert got.text.split("\n")[0] == lead
+    kicker = '<h1>Trois lignes de tramway</h1><div class="article-chapo">Le grand chantier du nord de la ville</div>'
+    got = extract_page(page("<title>Trois lignes de tramway</title>", kicker, TEXT + MORE), "https://www.journal.be/a")
+    assert "Le grand chantier" not in got.text  # no sentence: a kicker, not a standfirst
+    repeated = "Une enquête a été ouverte sur le coût des travaux."  # the text says it again further on
+    body = f'<h1>Trois lignes de tramway</h1><div id="articleHat">{repeated}</div>'
+    later = "".join(f"<p>Le quartier {i} attend le tramway depuis des années, disent les riverains réunis mardi soir.</p>" for i in range(8))
+    got = extract_page(page("<title>Trois lignes de tramway</title>", body, TEXT + later + f"<p>{repeated}</p>"), "https://www.journal.be/a")
+    assert got.text.count(repeated) == 1 and not got.text.startswith(repeated)

@@ -401,11 +401,21 @@ def _with_loose_text(lines: list[str], matched: dict, known: set[str], headline:
 
 # The standfirst (chapô) a page sets apart from the paragraphs, which trafilatura sometimes drops.
 _LEAD = re.compile(
-    r"(?:^|[\s_-])(?:chapo|chapeau|chapô|standfirst|lead|lede|intro|subheadline|sub-headline|hat-summary|article-summary"
+    r"(?:^|[\s_-])(?:chapo|chapeau|chapô|hat|standfirst|lead|lede|intro|subheadline|sub-headline|hat-summary|article-summary"
     r"|article-intro|article-lead|article-lede|article-chapo|deck|accroche|BlockSubHeadline[\w-]*)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 _LEAD_WORDS = (12, 150)  # shorter is a kicker or a caption; longer is not a standfirst
+# A standfirst the page marks as such may be one short sentence (« Petite plongée au fond du bassin de
+# l'Aquatics Center de Londres. », 10 words): a kicker or a label does not end as a sentence does.
+_MARKED_LEAD_WORDS = 6
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # « articleHat » is « article Hat »: « hat » is « chapeau » in English
+
+
+def _lead_marked(el) -> bool:
+    """Whether an element's class or id names it the standfirst (« chapo », « standfirst », « articleHat »…)."""
+    names = f"{el.get('class', '')} {el.get('id', '')}"
+    return bool(_LEAD.search(_CAMEL.sub(" ", names))) or el.get("itemprop") == "description"
 
 
 def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) -> list[str]:
@@ -435,19 +445,22 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
             return lines  # reached the text: no standfirst before it
         if not seen_headline:
             continue
-        marked = bool(_LEAD.search(f"{el.get('class', '')} {el.get('id', '')}")) or el.get("itemprop") == "description"
+        marked = _lead_marked(el)
         if not marked and not (summaries and el.tag in _LEAD_TAGS):
             continue
         if el.tag == "figcaption" or any(a.tag in ("figure", "figcaption") for a in el.iterancestors()):
             continue  # a caption (`<figcaption itemprop="description">`) is never the standfirst
         text = " ".join(el.text_content().split())
-        if not _LEAD_WORDS[0] <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
+        least = _MARKED_LEAD_WORDS if marked and text.endswith((".", "!", "?", "…")) else _LEAD_WORDS[0]
+        if not least <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
             continue
         key = metadata._key(text)
         if not marked and not any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries):
             continue
         if key[:80] in known or (headline and key == headline):
             return lines
+        if len(text.split()) < _LEAD_WORDS[0] and key in " ".join(metadata._key(line) for line in lines[8:]):
+            return lines  # a one-sentence standfirst the text repeats further on (« Une enquête a été ouverte… »)
         return [text, *lines]
     return lines
 
