@@ -257,10 +257,12 @@ _LINKED_HEADLINE_WORDS = 16  # a headline; a longer linked paragraph is a senten
 
 
 def _linked_headlines(root, host: str | None) -> list:
-    """Paragraphs that are one link to another article of the same site and nothing else: a related
-    article's headline set among the paragraphs (`<p><a href="/sports/…"><strong>+ Chelsea: enquête de la
-    police sur Hazard</strong></a></p>`). Prose is never a bare link. Left: a linked sentence (ending with
-    « . »), a page's own anchors, and links to other sites (an agenda's entry, a source, a document)."""
+    """Paragraphs that are one link to another article and nothing else: a related article's headline
+    set among the paragraphs (`<p><a href="/sports/…"><strong>+ Chelsea: enquête de la police sur
+    Hazard</strong></a></p>`), or a link an arrow announces (`<p>&gt;&gt; <a href="…">Une volonté
+    d'engagement et 2 autres caractéristiques…</a></p>`, the rest of the article on another site).
+    Prose is never a bare link. Left: a linked sentence (ending with « . »), a page's own anchors, and a
+    bare link to another site (an agenda's entry, a source, a document)."""
     out = []
     own = _bare_host(host)
     for p in root.xpath("//body//p[.//a[@href]]"):
@@ -271,13 +273,18 @@ def _linked_headlines(root, host: str | None) -> list:
         target = urlsplit(href)
         if not target.path.strip("/") or target.scheme not in ("", "http", "https"):
             continue  # « #comments », « mailto: », the home page
-        if target.netloc and (own is None or _bare_host(target.hostname) != own):
-            continue
         text = " ".join(p.text_content().split())
-        if (text and len(text.split()) <= _LINKED_HEADLINE_WORDS and not text.endswith(".")
-                and " ".join(links[0].text_content().split()) == text):  # fmt: skip
+        linked = " ".join(links[0].text_content().split())
+        if not linked or len(text.split()) > _LINKED_HEADLINE_WORDS or text.endswith(".") or not text.endswith(linked):
+            continue
+        mark = text[: len(text) - len(linked)].strip()
+        same_site = not target.netloc or (own is not None and _bare_host(target.hostname) == own)
+        if (not mark and same_site) or (mark and _ARROW.fullmatch(mark)):
             out.append(p)
     return out
+
+
+_ARROW = re.compile(r"(?:>|»|→|►|▶|\+){1,3}")
 
 
 def _bare_host(host: str | None) -> str | None:
@@ -527,9 +534,15 @@ def render_markdown(page: Page) -> str:
     if page.title:
         body += [f"# {' '.join(page.title.split())}", ""]
     for line in page.text.split("\n"):
-        if line.strip():
-            body += [line.strip(), ""]
+        # « > » opening a paragraph is a page's arrow mark (`<b>&gt;Une arnaque qui…`); written so, the
+        # line would read back as a Markdown quote, which the seed reader drops with text files' promo lines.
+        line = _QUOTE_MARK.sub("", line.strip())
+        if line:
+            body += [line, ""]
     return "\n".join(head + body)
+
+
+_QUOTE_MARK = re.compile(r"^(?:>\s*)+")
 
 
 def _front_value(value: str) -> str:
