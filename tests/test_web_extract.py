@@ -509,3 +509,15 @@ def test_a_paragraph_opening_with_an_arrow_mark_reads_back_from_the_seed(tmp_pat
     article, _ = read_article(seed)
     assert "Une arnaque qui concerne tous les organisateurs" in article.body and ">" not in article.body
     assert "Les remplaçants veulent chambouler la hiérarchie." in article.body
+
+
+def test_a_time_element_without_its_attribute_dates_the_page_by_the_day_it_shows():
+    """Sixth round: « <time>Jeudi 21 février 2013, 12h28</time> » under the headline beats the URL's day and
+    a meta tag that is no time stamp (« mise à jour le 20/02/2013 - 23h33 »); a ticker's « 08/03 18:05 » is no date."""
+    head = '<meta property="article:published_time" content="mise à jour le 20/02/2013 - 23h33">'
+    ticker = '<div class="services"><span>Bel-20</span> <time>08/03 18:05</time></div>'
+    byline = '<h1>Tramway</h1><div class="meta"><p><strong>Jean Dupont</strong><br><time><span>Jeudi 21 février 2013, 12<abbr>h</abbr>28</span></time></p></div>'
+    url = "http://www.journal.be/194330/article/actualite/2013-02-20/tramway"
+    assert extract_page(page(head, ticker + byline), url).date == "2013-02-21"
+    comment = '<h1>Tramway</h1><div class="comments"><p>Bravo !</p><time>3 mars 2013</time></div>'  # a reader's, not the byline's
+    assert extract_page(page(head, ticker + comment), url).date != "2013-03-03"

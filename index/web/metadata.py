@@ -300,7 +300,7 @@ def page_date(
             continue
         before = _text(" ".join(el.xpath("preceding::text()[position() <= 2]")))[-40:].lower()
         shown = _text(el.text_content())
-        if re.search(r"mis à jour|modifi|updated|màj", before) or re.search(r"mis à jour|modifi|updated|màj", shown, re.I):
+        if _UPDATE_WORDS.search(before) or _UPDATE_WORDS.search(shown):
             continue
         # The day the reader sees wins over the attribute (paris-luttes: « Publié le 29 juin 2019 »
         # over datetime="2019-07-03T10:18:46Z", an edit's stamp); a shown date without a year does not.
@@ -312,7 +312,8 @@ def page_date(
     body = _main_text(tree, title)
     if m := _VISIBLE_DATE.search(body):
         return _match_day(m)
-    return _byline_date(_text_before_headline(tree, title) + " " + body[:_BYLINE_AFTER])
+    shown = [_text(el.text_content()) for el in tree.xpath("//time[not(@datetime)]") if not _in_aside(el)]
+    return _byline_date(_text_before_headline(tree, title) + " " + body[:_BYLINE_AFTER], shown)
 
 
 # The byline's reach around the headline: dates a page shows with a label there are the article's,
@@ -320,6 +321,7 @@ def page_date(
 # other news are further away and carry no label.
 _BYLINE_BEFORE = 200
 _BYLINE_AFTER = 400
+_UPDATE_WORDS = re.compile(r"mis à jour|modifi|updated|màj", re.IGNORECASE)  # a `<time>` that shows an update
 _BESIDE = 60  # « 12/03/2012 10:00 | Mis à jour le 17/03/2012 »: the publication shown beside the update
 # « Mise à jour : samedi 17 mars 2012 08h23 », « Mis à jour le 5 mars 2024 », "Updated 5 March 2024".
 _UPDATED_DATE = re.compile(
@@ -329,12 +331,17 @@ _UPDATED_DATE = re.compile(
 )
 
 
-def _byline_date(zone: str) -> str | None:
-    """The day the byline shows around the headline: a publication label's (« Publié le … »), else an
-    update label's (« Mise à jour : … ») when no other date is shown beside it — a page stating only when
-    it was updated dates its article so; beside another date, the update is not the publication."""
+def _byline_date(zone: str, times: list[str] = ()) -> str | None:
+    """The day the byline shows around the headline: a publication label's (« Publié le … »), else the
+    full date a `<time>` without `datetime` shows there (« <time>Jeudi 21 février 2013, 12h28</time> »:
+    the element says it is the date, the reader sees that day), else an update label's (« Mise à jour :
+    … ») when no other date is shown beside it — a page stating only when it was updated dates its
+    article so; beside another date, the update is not the publication."""
     if m := _VISIBLE_DATE.search(zone):
         return _match_day(m)
+    for shown in times:
+        if not _UPDATE_WORDS.search(shown) and (m := _SHOWN_DATE.search(shown)) and m.group(0) in zone and (day := _match_day(m)):
+            return day
     updated = _UPDATED_DATE.search(zone)
     if updated is None or (day := _match_day(updated)) is None:
         return None
