@@ -13,12 +13,13 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev (92 pages: the first 72 and held-out-5,
-# which joined dev in the sixth round, before its rules) 92/92 title and outlet, 91/92 date, clutter on 4/92,
-# 310/314 sentences. Floors keep one page (one sentence) of margin under those figures.
+# Measured at commit time (benchmarks/web.py --no-embed): dev (92 pages: the first 72 and held-out-5, which
+# joined dev in the sixth round) 92/92 title, date, outlet, no clutter, 312/314 sentences (310/314, date 91/92
+# and clutter on 4/92 before that round's rules). Floors keep one page (one sentence) of margin under those
+# figures: 91/92 = 0.9891, 1/92 = 0.0109, 311/314 = 0.9904.
 # Held-out-6 gets its entry once it is written (the targets until it is measured).
 FLOORS = {
-    "dev": {"title": 0.989, "date": 0.978, "outlet": 0.989, "clutter": 0.055, "sentences": 0.984},
+    "dev": {"title": 0.989, "date": 0.989, "outlet": 0.989, "clutter": 0.011, "sentences": 0.990},
 }
 
 
