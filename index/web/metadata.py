@@ -10,9 +10,10 @@ the JSON-LD publisher, then the caller's fallbacks (agency dateline, logo, credi
 author's name.
 
 Date: JSON-LD, meta tags and microdata `datePublished`, then a `<time>` outside comments and related
-blocks, then a visible « Publié le / Mise en ligne … » date, then the byline's update date when it
-is the only one shown there (« Mise à jour : samedi 17 mars 2012 »), then htmldate on the page without
-its comment and related blocks. A date-time in UTC is converted to the outlet's zone (told by the
+blocks, then a visible « Publié le / Mise en ligne … » date, then the full day a `<time>` without
+`datetime` shows around the headline, then the byline's update date when it is the only one shown
+there (« Mise à jour : samedi 17 mars 2012 »), then htmldate on the page without its comment and
+related blocks. A date-time in UTC is converted to the outlet's zone (told by the
 country domain, else the caller's `timezone`) before the day is taken; one with its own offset is
 already the outlet's local time.
 """
@@ -312,7 +313,7 @@ def page_date(
     body = _main_text(tree, title)
     if m := _VISIBLE_DATE.search(body):
         return _match_day(m)
-    shown = [_text(el.text_content()) for el in tree.xpath("//time[not(@datetime)]") if not _in_aside(el)]
+    shown = tuple(_text(el.text_content()) for el in tree.xpath("//time[not(@datetime)]") if not _in_aside(el))
     return _byline_date(_text_before_headline(tree, title) + " " + body[:_BYLINE_AFTER], shown)
 
 
@@ -331,7 +332,7 @@ _UPDATED_DATE = re.compile(
 )
 
 
-def _byline_date(zone: str, times: list[str] = ()) -> str | None:
+def _byline_date(zone: str, times: tuple[str, ...] = ()) -> str | None:
     """The day the byline shows around the headline: a publication label's (« Publié le … »), else the
     full date a `<time>` without `datetime` shows there (« <time>Jeudi 21 février 2013, 12h28</time> »:
     the element says it is the date, the reader sees that day), else an update label's (« Mise à jour :
