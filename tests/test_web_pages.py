@@ -17,9 +17,11 @@ from web_site import PAGES_DIR, load_truth, loose, score_pages
 # joined dev in the sixth round) 92/92 title, date, outlet, no clutter, 312/314 sentences (310/314, date 91/92
 # and clutter on 4/92 before that round's rules). Floors keep one page (one sentence) of margin under those
 # figures: 91/92 = 0.9891, 1/92 = 0.0109, 311/314 = 0.9904.
-# Held-out-6 gets its entry once it is written (the targets until it is measured).
+# Held-out-6 (18 pages, committed before the extractor first ran on them): its floors are the issue's
+# targets until it is measured (title, date, outlet >= 94 %, clutter on <= 10 % of pages, sentences >= 97 %).
 FLOORS = {
     "dev": {"title": 0.989, "date": 0.989, "outlet": 0.989, "clutter": 0.011, "sentences": 0.990},
+    "heldout6": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
