@@ -521,3 +521,29 @@ def test_a_time_element_without_its_attribute_dates_the_page_by_the_day_it_shows
     assert extract_page(page(head, ticker + byline), url).date == "2013-02-21"
     comment = '<h1>Tramway</h1><div class="comments"><p>Bravo !</p><time>3 mars 2013</time></div>'  # a reader's, not the byline's
     assert extract_page(page(head, ticker + comment), url).date != "2013-03-03"
+
+
+def test_a_list_of_links_to_the_sites_own_articles_goes_wherever_it_stands():
+    """Seventh round: La Libre's box of related headlines (one link each to its own articles, and to
+    anchors in the page), set before the headline, came out as « - Onkelinx : "La relance…" » lines."""
+    own = "".join(f'<li><a href="/actu/article/7785{i}/tramway-{i}.html">Tramway : le quartier {i} attend toujours</a></li>' for i in range(3))
+    anchor = '<li><a href="#embed_pos1">"On garantit le tracé nord"</a></li>'
+    related = f'<div id="strongArticleLinks"><ul class="articleLinks">{anchor}{own}</ul></div>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + related + MORE), "https://www.journal.be/a")
+    assert "attend toujours" not in got.text and "garantit le tracé" not in got.text and "Le débat 2" in got.text
+    # A box whose heading is all it adds to the list goes with it.
+    box = f'<div class="bloc"><h2>Compléments d\'informations</h2><ul>{own}</ul></div>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + box + MORE), "https://www.journal.be/a")
+    assert "Compléments" not in got.text and "attend toujours" not in got.text
+    # Kept: a list of sources on other sites, a list with two links to the site, a list of text.
+    kept = ['<ul><li><a href="https://www.region.example/plan">Le plan de la région pour les transports</a></li>'
+            '<li><a href="https://www.etat.example/loi">La loi sur les mobilités du 24 décembre</a></li>'
+            '<li><a href="https://www.cour.example/avis">L\'avis de la Cour des comptes sur le coût</a></li></ul>',
+            '<ul><li><a href="/ville/1">Le tracé de la ligne nord en détail</a></li><li><a href="/ville/2">Le coût de la ligne sud</a></li>'
+            "<li>Les horaires seront publiés en juin</li></ul>",
+            "<ul><li>Trois lignes nouvelles au nord de la ville</li><li>Dix-huit mois de travaux</li><li>Un coût de 240 millions</li></ul>"]  # fmt: skip
+    for html in kept:
+        got = extract_page(page("<title>Tramway</title>", "", TEXT + html + MORE), "https://www.journal.be/a")
+        items = [li.text_content() for li in lxml.html.fromstring(html).iter("li")]
+        assert all(item in got.text for item in items), (items, got.text)
+

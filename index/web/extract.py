@@ -254,6 +254,9 @@ def _boxes_by_label(root) -> list:
 
 
 _LINKED_HEADLINE_WORDS = 16  # a headline; a longer linked paragraph is a sentence someone linked whole
+# A list holding this many items that are one link each to the site's own pages is a box of related
+# articles (or a page's table of contents), wherever it stands: before the headline, among the paragraphs.
+_LINKED_ITEMS = 3
 
 
 def _linked_headlines(root, host: str | None) -> list:
@@ -262,26 +265,68 @@ def _linked_headlines(root, host: str | None) -> list:
     Hazard</strong></a></p>`), or a link an arrow announces (`<p>&gt;&gt; <a href="…">Une volonté
     d'engagement et 2 autres caractéristiques…</a></p>`, the rest of the article on another site).
     Prose is never a bare link. Left: a linked sentence (ending with « . »), a page's own anchors, and a
-    bare link to another site (an agenda's entry, a source, a document)."""
+    bare link to another site (an agenda's entry, a source, a document).
+
+    And the items of a list that are such links to the site's own pages or to a place in the page
+    (`<li><a href="/actu/…/778534/…">Onkelinx : "La relance avec les travailleurs…"</a></li>`, `<li><a
+    href="#embed_pos1">…</a></li>`), when the list holds `_LINKED_ITEMS` of them: a box of related
+    articles set before the headline or in the text. Its other items (a line of text, a link to
+    another site) stay for the line rules to judge.
+    """
     out = []
     own = _bare_host(host)
     for p in root.xpath("//body//p[.//a[@href]]"):
-        links = p.xpath(".//a[@href]")
-        if len(links) != 1:
-            continue
-        href = links[0].get("href", "").strip()
-        target = urlsplit(href)
-        if not target.path.strip("/") or target.scheme not in ("", "http", "https"):
-            continue  # « #comments », « mailto: », the home page
-        text = " ".join(p.text_content().split())
-        linked = " ".join(links[0].text_content().split())
-        if not linked or len(text.split()) > _LINKED_HEADLINE_WORDS or text.endswith(".") or not text.endswith(linked):
-            continue
-        mark = text[: len(text) - len(linked)].strip()
-        same_site = not target.netloc or (own is not None and _bare_host(target.hostname) == own)
-        if (not mark and same_site) or (mark and _ARROW.fullmatch(mark)):
+        kind = _linked_headline(p, own)
+        if kind == "own" or kind == "arrow":
             out.append(p)
+    for items in root.xpath("//body//ul[li//a[@href]] | //body//ol[li//a[@href]]"):
+        kinds = {li: _linked_headline(li, own, anchors=True) for li in items if li.tag == "li" and li.text_content().strip()}
+        linked = [li for li, kind in kinds.items() if kind in ("own", "anchor")]
+        if len(linked) < _LINKED_ITEMS:
+            continue
+        if None in kinds.values():
+            out += linked  # the list's other lines (text, a promotion) are for the line rules
+            continue
+        box = items  # the whole list, and the box around it when all it adds is a heading (« Compléments d'informations »)
+        for _ in range(2):
+            parent = box.getparent()
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            if len(parent.text_content().split()) - len(box.text_content().split()) > _BOX_HEADING_WORDS:
+                break
+            box = parent
+        out.append(box)
     return out
+
+
+_BOX_HEADING_WORDS = 6  # a box's heading; more is text the box stands in
+
+
+def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
+    """What an element holding one link and nothing else but an arrow mark links to: « own » (an article
+    of the site, relative or on its host), « anchor » (a place in the page, when `anchors`), « arrow »
+    (anywhere, announced by an arrow mark), « other » (another site); None when it is not one bare
+    link of a headline's length (a linked sentence ends with « . »)."""
+    links = el.xpath(".//a[@href]")
+    if len(links) != 1:
+        return None
+    href = links[0].get("href", "").strip()
+    target = urlsplit(href)
+    if target.scheme not in ("", "http", "https"):
+        return None  # « mailto: », « javascript: »
+    anchor = not target.scheme and not target.netloc and not target.path and len(target.fragment) > 1
+    if not target.path.strip("/") and not (anchors and anchor):
+        return None  # « #comments », the home page
+    text = " ".join(el.text_content().split())
+    linked = " ".join(links[0].text_content().split())
+    if not linked or len(text.split()) > _LINKED_HEADLINE_WORDS or text.endswith(".") or not text.endswith(linked):
+        return None
+    mark = text[: len(text) - len(linked)].strip()
+    if mark:
+        return "arrow" if _ARROW.fullmatch(mark) else None
+    if anchor:
+        return "anchor"
+    return "own" if not target.netloc or (own is not None and _bare_host(target.hostname) == own) else "other"
 
 
 _ARROW = re.compile(r"(?:>|»|→|►|▶|\+){1,3}")
