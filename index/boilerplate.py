@@ -168,16 +168,40 @@ _CAPTION_WORDS = 60
 _CREDIT_END = re.compile(r"\((?:photos?|crédits?|credits?|©|illustration)\b[^()]{0,80}\)\.?$", re.IGNORECASE)
 
 
+# …or with the credit set bare as its last words, as a picture's credit is and a sentence never ends:
+# an agency after the caption's full stop (« La France gagne sur des buts de Giroud et Malouda. BELGA_AFP »,
+# « … . AFP/Belga »), « © » and a name (« Michel Daerden © Belga »), « Photo » and a name (« Arno en
+# concert sur la Grand-Place vendredi soir Photo Sylvain Piraux »). Not an agency in brackets (« …a-t-il
+# conclu. (Belga) » signs a wire's text), nor one a sentence names (« …a-t-il déclaré à l'AFP. »).
+_CREDIT_AGENCIES = rf"(?:{_AGENCY_NAMES})(?:\s*[_/&+-]\s*(?:{_AGENCY_NAMES}))*"
+_AGENCY_TAIL = re.compile(rf"(?<=[.!?…»\"])\s+{_CREDIT_AGENCIES}\.?$", re.IGNORECASE)
+_MARKED_TAIL = re.compile(
+    r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"
+    rf"|\S\s+(?:Photos?|PHOTOS?)\s*[:/]?\s*{_NAME}(?:\s*/\s*{_NAME})*(?<!\.)$"  # « Photo » as a credit writes it, and a name
+)
+_CREDIT_END_WORDS = 40  # a caption with its credit in brackets
+_MARKED_TAIL_WORDS = 30  # …after « © » or « Photo »
+# …or an agency's name alone: a caption is a sentence or two, while a wire's paragraph signed « AFP »
+# runs longer (how a site signs wire copy, when it does not write « (AFP) »).
+_AGENCY_TAIL_WORDS = 20
+
+
 def is_caption(line: str) -> bool:
     """Whether a paragraph is a photo caption: people placed in the picture (« (à gauche) », "(L)") with
-    a second position, a date or a picture's verb, or a short paragraph ending with the picture's credit."""
+    a second position, a date or a picture's verb, or a short paragraph ending with the picture's credit,
+    in brackets (« (Photo Prakash Mathema. AFP) ») or bare (« … Malouda. BELGA_AFP », « … © Belga »)."""
     words = len(line.split())
     if words <= _CAPTION_WORDS and (position := _POSITION.search(line)):
         # The cue after the position, as a caption puts it (« …posent…, le 4 février 2022. »); a
         # paragraph of text opening on its date (« Le 4 février, les élus (à gauche)… ») is not one.
         after = position.end()
         return bool(_POSITION.search(line, after) or _WEAK_POSITION.search(line) or _CAPTION_CUE.search(line, after))
-    return words <= 40 and bool(_CREDIT_END.search(line.strip()))
+    line = line.strip()
+    return (
+        words <= _CREDIT_END_WORDS and bool(_CREDIT_END.search(line))
+        or words <= _MARKED_TAIL_WORDS and bool(_MARKED_TAIL.search(line))
+        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line))
+    )
 
 
 # "PÉKIN, 5 novembre 2026 (AFP) -": place, date, agency, then the text.

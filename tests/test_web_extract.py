@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 
 from index.articles import read_article, scan_articles
-from index.boilerplate import strip_blocks
+from index.boilerplate import classify, strip_blocks
 from index.chunking import chunk_article
 from index.web.extract import Page, _with_dropped_blocks, extract_page, page_markdown, render_markdown
 from web_site import BARE_PAGE, BOILERPLATE, EXPECTED, JSONLD_PAGE, OPENGRAPH_PAGE, UNDATED_PAGE
@@ -546,4 +546,38 @@ def test_a_list_of_links_to_the_sites_own_articles_goes_wherever_it_stands():
         got = extract_page(page("<title>Tramway</title>", "", TEXT + html + MORE), "https://www.journal.be/a")
         items = [li.text_content() for li in lxml.html.fromstring(html).iter("li")]
         assert all(item in got.text for item in items), (items, got.text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "La France gagne sur des buts de Giroud et Malouda. BELGA_AFP",
+        "Le maire sur le chantier du tramway, mardi. AFP/Belga",
+        "Le maire inaugure la ligne nord. REUTERS.",
+        "Le maire sur le chantier du tramway © Belga",
+        "Le maire sur le chantier du tramway, mardi soir. © Jean Dupont / Le Journal",
+        "Le maire sur le chantier du tramway mardi soir Photo Jean Dupont",
+        "The mayor at the tramway works on Tuesday. PHOTO AFP",
+    ],
+)  # fmt: skip
+def test_a_short_paragraph_ending_with_its_pictures_credit_is_a_caption(line):
+    """Seventh round: Sudinfo's caption « …Giroud et Malouda. BELGA_AFP » in `<p class="pic_description">`."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Les travaux dureront dix-huit mois, a déclaré le maire à l'AFP.",  # an agency a sentence names
+        "Les travaux dureront dix-huit mois. (Belga)",  # a wire's signature in brackets
+        "Rédaction en ligne (avec Belga)",
+        "Le photographe a remporté le World Press Photo Award.",
+        "Il a posé pour la photo AFP devant le dépôt du tramway.",
+        "Selon l'agence Belga, les travaux dureront dix-huit mois et coûteront 240 millions d'euros à la métropole, "
+        "qui en financera la moitié, l'autre moitié revenant à la région. AFP",  # a paragraph: longer than a caption
+    ],
+)  # fmt: skip
+def test_text_naming_an_agency_or_a_photo_is_no_caption(line):
+    assert classify(line) is None
 
