@@ -92,6 +92,33 @@ _SIGNUP_INVITE = re.compile(
     re.IGNORECASE,
 )
 _NEWSLETTER_WORDS = 80
+# A promotion for the print edition (« Découvrez ce mercredi gratuitement la nouvelle Libre chez votre
+# libraire! », « Retrouvez l'intégralité de l'entretien dans notre édition papier », "Pick up a copy at
+# newsstands"): a call to the reader opening the line, and a place where the paper is sold or read.
+# Either alone is text: « Le journal a révélé… », « Découvrez notre galerie… », « médicaments en vente
+# libre ». « Chez votre libraire » also sells books (« Disponible chez votre libraire, le roman… »
+# opens a review's sentence): it counts after a call in the imperative only.
+_PRINT_ORDER = (
+    r"découvrez|retrouvez|lisez|relisez|achetez|procurez-vous|commandez|feuilletez|demandez|ne\s+manquez\s+pas"
+    r"|read|find|see|pick\s+up|buy|get|grab|don[’']t\s+miss"
+)
+_PRINT_CALL = re.compile(
+    rf"^(?:[-•·▪►>+]+\s*)?(?:(?P<order>{_PRINT_ORDER})"
+    r"|(?:plus|toutes?\s+les)\s+(?:d[’']infos?|d[’']informations|de\s+détails|détails|infos?|informations)"
+    r"|(?:la\s+suite|l[’']intégralité|le\s+reste|l[’']article\s+complet)|(?:à|a)\s+(?:lire|découvrir)|(?:actuellement\s+|déjà\s+)?en\s+vente"
+    r"|(?:aussi\s+|également\s+)?disponibles?|more\s+in|for\s+(?:more|the\s+full\s+story)|on\s+sale|(?:also\s+|now\s+)?available)\b",
+    re.IGNORECASE,
+)
+_PRINT_PLACE = re.compile(
+    r"\bchez\s+(?:votre|vos|les|nos)\s+(?:marchands?\s+de\s+(?:journaux|presse)|kiosquiers?|diffuseurs?\s+de\s+presse)"
+    r"|\ben\s+kiosques?\b|\b(?:dans|en|de)\s+(?:votre|notre|nos|vos)\s+(?:journal|quotidien|hebdomadaire|éditions?|supplément|version\s+papier)\b"
+    r"|\b(?:édition|version)\s+(?:papier|imprimée)\b|\bdans\s+l[’']édition\s+(?:de\s+(?:demain|ce|cette)|du\s+\w+)"
+    r"|\bprint\s+(?:edition|issue|version)\b|\bnews-?stands?\b|\bnewsagents?\b"
+    r"|\bin\s+(?:our|today[’']s|tomorrow[’']s|this\s+week[’']s|\w+day[’']s)\s+(?:paper|newspaper|print\s+edition|edition)\b",
+    re.IGNORECASE,
+)
+_BOOKSHOP = re.compile(r"\bchez\s+(?:votre|vos)\s+libraires?\b", re.IGNORECASE)
+_PRINT_PROMO_WORDS = 30
 # "Accueil > Actualités > …", "Home › World": a breadcrumb trail.
 _BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
 # "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024".
@@ -312,6 +339,10 @@ def classify(line: str) -> LineVerdict | None:
     if len(words) <= 60 and _PRICE.search(line) and _SHOP.search(line):
         return LineVerdict(drop=True)
     if len(words) <= _NEWSLETTER_WORDS and _NEWSLETTER.search(line) and _SIGNUP_INVITE.search(line):
+        return LineVerdict(drop=True)
+    if len(words) <= _PRINT_PROMO_WORDS and (call := _PRINT_CALL.match(line)) and (
+        _PRINT_PLACE.search(line) or (call.group("order") and _BOOKSHOP.search(line))
+    ):
         return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)

@@ -45,7 +45,8 @@ EMBED_BATCH = 256
 # 5: chunks carry their article's whole sentences and the facts each states (`index.facts`), so
 #    answers quote whole sentences and look up what a sentence states instead of parsing it per question.
 # 6: photo captions (« Vladimir Poutine (à gauche) et… ») and newsletter invitations leave the body (`index.boilerplate`).
-# 7: a short paragraph ending with its picture's bare credit (« …Malouda. BELGA_AFP », « … © Belga ») is a caption too.
+# 7: a short paragraph ending with its picture's bare credit (« …Malouda. BELGA_AFP », « … © Belga ») is a caption too,
+#    and a promotion for the print edition (« Découvrez … chez votre libraire ! ») leaves the body.
 INGEST_VERSION = 7  # vectors reach Chroma batch by batch, so a killed rebuild keeps its progress
 
 

@@ -581,3 +581,36 @@ def test_a_short_paragraph_ending_with_its_pictures_credit_is_a_caption(line):
 def test_text_naming_an_agency_or_a_photo_is_no_caption(line):
     assert classify(line) is None
 
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Découvrez ce mercredi gratuitement la nouvelle Libre chez votre libraire!",
+        "- Découvrez ce mercredi gratuitement le nouveau Journal chez votre libraire !",
+        "Retrouvez l'intégralité de l'entretien dans notre édition papier.",
+        "Plus d'infos dans votre journal de demain.",
+        "Actuellement en vente chez votre marchand de journaux.",
+        "La suite dans l'édition de ce mercredi.",
+        "Read the full interview in our print edition.",
+        "Pick up a copy of the Sunday Journal at newsstands today.",
+    ],
+)  # fmt: skip
+def test_a_promotion_for_the_print_edition_is_dropped(line):
+    """Seventh round: La Libre's « Découvrez … chez votre libraire! » among the related links."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le journal Le Soir a révélé mercredi que le ministre démissionnerait.",  # a newspaper named, no call
+        "Les libraires se plaignent de la baisse des ventes de journaux en kiosque.",
+        "En vente libre, ce médicament est pourtant dangereux.",
+        "Disponible chez votre libraire, le roman raconte la vie du ministre.",  # a book, not the paper
+        "Découvrez notre galerie avec toutes les photos !",  # a call, but no print edition
+        "The newspaper reported on Tuesday that the minister would resign.",
+    ],
+)  # fmt: skip
+def test_text_naming_a_newspaper_is_no_promotion(line):
+    assert classify(line) is None
