@@ -13,12 +13,12 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev (110 pages: the first 92 and held-out-6,
-# which joined dev in the seventh round, before its rules) 110/110 title, date and outlet, clutter on 2/110,
-# 382/384 sentences. Floors keep one page (one sentence) of margin under those figures: 109/110 = 0.9909,
-# 3/110 = 0.0273, 381/384 = 0.9922. Held-out-7 gets its entry once it is written.
+# Measured at commit time (benchmarks/web.py --no-embed): dev (110 pages: the first 92 and held-out-6, which
+# joined dev in the seventh round) 110/110 title, date, outlet, no clutter, 382/384 sentences (clutter on 2/110
+# before that round's rules). Floors keep one page (one sentence) of margin under those figures:
+# 109/110 = 0.9909, 1/110 = 0.00909, 381/384 = 0.9922. Held-out-7 gets its entry once it is written.
 FLOORS = {
-    "dev": {"title": 0.990, "date": 0.990, "outlet": 0.990, "clutter": 0.028, "sentences": 0.992},
+    "dev": {"title": 0.990, "date": 0.990, "outlet": 0.990, "clutter": 0.0091, "sentences": 0.992},
 }
 
 
