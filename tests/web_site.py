@@ -332,10 +332,10 @@ def stress_pages(every: int = 3) -> dict[str, tuple[bytes, str]]:
 
     Re-encoded pages (ISO-8859-1, windows-1252, UTF-16 with a BOM), truncated and mangled markup,
     nesting thousands deep, hundreds of inline scripts, and one page of about 3 MB. A third of the real
-    pages by default (31 of 93: the issue asks for 30 or more): the stress test is about many pages at
+    pages by default (37 of 111: the issue asks for 30 or more): the stress test is about many pages at
     once in fresh processes, and each page the truth set gains would otherwise add to its 20 runs (it
     served 82 pages, 75 s, at 73 real pages; every 2nd page, 46 pages and 53 s at 73 real pages, 56
-    pages and 68 s at 93; every 3rd, 40 pages and 52 s at 93).
+    pages and 68 s at 93; every 3rd, 40 pages and 52 s at 93, 46 pages and 56 s at 111).
     """
     import json
     import re
