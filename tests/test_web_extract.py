@@ -614,3 +614,19 @@ def test_a_promotion_for_the_print_edition_is_dropped(line):
 )  # fmt: skip
 def test_text_naming_a_newspaper_is_no_promotion(line):
     assert classify(line) is None
+
+
+def test_bare_text_restating_a_short_headline_comes_back_but_not_a_header_opening_with_it():
+    """Seventh round: La Libre's lead « Le Premier ministre … a annoncé mardi matin un accord sur le budget
+    2013, qui… », set bare beside an embedded post under the headline « Accord sur le budget 2013 »."""
+    headline = "Trois lignes de tramway au nord"
+    lead = ("Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront "
+            "les quartiers dès la rentrée, a annoncé le maire.")  # fmt: skip
+    post = "Trois lignes de plus pour le nord de la ville, enfin une bonne nouvelle pour nous tous !"
+    html = (f'<html><body><h1>{headline}</h1><div id="articleText">{lead}<blockquote class="twitter-tweet"><p>{post}</p>'
+            "</blockquote></div></body></html>")  # fmt: skip
+    extracted = ["Accueil > Ville", post]
+    assert _with_dropped_blocks(lxml.html.fromstring(html), extracted, headline) == ["Accueil > Ville", lead, post]
+    header = f"{headline} Rédaction en ligne, mardi 20 novembre 2012 à 12 h 30, mis à jour à 14 h 12 par la rédaction"
+    html = html.replace(lead, header)
+    assert _with_dropped_blocks(lxml.html.fromstring(html), extracted, headline) == extracted

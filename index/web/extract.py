@@ -440,7 +440,9 @@ def _with_loose_text(lines: list[str], matched: dict, known: set[str], headline:
                 continue
             key = metadata._key(text)
             whole = whole if whole is not None else metadata._key(" ".join(lines))
-            if key[:80] in whole or (len(headline) > 20 and headline in key) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
+            # A header set bare opens with the headline; a lead that restates it in a sentence (« Le Premier ministre
+            # a annoncé mardi matin un accord sur le budget 2013, qui… » under « Accord sur le budget 2013 ») is text.
+            if key[:80] in whole or (len(headline) > 20 and key.startswith(headline)) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
                 continue
             inserts.append((first, None, text) if last is None else (None, last, text))
             known.add(_start_key(text))
