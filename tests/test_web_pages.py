@@ -16,9 +16,12 @@ from web_site import PAGES_DIR, load_truth, loose, score_pages
 # Measured at commit time (benchmarks/web.py --no-embed): dev (110 pages: the first 92 and held-out-6, which
 # joined dev in the seventh round) 110/110 title, date, outlet, no clutter, 382/384 sentences (clutter on 2/110
 # before that round's rules). Floors keep one page (one sentence) of margin under those figures:
-# 109/110 = 0.9909, 1/110 = 0.00909, 381/384 = 0.9922. Held-out-7 gets its entry once it is written.
+# 109/110 = 0.9909, 1/110 = 0.00909, 381/384 = 0.9922.
+# Held-out-7 (18 pages, committed before the extractor first ran on them): its floors are the issue's
+# targets until it is measured (title, date, outlet >= 94 %, clutter on <= 10 % of pages, sentences >= 97 %).
 FLOORS = {
     "dev": {"title": 0.990, "date": 0.990, "outlet": 0.990, "clutter": 0.0091, "sentences": 0.992},
+    "heldout7": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
