@@ -200,7 +200,13 @@ _CREDIT_END = re.compile(r"\((?:photos?|crédits?|credits?|©|illustration)\b[^(
 # « … . AFP/Belga »), « © » and a name (« Michel Daerden © Belga »), « Photo » and a name (« Arno en
 # concert sur la Grand-Place vendredi soir Photo Sylvain Piraux »). Not an agency in brackets (« …a-t-il
 # conclu. (Belga) » signs a wire's text), nor one a sentence names (« …a-t-il déclaré à l'AFP. »).
-_CREDIT_AGENCIES = rf"(?:{_AGENCY_NAMES})(?:\s*[_/&+-]\s*(?:{_AGENCY_NAMES}))*"
+# Photo agencies as their credits write them bare (not news agencies: never an outlet or a dateline's
+# agency): Photo News signs « NEWS », « PHOTO NEWS », « Photo News » or « Photonews » (« Georges Leekens et
+# Vincent Kompany. NEWS »), Isopix and ImageGlobe their own names. « NEWS » alone counts in capitals only,
+# as the credit writes it: the English word is common in names and headings.
+_PHOTO_CREDITS = r"photo\s?news|isopix|imageglobe|(?-i:NEWS)"
+_CREDIT_NAMES = rf"{_AGENCY_NAMES}|{_PHOTO_CREDITS}"
+_CREDIT_AGENCIES = rf"(?:{_CREDIT_NAMES})(?:\s*[_/&+-]\s*(?:{_CREDIT_NAMES}))*"
 _AGENCY_TAIL = re.compile(rf"(?<=[.!?…»\"])\s+{_CREDIT_AGENCIES}\.?$", re.IGNORECASE)
 _MARKED_TAIL = re.compile(
     r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"

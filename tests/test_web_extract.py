@@ -630,3 +630,30 @@ def test_bare_text_restating_a_short_headline_comes_back_but_not_a_header_openin
     header = f"{headline} Rédaction en ligne, mardi 20 novembre 2012 à 12 h 30, mis à jour à 14 h 12 par la rédaction"
     html = html.replace(lead, header)
     assert _with_dropped_blocks(lxml.html.fromstring(html), extracted, headline) == extracted
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le maire et son adjoint sur le chantier du tramway. NEWS",
+        "Le maire sur le chantier du tramway, mardi. Photonews",
+        "Le maire sur le chantier du tramway, mardi. BELGA/PHOTO NEWS",
+        "Le maire sur le chantier du tramway, mardi. Isopix",
+    ],
+)  # fmt: skip
+def test_a_caption_ending_with_a_photo_agencys_bare_credit_is_a_caption(line):
+    """Eighth round: Sudinfo's « Georges Leekens et Vincent Kompany. NEWS » (Photo News's credit) under the picture."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop and verdict.credit is None  # a photo agency never publishes the text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le maire a confirmé mardi le tracé de la ligne nord à Sky News.",  # a name a sentence gives
+        "Le maire a confirmé le tracé. Breaking News",
+    ],
+)  # fmt: skip
+def test_a_sentence_ending_on_news_is_no_caption(line):
+    assert classify(line) is None
+
