@@ -657,3 +657,54 @@ def test_a_caption_ending_with_a_photo_agencys_bare_credit_is_a_caption(line):
 def test_a_sentence_ending_on_news_is_no_caption(line):
     assert classify(line) is None
 
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- Lisez la suite de l'interview dans Le Journal",
+        "Retrouvez l'intégralité de notre entretien dans Le Journal de samedi.",
+        "- Découvrez la suite du dossier dans La Gazette",
+        "Read the rest of the interview in The Daily Journal.",
+    ],
+)  # fmt: skip
+def test_the_rest_of_the_piece_sent_to_the_paper_is_a_promotion(line):
+    """Eighth round: La Libre's « Lisez la suite de l'interview dans La Libre », an item of a box before the headline."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Retrouvez l'intégralité du rapport sur le site du ministère.",  # a source the text points to
+        "Découvrez la suite des aventures du héros dans les salles dès mercredi.",
+        "La suite de l'enquête dans ce dossier a été confiée au juge d'instruction.",  # no call to the reader
+    ],
+)  # fmt: skip
+def test_text_about_a_sequel_or_a_source_is_no_promotion(line):
+    assert classify(line) is None
+
+
+def test_a_list_of_a_link_to_the_sites_blog_and_a_promotion_goes():
+    """Eighth round: La Libre's box before the headline, `<li><a href="http://politictwist.blogs.lalibre.be/">Politic
+    Twist, le blog politique décalé</a></li><li>Lisez la suite de l'interview dans La Libre</li>`: fewer than
+    three links, but nothing else in it is text; a link to the outlet's blog is to its own pages."""
+    box = ('<div id="strongArticleLinks"><ul class="articleLinks"><li><a href="http://tramway.blogs.journal.be/">Tram Twist, '
+           "le blog des transports</a></li><li>Lisez la suite de l'interview dans Le Journal</li></ul></div>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", box + "<h1>Tramway</h1>", TEXT + MORE), "https://www.journal.be/a")
+    assert "Tram Twist" not in got.text and "Lisez la suite" not in got.text and "Le débat 2" in got.text
+    # A paragraph that is a bare link to a subdomain's front page goes too (« Notre dossier complet … en PDF »).
+    pdf = '<p><a href="http://pdf.journal.be">Notre dossier complet pp. 2 et 3 dans Le Journal en PDF</a></p>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + pdf + MORE), "https://www.journal.be/a")
+    assert "Notre dossier complet" not in got.text and "Le débat 2" in got.text
+    # Kept: the same link beside a line of text, and a list of one link to another site's home page and a promotion.
+    kept = ['<ul><li><a href="http://tramway.blogs.journal.be/">Tram Twist, le blog des transports</a></li>'
+            "<li>Les horaires seront publiés en juin</li></ul>",
+            '<ul><li><a href="http://www.region.example/">Le portail de la région</a></li>'
+            "<li>Les horaires seront publiés en juin</li></ul>"]  # fmt: skip
+    for html in kept:
+        got = extract_page(page("<title>Tramway</title>", "", TEXT + html + MORE), "https://www.journal.be/a")
+        assert "Les horaires seront publiés en juin" in got.text, got.text
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + kept[0] + MORE), "https://www.journal.be/a")
+    assert "Tram Twist, le blog des transports" in got.text
+

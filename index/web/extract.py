@@ -271,7 +271,9 @@ def _linked_headlines(root, host: str | None) -> list:
     (`<li><a href="/actu/…/778534/…">Onkelinx : "La relance avec les travailleurs…"</a></li>`, `<li><a
     href="#embed_pos1">…</a></li>`), when the list holds `_LINKED_ITEMS` of them: a box of related
     articles set before the headline or in the text. Its other items (a line of text, a link to
-    another site) stay for the line rules to judge.
+    another site) stay for the line rules to judge. With fewer such links, the whole list goes when
+    every other item is a line the line rules drop (a promotion: « Lisez la suite de l'interview dans
+    La Libre »). A link to a subdomain of the page's site (the outlet's blog) is to the site's own pages.
     """
     out = []
     own = _bare_host(host)
@@ -282,9 +284,16 @@ def _linked_headlines(root, host: str | None) -> list:
     for items in root.xpath("//body//ul[li//a[@href]] | //body//ol[li//a[@href]]"):
         kinds = {li: _linked_headline(li, own, anchors=True) for li in items if li.tag == "li" and li.text_content().strip()}
         linked = [li for li, kind in kinds.items() if kind in ("own", "anchor")]
-        if len(linked) < _LINKED_ITEMS:
+        if not linked:
             continue
-        if None in kinds.values():
+        if len(linked) < _LINKED_ITEMS:
+            # Fewer related links: a box still when nothing else in it is text, every other item a line the
+            # line rules drop (La Libre: a link to the outlet's blog and « Lisez la suite de l'interview dans
+            # La Libre »). A link to another site (a source) or a line of text keeps the list.
+            others = [li for li, kind in kinds.items() if kind not in ("own", "anchor")]
+            if any(kinds[li] is not None or not _dropped_line(li) for li in others):
+                continue
+        elif None in kinds.values():
             out += linked  # the list's other lines (text, a promotion) are for the line rules
             continue
         box = items  # the whole list, and the box around it when all it adds is a heading (« Compléments d'informations »)
@@ -315,8 +324,9 @@ def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
     if target.scheme not in ("", "http", "https"):
         return None  # « mailto: », « javascript: »
     anchor = not target.scheme and not target.netloc and not target.path and len(target.fragment) > 1
-    if not target.path.strip("/") and not (anchors and anchor):
-        return None  # « #comments », the home page
+    subsite = bool(target.netloc) and _is_own(target.hostname, own) and _bare_host(target.hostname) != own
+    if not target.path.strip("/") and not (anchors and anchor) and not subsite:
+        return None  # « #comments », the home page (a blog or section on the site's subdomain is one of its pages)
     text = " ".join(el.text_content().split())
     linked = " ".join(links[0].text_content().split())
     if not linked or len(text.split()) > _LINKED_HEADLINE_WORDS or text.endswith(".") or not text.endswith(linked):
@@ -326,7 +336,20 @@ def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
         return "arrow" if _ARROW.fullmatch(mark) else None
     if anchor:
         return "anchor"
-    return "own" if not target.netloc or (own is not None and _bare_host(target.hostname) == own) else "other"
+    return "own" if not target.netloc or _is_own(target.hostname, own) else "other"
+
+
+def _is_own(host: str | None, own: str | None) -> bool:
+    """Whether a link's host is the page's site (`own`, without « www. ») or a subdomain of it: an outlet's
+    blogs, galleries or sections on their own subdomain (« politictwist.blogs.lalibre.be ») are its pages."""
+    host = _bare_host(host)
+    return own is not None and host is not None and (host == own or host.endswith("." + own))
+
+
+def _dropped_line(el) -> bool:
+    """Whether the line rules drop an element's text as a line (a promotion, a pitch, a credit)."""
+    verdict = boilerplate.classify(" ".join(el.text_content().split()))
+    return verdict is not None and verdict.drop
 
 
 _ARROW = re.compile(r"(?:>|»|→|►|▶|\+){1,3}")
