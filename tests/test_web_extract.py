@@ -708,3 +708,18 @@ def test_a_list_of_a_link_to_the_sites_blog_and_a_promotion_goes():
     got = extract_page(page("<title>Tramway</title>", "", TEXT + kept[0] + MORE), "https://www.journal.be/a")
     assert "Tram Twist, le blog des transports" in got.text
 
+
+def test_the_blocks_after_an_intertitle_the_text_ends_on_come_back():
+    """Eighth round: Sudinfo's « Son CV » ended the text; the six `<div>`s after it, one or two sentences
+    each (« Particularité, Ron Jans a joué au Japon! … »), had been dropped."""
+    facts = ["A 53 ans, ce sera son troisième mandat de maire.",
+             "Particularité, le maire a vécu au Japon! En effet, pendant une saison, il a enseigné le français à Osaka.",
+             "Il remplace donc Jean Dupont parti à la région."]  # fmt: skip
+    section = "<p><strong>Son parcours</strong></p>" + "".join(f"<div>{f}</div>" for f in facts) + "<p>&nbsp;</p>"
+    after = '<div><a href="/ville/1">Le tracé de la ligne nord</a> <a href="/ville/2">Le coût</a></div><div>Une ligne de plus au nord.</div>'
+    html = f"<html><body><h1>Tramway</h1><div id='text'>{TEXT}{section}{after}</div></body></html>"
+    lines = [p.text_content() for p in lxml.html.fragments_fromstring(TEXT)] + ["Son parcours"]
+    got = _with_dropped_blocks(lxml.html.fromstring(html), lines, "Tramway")
+    assert got == [*lines, *facts]  # up to the first block that is no prose (links)
+    # A heading that does not end the text, or a last line that is a sentence, announces nothing dropped.
+    assert _with_dropped_blocks(lxml.html.fromstring(html), [*lines, "Le maire a conclu."], "Tramway") == [*lines, "Le maire a conclu."]

@@ -395,8 +395,10 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
 
     trafilatura skips text sitting directly in a `<div>` (L'Opinion's « faits » box, a lead): among
     the children of the element holding most extracted paragraphs, a block of text (not links, not
-    an aside, not a figure) that is missing from the text goes back in its place; and so does text
-    set bare in the element around the extracted paragraphs (`_with_loose_text`).
+    an aside, not a figure) that is missing from the text goes back in its place; the blocks right after
+    an intertitle the text ends on (its section: a facts box or a CV set as `<div>`s, one sentence each
+    will do) go after it; and so does text set bare in the element around the extracted paragraphs
+    (`_with_loose_text`).
     """
     if len(lines) < 2:
         return lines
@@ -417,18 +419,41 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
         # Blocks just before the paragraphs' container (a facts box above the text), then among them.
         before = [sib for sib in list(container.itersiblings(preceding=True))[:3] if isinstance(sib.tag, str)][::-1]
         pending = [text for text in (_recoverable(el, known, headline) for el in before) if text]
+        # An intertitle the text ends on announces a section: the blocks right after it are that section's
+        # text, put back after it (Sudinfo: « Son CV », then six `<div>`s of one or two sentences each).
+        last = lines[-1] if _is_intertitle(lines[-1]) else None
+        section: list[str] | None = None
         for child in container:
             if not isinstance(child.tag, str):
                 continue
             key = _start_key(_head(child, 300))
-            if key in starts:
+            if section is not None and key in starts:
+                section = None  # the same words as a heading further up: the text goes on, no section was dropped
+            if section is not None:
+                if not " ".join(child.text_content().split()):
+                    continue  # `<p>&nbsp;</p>`
+                if not (text := _recoverable(child, known, headline, _MARKED_LEAD_WORDS)):
+                    break
+                section.append(text)
+                known.add(_start_key(text))
+            elif key in starts:
                 if pending:
                     at = out.index(lines[starts[key]])
                     out[at:at] = pending
                     pending = []
+            elif last is not None and key == _start_key(last):
+                section = []
             elif text := _recoverable(child, known, headline):
                 pending.append(text)
+        if section:
+            at = len(out) - out[::-1].index(last)
+            out[at:at] = section
     return _with_loose_text(out, matched, known, headline)
+
+
+def _is_intertitle(line: str) -> bool:
+    """Whether a line is a section's heading: a few words, no sentence's end (« Son CV », « Objectif : top 3 »)."""
+    return len(line.split()) <= _BOX_HEADING_WORDS and not line.rstrip().endswith((".", "!", "?", "…", ":", ",", ";"))
 
 
 _LOOSE_LEVELS = 2  # the paragraph's parent and grandparent: a `<blockquote>` or a wrapper inside the text's `<div>`
@@ -566,12 +591,14 @@ def _head(el, size: int = 120) -> str:
     return "".join(parts)
 
 
-def _recoverable(el, known: set[str], headline: str) -> str | None:
-    """The text of a block worth putting back: prose, not links, an aside, a figure or a form."""
+def _recoverable(el, known: set[str], headline: str, sentence: int | None = None) -> str | None:
+    """The text of a block worth putting back: prose, not links, an aside, a figure or a form; `sentence`
+    words are enough for one that ends as a sentence does (in a section an intertitle announced)."""
     if el.tag not in _BLOCK_TAGS or metadata._is_aside(el):
         return None
     text = " ".join(el.text_content().split())
-    if _start_key(text) in known or len(text.split()) < _RECOVER_MIN_WORDS or len(text.split()) > 400:
+    least = sentence if sentence and text.endswith((".", "!", "?", "…", ")")) else _RECOVER_MIN_WORDS
+    if _start_key(text) in known or len(text.split()) < least or len(text.split()) > 400:
         return None
     if (len(headline) > 20 and headline in metadata._key(text)) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
         return None  # the headline again, or "Auteur : … Destinataire(s) : …" labels
