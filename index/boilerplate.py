@@ -118,6 +118,20 @@ _PRINT_PLACE = re.compile(
     re.IGNORECASE,
 )
 _BOOKSHOP = re.compile(r"\bchez\s+(?:votre|vos)\s+libraires?\b", re.IGNORECASE)
+# …or, after a call in the imperative, the rest of the piece itself sent to another place (« Lisez la
+# suite de l'interview dans La Libre », « Retrouvez l'intégralité de notre entretien dans Le Soir de
+# samedi », "Read the rest of the interview in The Times"): the paper named as itself, whatever its
+# name. Not a document the text points to (« Retrouvez l'intégralité du rapport sur le site du
+# ministère » names a source): the rest is of the article, the interview, our report.
+_PIECE = (
+    r"(?:l[’']|la\s+|le\s+|cet(?:te)?\s+|ce\s+|notre\s+|this\s+|the\s+|our\s+)?"
+    r"(?:article|interview|entretien|dossier|enquête|reportage|récit|portrait|chronique|analyse|témoignage|rencontre|story|report)"
+)
+_REST_ELSEWHERE = re.compile(
+    rf"^(?:[-•·▪►>+]+\s*)?(?:{_PRINT_ORDER})\s+(?:la\s+suite|l[’']intégralité|le\s+reste|la\s+totalité|the\s+rest|the\s+full)"
+    rf"(?:\s+(?:(?:de|du|d[’']|of)\s*)?{_PIECE})?\s+(?:dans|sur|in|on|at)\s+\S",
+    re.IGNORECASE,
+)
 _PRINT_PROMO_WORDS = 30
 # "Accueil > Actualités > …", "Home › World": a breadcrumb trail.
 _BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
@@ -200,7 +214,13 @@ _CREDIT_END = re.compile(r"\((?:photos?|crédits?|credits?|©|illustration)\b[^(
 # « … . AFP/Belga »), « © » and a name (« Michel Daerden © Belga »), « Photo » and a name (« Arno en
 # concert sur la Grand-Place vendredi soir Photo Sylvain Piraux »). Not an agency in brackets (« …a-t-il
 # conclu. (Belga) » signs a wire's text), nor one a sentence names (« …a-t-il déclaré à l'AFP. »).
-_CREDIT_AGENCIES = rf"(?:{_AGENCY_NAMES})(?:\s*[_/&+-]\s*(?:{_AGENCY_NAMES}))*"
+# Photo agencies as their credits write them bare (not news agencies: never an outlet or a dateline's
+# agency): Photo News signs « NEWS », « PHOTO NEWS », « Photo News » or « Photonews » (« Georges Leekens et
+# Vincent Kompany. NEWS »), Isopix and ImageGlobe their own names. « NEWS » alone counts in capitals only,
+# as the credit writes it: the English word is common in names and headings.
+_PHOTO_CREDITS = r"photo\s?news|isopix|imageglobe|(?-i:NEWS)"
+_CREDIT_NAMES = rf"{_AGENCY_NAMES}|{_PHOTO_CREDITS}"
+_CREDIT_AGENCIES = rf"(?:{_CREDIT_NAMES})(?:\s*[_/&+-]\s*(?:{_CREDIT_NAMES}))*"
 _AGENCY_TAIL = re.compile(rf"(?<=[.!?…»\"])\s+{_CREDIT_AGENCIES}\.?$", re.IGNORECASE)
 _MARKED_TAIL = re.compile(
     r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"
@@ -341,7 +361,7 @@ def classify(line: str) -> LineVerdict | None:
     if len(words) <= _NEWSLETTER_WORDS and _NEWSLETTER.search(line) and _SIGNUP_INVITE.search(line):
         return LineVerdict(drop=True)
     if len(words) <= _PRINT_PROMO_WORDS and (call := _PRINT_CALL.match(line)) and (
-        _PRINT_PLACE.search(line) or (call.group("order") and _BOOKSHOP.search(line))
+        _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
     ):
         return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):

@@ -630,3 +630,96 @@ def test_bare_text_restating_a_short_headline_comes_back_but_not_a_header_openin
     header = f"{headline} Rédaction en ligne, mardi 20 novembre 2012 à 12 h 30, mis à jour à 14 h 12 par la rédaction"
     html = html.replace(lead, header)
     assert _with_dropped_blocks(lxml.html.fromstring(html), extracted, headline) == extracted
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le maire et son adjoint sur le chantier du tramway. NEWS",
+        "Le maire sur le chantier du tramway, mardi. Photonews",
+        "Le maire sur le chantier du tramway, mardi. BELGA/PHOTO NEWS",
+        "Le maire sur le chantier du tramway, mardi. Isopix",
+    ],
+)  # fmt: skip
+def test_a_caption_ending_with_a_photo_agencys_bare_credit_is_a_caption(line):
+    """Eighth round: Sudinfo's « Georges Leekens et Vincent Kompany. NEWS » (Photo News's credit) under the picture."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop and verdict.credit is None  # a photo agency never publishes the text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le maire a confirmé mardi le tracé de la ligne nord à Sky News.",  # a name a sentence gives
+        "Le maire a confirmé le tracé. Breaking News",
+    ],
+)  # fmt: skip
+def test_a_sentence_ending_on_news_is_no_caption(line):
+    assert classify(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- Lisez la suite de l'interview dans Le Journal",
+        "Retrouvez l'intégralité de notre entretien dans Le Journal de samedi.",
+        "- Découvrez la suite du dossier dans La Gazette",
+        "Read the rest of the interview in The Daily Journal.",
+    ],
+)  # fmt: skip
+def test_the_rest_of_the_piece_sent_to_the_paper_is_a_promotion(line):
+    """Eighth round: La Libre's « Lisez la suite de l'interview dans La Libre », an item of a box before the headline."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Retrouvez l'intégralité du rapport sur le site du ministère.",  # a source the text points to
+        "Découvrez la suite des aventures du héros dans les salles dès mercredi.",
+        "La suite de l'enquête dans ce dossier a été confiée au juge d'instruction.",  # no call to the reader
+    ],
+)  # fmt: skip
+def test_text_about_a_sequel_or_a_source_is_no_promotion(line):
+    assert classify(line) is None
+
+
+def test_a_list_of_a_link_to_the_sites_blog_and_a_promotion_goes():
+    """Eighth round: La Libre's box before the headline, `<li><a href="http://politictwist.blogs.lalibre.be/">Politic
+    Twist, le blog politique décalé</a></li><li>Lisez la suite de l'interview dans La Libre</li>`: fewer than
+    three links, but nothing else in it is text; a link to the outlet's blog is to its own pages."""
+    box = ('<div id="strongArticleLinks"><ul class="articleLinks"><li><a href="http://tramway.blogs.journal.be/">Tram Twist, '
+           "le blog des transports</a></li><li>Lisez la suite de l'interview dans Le Journal</li></ul></div>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", box + "<h1>Tramway</h1>", TEXT + MORE), "https://www.journal.be/a")
+    assert "Tram Twist" not in got.text and "Lisez la suite" not in got.text and "Le débat 2" in got.text
+    # A paragraph that is a bare link to a subdomain's front page goes too (« Notre dossier complet … en PDF »).
+    pdf = '<p><a href="http://pdf.journal.be">Notre dossier complet pp. 2 et 3 dans Le Journal en PDF</a></p>'
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + pdf + MORE), "https://www.journal.be/a")
+    assert "Notre dossier complet" not in got.text and "Le débat 2" in got.text
+    # Kept: the same link beside a line of text, and a list of one link to another site's home page and a promotion.
+    kept = ['<ul><li><a href="http://tramway.blogs.journal.be/">Tram Twist, le blog des transports</a></li>'
+            "<li>Les horaires seront publiés en juin</li></ul>",
+            '<ul><li><a href="http://www.region.example/">Le portail de la région</a></li>'
+            "<li>Les horaires seront publiés en juin</li></ul>"]  # fmt: skip
+    for html in kept:
+        got = extract_page(page("<title>Tramway</title>", "", TEXT + html + MORE), "https://www.journal.be/a")
+        assert "Les horaires seront publiés en juin" in got.text, got.text
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + kept[0] + MORE), "https://www.journal.be/a")
+    assert "Tram Twist, le blog des transports" in got.text
+
+
+def test_the_blocks_after_an_intertitle_the_text_ends_on_come_back():
+    """Eighth round: Sudinfo's « Son CV » ended the text; the six `<div>`s after it, one or two sentences
+    each (« Particularité, Ron Jans a joué au Japon! … »), had been dropped."""
+    facts = ["A 53 ans, ce sera son troisième mandat de maire.",
+             "Particularité, le maire a vécu au Japon! En effet, pendant une saison, il a enseigné le français à Osaka.",
+             "Il remplace donc Jean Dupont parti à la région."]  # fmt: skip
+    section = "<p><strong>Son parcours</strong></p>" + "".join(f"<div>{f}</div>" for f in facts) + "<p>&nbsp;</p>"
+    after = '<div><a href="/ville/1">Le tracé de la ligne nord</a> <a href="/ville/2">Le coût</a></div><div>Une ligne de plus au nord.</div>'
+    html = f"<html><body><h1>Tramway</h1><div id='text'>{TEXT}{section}{after}</div></body></html>"
+    lines = [p.text_content() for p in lxml.html.fragments_fromstring(TEXT)] + ["Son parcours"]
+    got = _with_dropped_blocks(lxml.html.fromstring(html), lines, "Tramway")
+    assert got == [*lines, *facts]  # up to the first block that is no prose (links)
+    # A heading that does not end the text, or a last line that is a sentence, announces nothing dropped.
+    assert _with_dropped_blocks(lxml.html.fromstring(html), [*lines, "Le maire a conclu."], "Tramway") == [*lines, "Le maire a conclu."]

@@ -271,7 +271,9 @@ def _linked_headlines(root, host: str | None) -> list:
     (`<li><a href="/actu/…/778534/…">Onkelinx : "La relance avec les travailleurs…"</a></li>`, `<li><a
     href="#embed_pos1">…</a></li>`), when the list holds `_LINKED_ITEMS` of them: a box of related
     articles set before the headline or in the text. Its other items (a line of text, a link to
-    another site) stay for the line rules to judge.
+    another site) stay for the line rules to judge. With fewer such links, the whole list goes when
+    every other item is a line the line rules drop (a promotion: « Lisez la suite de l'interview dans
+    La Libre »). A link to a subdomain of the page's site (the outlet's blog) is to the site's own pages.
     """
     out = []
     own = _bare_host(host)
@@ -282,9 +284,16 @@ def _linked_headlines(root, host: str | None) -> list:
     for items in root.xpath("//body//ul[li//a[@href]] | //body//ol[li//a[@href]]"):
         kinds = {li: _linked_headline(li, own, anchors=True) for li in items if li.tag == "li" and li.text_content().strip()}
         linked = [li for li, kind in kinds.items() if kind in ("own", "anchor")]
-        if len(linked) < _LINKED_ITEMS:
+        if not linked:
             continue
-        if None in kinds.values():
+        if len(linked) < _LINKED_ITEMS:
+            # Fewer related links: a box still when nothing else in it is text, every other item a line the
+            # line rules drop (La Libre: a link to the outlet's blog and « Lisez la suite de l'interview dans
+            # La Libre »). A link to another site (a source) or a line of text keeps the list.
+            others = [li for li, kind in kinds.items() if kind not in ("own", "anchor")]
+            if any(kinds[li] is not None or not _dropped_line(li) for li in others):
+                continue
+        elif None in kinds.values():
             out += linked  # the list's other lines (text, a promotion) are for the line rules
             continue
         box = items  # the whole list, and the box around it when all it adds is a heading (« Compléments d'informations »)
@@ -315,8 +324,9 @@ def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
     if target.scheme not in ("", "http", "https"):
         return None  # « mailto: », « javascript: »
     anchor = not target.scheme and not target.netloc and not target.path and len(target.fragment) > 1
-    if not target.path.strip("/") and not (anchors and anchor):
-        return None  # « #comments », the home page
+    subsite = bool(target.netloc) and _is_own(target.hostname, own) and _bare_host(target.hostname) != own
+    if not target.path.strip("/") and not (anchors and anchor) and not subsite:
+        return None  # « #comments », the home page (a blog or section on the site's subdomain is one of its pages)
     text = " ".join(el.text_content().split())
     linked = " ".join(links[0].text_content().split())
     if not linked or len(text.split()) > _LINKED_HEADLINE_WORDS or text.endswith(".") or not text.endswith(linked):
@@ -326,7 +336,20 @@ def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
         return "arrow" if _ARROW.fullmatch(mark) else None
     if anchor:
         return "anchor"
-    return "own" if not target.netloc or (own is not None and _bare_host(target.hostname) == own) else "other"
+    return "own" if not target.netloc or _is_own(target.hostname, own) else "other"
+
+
+def _is_own(host: str | None, own: str | None) -> bool:
+    """Whether a link's host is the page's site (`own`, without « www. ») or a subdomain of it: an outlet's
+    blogs, galleries or sections on their own subdomain (« politictwist.blogs.lalibre.be ») are its pages."""
+    host = _bare_host(host)
+    return own is not None and host is not None and (host == own or host.endswith("." + own))
+
+
+def _dropped_line(el) -> bool:
+    """Whether the line rules drop an element's text as a line (a promotion, a pitch, a credit)."""
+    verdict = boilerplate.classify(" ".join(el.text_content().split()))
+    return verdict is not None and verdict.drop
 
 
 _ARROW = re.compile(r"(?:>|»|→|►|▶|\+){1,3}")
@@ -372,8 +395,10 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
 
     trafilatura skips text sitting directly in a `<div>` (L'Opinion's « faits » box, a lead): among
     the children of the element holding most extracted paragraphs, a block of text (not links, not
-    an aside, not a figure) that is missing from the text goes back in its place; and so does text
-    set bare in the element around the extracted paragraphs (`_with_loose_text`).
+    an aside, not a figure) that is missing from the text goes back in its place; the blocks right after
+    an intertitle the text ends on (its section: a facts box or a CV set as `<div>`s, one sentence each
+    will do) go after it; and so does text set bare in the element around the extracted paragraphs
+    (`_with_loose_text`).
     """
     if len(lines) < 2:
         return lines
@@ -394,18 +419,41 @@ def _with_dropped_blocks(tree, lines: list[str], title: str | None = None) -> li
         # Blocks just before the paragraphs' container (a facts box above the text), then among them.
         before = [sib for sib in list(container.itersiblings(preceding=True))[:3] if isinstance(sib.tag, str)][::-1]
         pending = [text for text in (_recoverable(el, known, headline) for el in before) if text]
+        # An intertitle the text ends on announces a section: the blocks right after it are that section's
+        # text, put back after it (Sudinfo: « Son CV », then six `<div>`s of one or two sentences each).
+        last = lines[-1] if _is_intertitle(lines[-1]) else None
+        section: list[str] | None = None
         for child in container:
             if not isinstance(child.tag, str):
                 continue
             key = _start_key(_head(child, 300))
-            if key in starts:
+            if section is not None and key in starts:
+                section = None  # the same words as a heading further up: the text goes on, no section was dropped
+            if section is not None:
+                if not " ".join(child.text_content().split()):
+                    continue  # `<p>&nbsp;</p>`
+                if not (text := _recoverable(child, known, headline, _MARKED_LEAD_WORDS)):
+                    break
+                section.append(text)
+                known.add(_start_key(text))
+            elif key in starts:
                 if pending:
                     at = out.index(lines[starts[key]])
                     out[at:at] = pending
                     pending = []
+            elif last is not None and key == _start_key(last):
+                section = []
             elif text := _recoverable(child, known, headline):
                 pending.append(text)
+        if section:
+            at = len(out) - out[::-1].index(last)
+            out[at:at] = section
     return _with_loose_text(out, matched, known, headline)
+
+
+def _is_intertitle(line: str) -> bool:
+    """Whether a line is a section's heading: a few words, no sentence's end (« Son CV », « Objectif : top 3 »)."""
+    return len(line.split()) <= _BOX_HEADING_WORDS and not line.rstrip().endswith((".", "!", "?", "…", ":", ",", ";"))
 
 
 _LOOSE_LEVELS = 2  # the paragraph's parent and grandparent: a `<blockquote>` or a wrapper inside the text's `<div>`
@@ -543,12 +591,14 @@ def _head(el, size: int = 120) -> str:
     return "".join(parts)
 
 
-def _recoverable(el, known: set[str], headline: str) -> str | None:
-    """The text of a block worth putting back: prose, not links, an aside, a figure or a form."""
+def _recoverable(el, known: set[str], headline: str, sentence: int | None = None) -> str | None:
+    """The text of a block worth putting back: prose, not links, an aside, a figure or a form; `sentence`
+    words are enough for one that ends as a sentence does (in a section an intertitle announced)."""
     if el.tag not in _BLOCK_TAGS or metadata._is_aside(el):
         return None
     text = " ".join(el.text_content().split())
-    if _start_key(text) in known or len(text.split()) < _RECOVER_MIN_WORDS or len(text.split()) > 400:
+    least = sentence if sentence and text.endswith((".", "!", "?", "…", ")")) else _RECOVER_MIN_WORDS
+    if _start_key(text) in known or len(text.split()) < least or len(text.split()) > 400:
         return None
     if (len(headline) > 20 and headline in metadata._key(text)) or len(re.findall(r"[\w)]\s?:\s", text[:150])) >= 2:
         return None  # the headline again, or "Auteur : … Destinataire(s) : …" labels
