@@ -16,9 +16,12 @@ from web_site import PAGES_DIR, load_truth, loose, score_pages
 # Measured at commit time (benchmarks/web.py --no-embed): dev (128 pages: the first 110 and held-out-7, which
 # joined dev in the eighth round) 128/128 title, date, outlet, no clutter, 453/455 sentences (clutter on 2/128 and
 # 452/455 before that round's rules). Floors keep one page (one sentence) of margin under those figures:
-# 127/128 = 0.9922, 1/128 = 0.0078, 452/455 = 0.9934. Held-out-8 gets its entry once it is written.
+# 127/128 = 0.9922, 1/128 = 0.0078, 452/455 = 0.9934.
+# Held-out-8 (20 pages, committed before the extractor first ran on them): its floors are the issue's
+# targets until it is measured (title, date, outlet >= 94 %, clutter on <= 10 % of pages, sentences >= 97 %).
 FLOORS = {
     "dev": {"title": 0.992, "date": 0.992, "outlet": 0.992, "clutter": 0.0079, "sentences": 0.993},
+    "heldout8": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
