@@ -198,6 +198,7 @@ def _without_notices(tree, host: str | None = None):
     found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
     found += _boxes_by_label(clone)
     found += _linked_headlines(clone, host)
+    found += _player_boxes(clone)
     if not found:
         return clone
     body = clone.find("body")
@@ -206,6 +207,30 @@ def _without_notices(tree, host: str | None = None):
         if el.getparent() is not None and len(el.text_content()) < _NOTICE_SHARE * total:
             _drop_keeping_tail(el)
     return clone
+
+
+_PLAYER_BOX_WORDS = 40  # a video's title, its show and its section; an article's paragraph around a player is longer
+
+
+def _player_boxes(root) -> list:
+    """Video boxes: around an embedded player (`<object>`, `<embed>`, `<video>`, `<iframe>`), the largest block
+    that holds no paragraph and at most `_PLAYER_BOX_WORDS` words, at least half of them in links (« Oscar
+    inscrit un but fabuleux… » linked to the video's page, « vidéo <a>Ligue des Champions</a> sélectionnée
+    dans <a>Insolite</a> »). The player's own title and labels point to the video's site, not the article;
+    a caption written for the article is prose, not links, and stays."""
+    boxes = []
+    for player in root.xpath("//body//object|//body//embed[not(ancestor::object)]|//body//video|//body//iframe"):
+        box, el = None, player.getparent()
+        while el is not None and el.tag not in ("body", "html"):
+            if el.xpath(".//p") or len(el.text_content().split()) > _PLAYER_BOX_WORDS:
+                break
+            box, el = el, el.getparent()
+        if box is None or any(box is b or b in box.iterancestors() for b in boxes):
+            continue
+        words = len(box.text_content().split())
+        if words and len(" ".join(box.xpath(".//a[@href]//text()")).split()) >= 0.5 * words:
+            boxes.append(box)
+    return boxes
 
 
 def _is_notice(names: str) -> bool:
