@@ -539,6 +539,14 @@ _MARKED_LEAD_WORDS = 6
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # « articleHat » is « article Hat »: « hat » is « chapeau » in English
 
 
+_BYLINE = re.compile(r"(?:^|[\s_-])(?:author|authors|auteur|auteurs|writer|byline|signature)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _byline_marked(el) -> bool:
+    """Whether an element's class or id names it the byline (« writer », « author », « signature »…)."""
+    return bool(_BYLINE.search(_CAMEL.sub(" ", f"{el.get('class', '')} {el.get('id', '')}")))
+
+
 def _lead_marked(el) -> bool:
     """Whether an element's class or id names it the standfirst (« chapo », « standfirst », « articleHat »…)."""
     names = f"{el.get('class', '')} {el.get('id', '')}"
@@ -568,8 +576,8 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
         if h1s and el is h1s[0]:
             seen_headline = True
             continue
-        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first:
-            return lines  # reached the text: no standfirst before it
+        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first and not _byline_marked(el):
+            return lines  # reached the text: no standfirst before it (a byline trafilatura keeps, « Ch. V. », is not the text)
         if not seen_headline:
             continue
         marked = _lead_marked(el)
@@ -578,13 +586,18 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
         if el.tag == "figcaption" or any(a.tag in ("figure", "figcaption") for a in el.iterancestors()):
             continue  # a caption (`<figcaption itemprop="description">`) is never the standfirst
         text = " ".join(el.text_content().split())
-        least = _MARKED_LEAD_WORDS if marked and text.endswith((".", "!", "?", "…")) else _LEAD_WORDS[0]
+        # A marked line right under the headline is its subheadline, sentence or not (« Gégé, le man qui
+        # pisse selon Johnny »); a kicker sits above the headline, where no lead is looked for.
+        sentence = text.endswith((".", "!", "?", "…"))
+        least = _MARKED_LEAD_WORDS if marked and (h1s or sentence) else _LEAD_WORDS[0]
         if not least <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
             continue
         key = metadata._key(text)
         if not marked and not any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries):
             continue
         if key[:80] in known or (headline and key == headline):
+            if not sentence and len(text.split()) < _LEAD_WORDS[0]:
+                continue  # a short marked line the text holds already: the standfirst may come after it
             return lines
         if len(text.split()) < _LEAD_WORDS[0] and key in " ".join(metadata._key(line) for line in lines[8:]):
             return lines  # a one-sentence standfirst the text repeats further on (« Une enquête a été ouverte… »)
