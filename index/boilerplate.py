@@ -74,6 +74,16 @@ _PAYWALL_TAIL = re.compile(
     rf"(?<=[.!?…»\"”])\s*(?:(?:article|contenu)\s+(?:bloqué|verrouillé|payant|premium)\s*)?{_PAYWALL_NOTICE}[^.!?]{{0,80}}$",
     re.IGNORECASE,
 )
+# A lock icon's label glued at a line's end (« Technologies de haut vol (de voitures)article bloqué », the
+# headline of a subscriber's article): the icon's text, never the article's.
+_LOCK_LABEL = re.compile(r"\s*\b(?:article|contenu)\s+(?:bloqué|verrouillé)$", re.IGNORECASE)
+
+
+def without_lock_label(line: str) -> str:
+    """A line without a lock icon's label at its end."""
+    return _LOCK_LABEL.sub("", line) if line.endswith(("qué", "llé", "QUÉ", "LLÉ")) else line
+
+
 _PITCH = re.compile(
     r"^(?:abonnez-vous|s[’']abonner|je m[’']abonne|déjà abonné|vous êtes abonné|offre découverte|offre spéciale|profitez de notre offre"
     r"|créez votre compte|créer un compte|connectez-vous|se connecter|ou si vous avez déjà un compte|pour accéder en illimité"

@@ -778,3 +778,20 @@ def test_a_short_subheadline_under_the_headline_comes_back_past_a_byline():
     html = f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Trois lignes de tramway</title></head><body>{body}</body></html>'
     got = extract_page(html.encode(), "https://www.journal.be/a")
     assert "Le tram, la ligne qui fâche le nord" in got.text and "Le coût total" in got.text
+
+
+def test_a_headline_ending_with_dots_is_not_kept_as_the_bodys_first_line(tmp_path):
+    """La Libre 2012: « …une affaire d’hommes? Pas seulement... » came back as the body's first line."""
+    seed = tmp_path / "a.md"
+    seed.write_text("---\ntitle: Le tram, une affaire de quartier? Pas seulement...\n---\n\n# Le tram, une affaire de quartier? Pas seulement...\n\n"
+                    "Le conseil municipal a voté mardi soir trois lignes nouvelles.\n\nLes travaux commenceront en janvier.\n", encoding="utf-8")  # fmt: skip
+    article, _ = read_article(seed)
+    assert article.title == "Le tram, une affaire de quartier? Pas seulement..."
+    assert article.body.startswith("Le conseil municipal a voté")
+
+
+def test_a_lock_icons_label_glued_to_the_headline_goes_with_the_repeated_headline():
+    """Le Soir 2012: `<h2>Technologies de haut vol (de voitures)<span class="ir locked">article bloqué</span></h2>`."""
+    body = '<h2>Trois lignes de tramway<span class="ir locked">article bloqué</span></h2>'
+    got = extract_page(page("<title>Trois lignes de tramway</title>", "", body + TEXT + MORE), "https://www.journal.be/a")
+    assert "bloqué" not in got.text and not got.text.startswith("Trois lignes") and "Le coût total" in got.text

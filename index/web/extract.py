@@ -86,6 +86,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     title = " ".join(title.split()) if title else None
     lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
     lines = _with_lead(tree, lines, title, meta)
+    lines = [line for line in map(boilerplate.without_lock_label, lines) if line]
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
