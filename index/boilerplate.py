@@ -76,7 +76,7 @@ _PAYWALL_TAIL = re.compile(
 )
 # A lock icon's label glued at a line's end (« Technologies de haut vol (de voitures)article bloqué », the
 # headline of a subscriber's article): the icon's text, never the article's.
-_LOCK_LABEL = re.compile(r"\s*\b(?:article|contenu)\s+(?:bloqué|verrouillé)$", re.IGNORECASE)
+_LOCK_LABEL = re.compile(r"\s*(?:article|contenu)\s+(?:bloqué|verrouillé)$", re.IGNORECASE)
 
 
 def without_lock_label(line: str) -> str:

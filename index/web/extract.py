@@ -571,15 +571,20 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
     summaries = _summary_keys(meta)
     h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
     seen_headline = not h1s
+    past_byline = False  # a kicker is set with the headline; a line marked as the lead after the byline is the article's
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
         if h1s and el is h1s[0]:
             seen_headline = True
             continue
-        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first and not _byline_marked(el):
+        byline = _byline_marked(el)
+        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first and not byline:
             return lines  # reached the text: no standfirst before it (a byline trafilatura keeps, « Ch. V. », is not the text)
         if not seen_headline:
+            continue
+        if byline:
+            past_byline = True
             continue
         marked = _lead_marked(el)
         if not marked and not (summaries and el.tag in _LEAD_TAGS):
@@ -587,10 +592,10 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
         if el.tag == "figcaption" or any(a.tag in ("figure", "figcaption") for a in el.iterancestors()):
             continue  # a caption (`<figcaption itemprop="description">`) is never the standfirst
         text = " ".join(el.text_content().split())
-        # A marked line right under the headline is its subheadline, sentence or not (« Gégé, le man qui
-        # pisse selon Johnny »); a kicker sits above the headline, where no lead is looked for.
+        # A marked line after the byline is the article's subheadline, sentence or not (« Gégé, le man qui
+        # pisse selon Johnny »); one set with the headline, before any byline, is a kicker unless a sentence.
         sentence = text.endswith((".", "!", "?", "…"))
-        least = _MARKED_LEAD_WORDS if marked and (h1s or sentence) else _LEAD_WORDS[0]
+        least = _MARKED_LEAD_WORDS if marked and (past_byline or sentence) else _LEAD_WORDS[0]
         if not least <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
             continue
         key = metadata._key(text)
