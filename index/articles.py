@@ -316,7 +316,10 @@ def _parse(text: str, notes: list[tuple[NoticeKind, str]]) -> _Parsed:
     if headline is None and lead is None and not credit_header:
         first = next((i for i, line in enumerate(kept) if line), None)
         rest = any(line for line in kept[first + 1 :]) if first is not None else False
-        if first is not None and rest and _is_title_line(kept, first):
+        # …and so is a first line that is the front matter's title itself, whatever it ends with
+        # (« …une affaire d'hommes? Pas seulement... », which a headline's rule reads as a sentence).
+        same = first is not None and fields.get("title") and kept[first].casefold() == _SPACES.sub(" ", fields["title"]).strip().casefold()
+        if first is not None and rest and (same or _is_title_line(kept, first)):
             headline = kept[first]
             kept[first] = ""
 

@@ -61,12 +61,29 @@ _CONSENT_BUTTON = re.compile(
     re.IGNORECASE,
 )
 # Paywall and subscription pitches; `_PAYWALL_END` also ends the article (nothing after it is text).
-_PAYWALL_END = re.compile(
-    r"^(?:pour lire la suite|la suite est réservée|il vous reste \d+(?:[.,]\d+)?\s*%|cet article est réservé aux abonnés"
+_PAYWALL_NOTICE = (
+    r"(?:pour lire la suite|la suite (?:de cet article )?(?:est )?réservée|il vous reste \d+(?:[.,]\d+)?\s*%|cet article est réservé aux abonnés"
     r"|article réservé aux abonnés|réservé aux abonnés|pour continuer (?:à|a) lire|lisez la suite|poursuivez votre lecture"
-    r"|the rest of this article is for subscribers|to continue reading|subscribe to (?:continue|read)|this article is for subscribers)",
+    r"|the rest of this article is for subscribers|to continue reading|subscribe to (?:continue|read)|this article is for subscribers)"
+)
+_PAYWALL_END = re.compile(rf"^{_PAYWALL_NOTICE}", re.IGNORECASE)
+# The paywall cut set inside the last paragraph shown (« …c'est nouveau.<strong>la suite réservée aux
+# abonnés</strong></p> »), after a sentence's end, often behind a lock icon's label (« article bloqué »):
+# the notice goes, the paragraph's text before it stays, and nothing after it is text.
+_PAYWALL_TAIL = re.compile(
+    rf"(?<=[.!?…»\"”])\s*(?:(?:article|contenu)\s+(?:bloqué|verrouillé|payant|premium)\s*)?{_PAYWALL_NOTICE}[^.!?]{{0,80}}$",
     re.IGNORECASE,
 )
+# A lock icon's label glued at a line's end (« Technologies de haut vol (de voitures)article bloqué », the
+# headline of a subscriber's article): the icon's text, never the article's.
+_LOCK_LABEL = re.compile(r"\s*(?:article|contenu)\s+(?:bloqué|verrouillé)$", re.IGNORECASE)
+
+
+def without_lock_label(line: str) -> str:
+    """A line without a lock icon's label at its end."""
+    return _LOCK_LABEL.sub("", line) if line.endswith(("qué", "llé", "QUÉ", "LLÉ")) else line
+
+
 _PITCH = re.compile(
     r"^(?:abonnez-vous|s[’']abonner|je m[’']abonne|déjà abonné|vous êtes abonné|offre découverte|offre spéciale|profitez de notre offre"
     r"|créez votre compte|créer un compte|connectez-vous|se connecter|ou si vous avez déjà un compte|pour accéder en illimité"
@@ -133,6 +150,15 @@ _REST_ELSEWHERE = re.compile(
     re.IGNORECASE,
 )
 _PRINT_PROMO_WORDS = 30
+# …or our own piece pointed to in the paper's editions (« Notre reportage dans les éditions de Sudpresse,
+# ce jeudi », « Notre dossier complet dans l'édition de demain », « Notre enquête dans notre édition de
+# samedi »): the piece named as ours, then an edition as its place. A sentence of text names another
+# piece (« Notre reportage a montré… ») or no edition.
+_OWN_PIECE_ELSEWHERE = re.compile(
+    r"^(?:[-•·▪►>+]+\s*)?notre\s+(?:reportage|dossier|enquête|entretien|interview|analyse|récit|portrait)\b[^.!?]{0,80}?"
+    r"\bdans\s+(?:les\s+éditions|l[’']édition|notre\s+édition|nos\s+éditions)\b",
+    re.IGNORECASE,
+)
 # "Accueil > Actualités > …", "Home › World": a breadcrumb trail.
 _BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
 # "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024".
@@ -364,6 +390,8 @@ def classify(line: str) -> LineVerdict | None:
         _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
     ):
         return LineVerdict(drop=True)
+    if len(words) <= _PRINT_PROMO_WORDS and _OWN_PIECE_ELSEWHERE.match(line):
+        return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)
     if len(words) == 1 and _PLACEHOLDER.match(line):
@@ -449,6 +477,10 @@ def strip_blocks(lines: list[str]) -> list[str]:
         stripped = line.strip()
         if _PAYWALL_END.match(stripped) or (_AFTER_ARTICLE.match(stripped) and read):
             stop = i
+            break
+        if cut := _PAYWALL_TAIL.search(stripped):
+            kept.append((i, stripped[: cut.start()].rstrip()))
+            stop = i + 1
             break
         paragraphs += len(stripped.split()) >= _PARAGRAPH_WORDS
         if _READ_ALSO.match(stripped):

@@ -86,6 +86,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     title = " ".join(title.split()) if title else None
     lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
     lines = _with_lead(tree, lines, title, meta)
+    lines = [line for line in map(boilerplate.without_lock_label, lines) if line]
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
 
@@ -198,6 +199,7 @@ def _without_notices(tree, host: str | None = None):
     found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
     found += _boxes_by_label(clone)
     found += _linked_headlines(clone, host)
+    found += _player_boxes(clone)
     if not found:
         return clone
     body = clone.find("body")
@@ -206,6 +208,30 @@ def _without_notices(tree, host: str | None = None):
         if el.getparent() is not None and len(el.text_content()) < _NOTICE_SHARE * total:
             _drop_keeping_tail(el)
     return clone
+
+
+_PLAYER_BOX_WORDS = 40  # a video's title, its show and its section; an article's paragraph around a player is longer
+
+
+def _player_boxes(root) -> list:
+    """Video boxes: around an embedded player (`<object>`, `<embed>`, `<video>`, `<iframe>`), the largest block
+    that holds no paragraph and at most `_PLAYER_BOX_WORDS` words, at least half of them in links (« Oscar
+    inscrit un but fabuleux… » linked to the video's page, « vidéo <a>Ligue des Champions</a> sélectionnée
+    dans <a>Insolite</a> »). The player's own title and labels point to the video's site, not the article;
+    a caption written for the article is prose, not links, and stays."""
+    boxes = []
+    for player in root.xpath("//body//object|//body//embed[not(ancestor::object)]|//body//video|//body//iframe"):
+        box, el = None, player.getparent()
+        while el is not None and el.tag not in ("body", "html"):
+            if el.xpath(".//p") or len(el.text_content().split()) > _PLAYER_BOX_WORDS:
+                break
+            box, el = el, el.getparent()
+        if box is None or any(box is b or b in box.iterancestors() for b in boxes):
+            continue
+        words = len(box.text_content().split())
+        if words and len(" ".join(box.xpath(".//a[@href]//text()")).split()) >= 0.5 * words:
+            boxes.append(box)
+    return boxes
 
 
 def _is_notice(names: str) -> bool:
@@ -514,6 +540,14 @@ _MARKED_LEAD_WORDS = 6
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # « articleHat » is « article Hat »: « hat » is « chapeau » in English
 
 
+_BYLINE = re.compile(r"(?:^|[\s_-])(?:author|authors|auteur|auteurs|writer|byline|signature)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _byline_marked(el) -> bool:
+    """Whether an element's class or id names it the byline (« writer », « author », « signature »…)."""
+    return bool(_BYLINE.search(_CAMEL.sub(" ", f"{el.get('class', '')} {el.get('id', '')}")))
+
+
 def _lead_marked(el) -> bool:
     """Whether an element's class or id names it the standfirst (« chapo », « standfirst », « articleHat »…)."""
     names = f"{el.get('class', '')} {el.get('id', '')}"
@@ -537,15 +571,20 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
     summaries = _summary_keys(meta)
     h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
     seen_headline = not h1s
+    past_byline = False  # a kicker is set with the headline; a line marked as the lead after the byline is the article's
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
         if h1s and el is h1s[0]:
             seen_headline = True
             continue
-        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first:
-            return lines  # reached the text: no standfirst before it
+        byline = _byline_marked(el)
+        if el.tag in ("p", "div", "li") and el.text and el.text.strip() and _start_key(_head(el)) == first and not byline:
+            return lines  # reached the text: no standfirst before it (a byline trafilatura keeps, « Ch. V. », is not the text)
         if not seen_headline:
+            continue
+        if byline:
+            past_byline = True
             continue
         marked = _lead_marked(el)
         if not marked and not (summaries and el.tag in _LEAD_TAGS):
@@ -553,13 +592,18 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
         if el.tag == "figcaption" or any(a.tag in ("figure", "figcaption") for a in el.iterancestors()):
             continue  # a caption (`<figcaption itemprop="description">`) is never the standfirst
         text = " ".join(el.text_content().split())
-        least = _MARKED_LEAD_WORDS if marked and text.endswith((".", "!", "?", "…")) else _LEAD_WORDS[0]
+        # A marked line after the byline is the article's subheadline, sentence or not (« Gégé, le man qui
+        # pisse selon Johnny »); one set with the headline, before any byline, is a kicker unless a sentence.
+        sentence = text.endswith((".", "!", "?", "…"))
+        least = _MARKED_LEAD_WORDS if marked and (past_byline or sentence) else _LEAD_WORDS[0]
         if not least <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
             continue
         key = metadata._key(text)
         if not marked and not any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries):
             continue
         if key[:80] in known or (headline and key == headline):
+            if not sentence and len(text.split()) < _LEAD_WORDS[0]:
+                continue  # a short marked line the text holds already: the standfirst may come after it
             return lines
         if len(text.split()) < _LEAD_WORDS[0] and key in " ".join(metadata._key(line) for line in lines[8:]):
             return lines  # a one-sentence standfirst the text repeats further on (« Une enquête a été ouverte… »)
