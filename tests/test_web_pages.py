@@ -17,8 +17,11 @@ from web_site import PAGES_DIR, load_truth, loose, score_pages
 # joined dev in the eighth round, and held-out-8, which joined it in the ninth) 148/148 title, date, outlet,
 # no clutter, 532/534 sentences (clutter on 3/148 and 531/534 before that round's rules). Floors keep one
 # page (one sentence) of margin under those figures: 147/148 = 0.9932, 1/148 = 0.0068, 531/534 = 0.9944.
+# Held-out-9 (17 pages, committed before the extractor first ran on them): its floors are the issue's
+# targets until it is measured (title, date, outlet >= 94 %, clutter on <= 10 % of pages, sentences >= 97 %).
 FLOORS = {
     "dev": {"title": 0.993, "date": 0.993, "outlet": 0.993, "clutter": 0.0068, "sentences": 0.994},
+    "heldout9": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
