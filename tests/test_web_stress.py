@@ -145,7 +145,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--parallel", type=int, default=PARALLEL)
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout the processes import (default: this one)")
-    parser.add_argument("--every", type=int, default=3, help="every Nth real page (1: all of them)")
+    parser.add_argument("--every", type=int, default=4, help="every Nth real page (1: all of them)")
     args = parser.parse_args()
     files = stress_pages(args.every)
     with Site(files=files) as site, tempfile.TemporaryDirectory() as tmp:
