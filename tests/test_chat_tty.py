@@ -7,6 +7,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import subprocess
 import termios
@@ -30,7 +31,9 @@ class Terminal:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
         self.proc = subprocess.Popen(
-            [str(DEPECHE), "chat"], env={**env, "TERM": "xterm"}, cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
+            # PYTHONFAULTHANDLER: a chat that will not end dumps its threads' stacks on SIGABRT (see wait).
+            [str(DEPECHE), "chat"], env={**env, "TERM": "xterm", "PYTHONFAULTHANDLER": "1"},
+            cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
             stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
             # The pty becomes the child's controlling terminal, so Ctrl-C there sends SIGINT.
             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
@@ -67,7 +70,13 @@ class Terminal:
         return mark
 
     def wait(self, timeout: float = 60) -> int:
-        code = self.proc.wait(timeout=timeout)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # Where it hangs (docs/testing.md): faulthandler writes every thread's stack to the pty.
+            self.proc.send_signal(signal.SIGABRT)
+            time.sleep(2)
+            pytest.fail(f"the chat did not exit within {timeout} s; its stacks:\n{self.read()[-6000:]}")
         self.read()
         return code
 
