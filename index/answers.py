@@ -876,10 +876,8 @@ def newest_words(candidates: list[Candidate], chosen: list[Candidate], speaker: 
         newest = max(theirs, key=lambda c: (published_span(c.hit.date)[1], c.score))
         if all(c.hit.date != newest.hit.date for c in chosen):
             chosen = [*chosen[: limit - 1], newest]
-    order = {id(c): i for i, c in enumerate(chosen)}
-    return sorted(chosen, key=lambda c: (
-        -(span[1].toordinal() if (span := published_span(c.hit.date)) else 0), order[id(c)],
-    ))
+    # A stable sort: sentences of one day keep the order they were chosen in.
+    return sorted(chosen, key=lambda c: -(span[1].toordinal() if (span := published_span(c.hit.date)) else 0))
 
 
 def _values(sentence: str, asked: AskedFact, until: bool) -> frozenset[str]:
