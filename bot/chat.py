@@ -7,6 +7,7 @@ Ctrl-L) and a history kept under the data dir; from a pipe, lines are read as th
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,17 @@ def help_text() -> str:
     return "\n".join(f"  {name:<9} {what}" for name, what in COMMANDS.items())
 
 
+def _hear_ctrl_c() -> None:
+    """Make Ctrl-C at the prompt raise KeyboardInterrupt, whatever the parent left us.
+
+    A process inherits its signal mask and ignored signals across exec, and Python installs its
+    KeyboardInterrupt handler only when SIGINT is at its default: a chat started by a parent that
+    blocks or ignores SIGINT (a test runner's worker did) would sit in `input()` through Ctrl-C.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 class _Prompt:
     """Reads one line: `input()` with readline on a terminal, plain `readline()` otherwise."""
 
@@ -47,6 +59,7 @@ class _Prompt:
             except ImportError:  # a Python built without it still chats, without editing
                 readline = None
             if readline is not None:
+                _hear_ctrl_c()
                 self.readline = readline
                 readline.set_history_length(HISTORY_LENGTH)
                 try:

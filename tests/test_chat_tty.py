@@ -27,7 +27,9 @@ VISIT = "Quand Xi Jinping effectuera-t-il une visite d'État en Russie ?"
 class Terminal:
     """`depeche chat` with a pty for its stdin, stdout and stderr."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], sigint_left_off: bool = False) -> None:
+        """`sigint_left_off`: the chat inherits SIGINT blocked and ignored, as from a parent that
+        had them so (a pytest worker once did, and Ctrl-C then hung the chat); otherwise at default."""
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
         self.proc = subprocess.Popen(
@@ -35,8 +37,7 @@ class Terminal:
             [str(DEPECHE), "chat"], env={**env, "TERM": "xterm", "PYTHONFAULTHANDLER": "1"},
             cwd=Path(env["DEPECHE_DATA_DIR"]).parent,
             stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-            # The pty becomes the child's controlling terminal, so Ctrl-C there sends SIGINT.
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+            preexec_fn=lambda: _child_terminal(sigint_left_off),
         )
         os.close(slave)
         self.master, self.output = master, ""
@@ -87,9 +88,17 @@ class Terminal:
         os.close(self.master)
 
 
+def _child_terminal(sigint_left_off: bool) -> None:
+    """In the child before exec: the pty becomes its controlling terminal, so Ctrl-C there sends
+    SIGINT; the SIGINT mask and disposition it inherits are set either way, never left to chance."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.pthread_sigmask(signal.SIG_BLOCK if sigint_left_off else signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_IGN if sigint_left_off else signal.SIG_DFL)
+
+
 @pytest.fixture
-def terminal(cli_index):
-    term = Terminal(cli_index[0])
+def terminal(cli_index, request):
+    term = Terminal(cli_index[0], sigint_left_off=getattr(request, "param", False))
     yield term
     term.close()
 
@@ -132,6 +141,7 @@ def test_the_chat_edits_lines_keeps_history_and_knows_its_commands(terminal, cli
     assert VISIT in history.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("terminal", [False, True], ids=["sigint-default", "sigint-blocked-ignored"], indirect=True)
 def test_ctrl_c_at_the_prompt_leaves_cleanly_on_a_new_line(terminal):
     prompt(terminal, terminal.expect("articles ("))
     terminal.send("une question pas finie")
