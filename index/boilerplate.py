@@ -93,7 +93,7 @@ _PITCH = re.compile(
 )
 # Sign-up boxes: newsletters, alerts, forms.
 _SIGNUP = re.compile(
-    r"^(?:inscrivez-vous|recevez (?:notre|nos|la|les)|recevoir (?:les|des|notre|nos) (?:informations|newsletters?|alertes|actualités)"
+    r"^(?:inscrivez-vous|recevez (?:notre|nos|la|les|chaque|tous les|gratuitement)|recevoir (?:les|des|notre|nos) (?:informations|newsletters?|alertes|actualités)"
     r"|(?:abonnez-vous|inscrivez-vous) (?:à|a) (?:notre|la|nos) newsletter|pour rester informé|votre adresse (?:e-?mail|de messagerie)"
     r"|numéro de téléphone|en remplissant ce formulaire|vous pourrez à tout moment vous désabonner|newsletters?\s*:?$"
     r"|sign up (?:for|to)|subscribe to (?:our|the) newsletter|get (?:our|the) newsletter|enter your e-?mail)",
@@ -115,6 +115,9 @@ _NEWSLETTER_WORDS = 80
 # Either alone is text: « Le journal a révélé… », « Découvrez notre galerie… », « médicaments en vente
 # libre ». « Chez votre libraire » also sells books (« Disponible chez votre libraire, le roman… »
 # opens a review's sentence): it counts after a call in the imperative only.
+_WEEKDAYS_FR = r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+# A paper's name as a line writes it: capitalised words (« L’Avenir », « La Meuse Luxembourg », « Le Journal »).
+_PAPER_NAME = r"(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*){0,3}"
 _PRINT_ORDER = (
     r"découvrez|retrouvez|lisez|relisez|achetez|procurez-vous|commandez|feuilletez|demandez|ne\s+manquez\s+pas"
     r"|read|find|see|pick\s+up|buy|get|grab|don[’']t\s+miss"
@@ -123,7 +126,11 @@ _PRINT_CALL = re.compile(
     rf"^(?:[-•·▪►>+]+\s*)?(?:(?P<order>{_PRINT_ORDER})"
     r"|(?:plus|toutes?\s+les)\s+(?:d[’']infos?|d[’']informations|de\s+détails|détails|infos?|informations)"
     r"|(?:la\s+suite|l[’']intégralité|le\s+reste|l[’']article\s+complet)|(?:à|a)\s+(?:lire|découvrir)|(?:actuellement\s+|déjà\s+)?en\s+vente"
-    r"|(?:aussi\s+|également\s+)?disponibles?|more\s+in|for\s+(?:more|the\s+full\s+story)|on\s+sale|(?:also\s+|now\s+)?available)\b",
+    r"|(?:aussi\s+|également\s+)?disponibles?|more\s+in|for\s+(?:more|the\s+full\s+story)|on\s+sale|(?:also\s+|now\s+)?available"
+    # Tenth round: what a pointer to an edition names before its place (« Toutes les réactions à lire dans… », « Le
+    # point sur la question dans l'édition… », « Rendez-vous ce lundi dans… », "The full story is in…").
+    r"|[^.!?]{0,60}?(?:\s|^)(?:est\s+|sont\s+)?[àa]\s+(?:lire|découvrir|retrouver|suivre)\s+(?:dans|sur|en)|le\s+point|tout\s+le\s+détail"
+    r"|tous\s+les\s+détails|rendez-vous|(?:the\s+)?full\s+(?:story|interview|report|coverage)|also\s+(?:on|in))\b",
     re.IGNORECASE,
 )
 _PRINT_PLACE = re.compile(
@@ -131,7 +138,22 @@ _PRINT_PLACE = re.compile(
     r"|\ben\s+kiosques?\b|\b(?:dans|en|de)\s+(?:votre|notre|nos|vos)\s+(?:journal|quotidien|hebdomadaire|éditions?|supplément|version\s+papier)\b"
     r"|\b(?:édition|version)\s+(?:papier|imprimée)\b|\bdans\s+l[’']édition\s+(?:de\s+(?:demain|ce|cette)|du\s+\w+)"
     r"|\bprint\s+(?:edition|issue|version)\b|\bnews-?stands?\b|\bnewsagents?\b"
-    r"|\bin\s+(?:our|today[’']s|tomorrow[’']s|this\s+week[’']s|\w+day[’']s)\s+(?:paper|newspaper|print\s+edition|edition)\b",
+    r"|\bin\s+(?:our|today[’']s|tomorrow[’']s|this\s+week[’']s|\w+day[’']s)\s+(?:paper|newspaper|print\s+edition|edition)\b"
+    # Tenth round (held-out-9: « Toutes les réactions à lire dans L’Avenir de ce lundi, sur iPad ou en format PDF »):
+    # the paper of a named day, whatever its name (a capitalised name, then « de ce lundi », « du samedi », « de
+    # demain »), an edition of a day (« dans l'édition Centre de … de ce mercredi »), and the paper's digital forms.
+    rf"|\b(?:dans|sur)\s+{_PAPER_NAME}\s+(?:de\s+(?:ce|cette)\s+(?:{_WEEKDAYS_FR}|week-end|matin|soir|jour|semaine)|du\s+(?:{_WEEKDAYS_FR}|jour)"
+    r"|de\s+demain|d[’']aujourd[’']hui)\b"
+    rf"|\bdans\s+l[’']édition\b(?:\s+[^\s.!?]+){{0,8}}?\s+(?:de\s+(?:ce|cette|demain)|du\s+(?:{_WEEKDAYS_FR}))\b"
+    r"|\bsur\s+(?:votre\s+|notre\s+|l[’'])?(?:ipad|tablettes?|smartphones?|liseuses?|appli(?:cation)?s?\s+mobiles?)\b|\ben\s+(?:format\s+)?pdf\b"
+    r"|\b(?:version|édition|journal|kiosque)\s+(?:numérique|digitale|pdf)\b|\be-?paper\b|\be-?journal\b|\bpdf\s+du\s+journal\b"
+    r"|\bon\s+(?:your\s+|our\s+)?(?:ipad|tablet)\b|\b(?:digital|e-)\s?(?:edition|replica)\b",
+    re.IGNORECASE,
+)
+# …or the paper of a day named alone, a call and nothing else (« Rendez-vous ce lundi dans La Meuse Luxembourg! »):
+# a line of an agenda goes on past the place it names.
+_PAPER_OF_THE_DAY = re.compile(
+    rf"^(?:[-•·▪►>+]+\s*)?rendez-vous\s+(?:ce|cette|dès|demain)(?:\s+(?:{_WEEKDAYS_FR}|matin|soir))?\s+dans\s+{_PAPER_NAME}\s*[!.]?$",
     re.IGNORECASE,
 )
 _BOOKSHOP = re.compile(r"\bchez\s+(?:votre|vos)\s+libraires?\b", re.IGNORECASE)
@@ -252,6 +274,9 @@ _MARKED_TAIL = re.compile(
     r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"
     rf"|\S\s+(?:Photos?|PHOTOS?)\s*[:/]?\s*{_NAME}(?:\s*/\s*{_NAME})*(?<!\.)$"  # « Photo » as a credit writes it, and a name
 )
+# …or the agency then the photographer, as wire pictures are signed (« - Tapie en 2008. REUTERS/Benoit Tessier - »),
+# after the caption's full stop.
+_AGENCY_PHOTOGRAPHER = re.compile(rf"(?<=[.!?…»\"])\s+(?i:{_CREDIT_NAMES})\s*/\s*{_NAME}\s*[-–]?\s*$")
 _CREDIT_END_WORDS = 40  # a caption with its credit in brackets
 _MARKED_TAIL_WORDS = 30  # …after « © » or « Photo »
 # …or an agency's name alone: a caption is a sentence or two, while a wire's paragraph signed « AFP »
@@ -273,7 +298,7 @@ def is_caption(line: str) -> bool:
     return (
         words <= _CREDIT_END_WORDS and bool(_CREDIT_END.search(line))
         or words <= _MARKED_TAIL_WORDS and bool(_MARKED_TAIL.search(line))
-        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line))
+        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line) or _AGENCY_PHOTOGRAPHER.search(line))
     )
 
 
@@ -293,7 +318,7 @@ _DATE_ONLY = re.compile(
 )
 # « Lire aussi » and its kin announce another article: the line, and the title on the next line.
 _READ_ALSO = re.compile(
-    r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|voir\s+aussi|sur\s+le\s+même\s+sujet"
+    r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|(?:[àa]\s+)?(?:voir|écouter|regarder)\s+(?:aussi|également)|sur\s+le\s+même\s+sujet"
     r"|read\s+(?:more|also)|see\s+also|related)\b",
     re.IGNORECASE,
 )
@@ -308,7 +333,8 @@ _AFTER_ARTICLE = re.compile(
     r"|articles?\s+(?:similaires|liés|correspondants|recommandés)|commentaires|vos\s+réactions|votre\s+commentaire"
     r"|laisser\s+un\s+commentaire|ajouter\s+un\s+commentaire|réagissez|most\s+(?:read|popular)|more\s+from\s+\S+"
     r"|related\s+(?:articles|stories|posts)|recommended(?:\s+for\s+you)?|comments|leave\s+a\s+(?:comment|reply)"
-    r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners)\s*(?:\(\d+\))?\s*:?$",
+    r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners"
+    r"|mots[- ]cl[ée]s|tags|étiquettes|keywords|topics|thèmes\s+associés|sujets\s+associés)\s*(?:\(\d+\))?\s*:?$",
     re.IGNORECASE,
 )
 # The heading of a box about the source or the author (« Source de l'article », « À propos de
@@ -350,10 +376,156 @@ _DATED_ITEM = re.compile(
 # A line asking the reader to click (« Si vous surfez via notre application mobile, cliquez ici pour
 # suivre le live », "Click here to subscribe") is a link's label; a quoted « cliquez ici » (a scam's
 # message reported) is text.
-_CLICK = re.compile(r"\b(?:cliquez|cliquer|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien)\b|\b(?:click|tap)\s+here\b", re.IGNORECASE)
+_CLICK = re.compile(
+    r"\b(?:cliquez|cliquer|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien|sur\s+(?:l[’']|le\s+|la\s+|cette\s+|cet\s+)?(?:icône|bouton|image|vignette|player|lecteur))\b"
+    r"|\b(?:click|tap)\s+(?:here|(?:on\s+)?the\s+(?:icon|button|image))\b",
+    re.IGNORECASE,
+)
 _QUOTE_MARK = re.compile(r"[«\"“„]")
 _CLICK_WORDS = 25
 _LABEL_WORDS = 5  # « Actualisation continue : », « En direct : »: a label, not a sentence cut at a colon
+
+
+# --- Tenth round: a page's furniture, stated for any page (`is_furniture`, in `strip_blocks`: extracted pages only) ---
+# A player's, gallery's or download link's label left as a line (« Vidéo », « En images », « Voir la vidéo »,
+# « Télécharger », « Téléchargez pdf », a file's size « (1,4 MB) », « Épisode 13 », a script's « [object Object] »):
+# a label names a thing the text does not hold.
+_MEDIA_LABEL = re.compile(
+    r"^(?:vidéos?|videos?|audio|podcasts?|diaporama|en\s+images|en\s+vidéo|galerie(?:\s+(?:photos?|d[’']images|vidéos?))?|photos|infographie"
+    r"|(?:voir|regarder|revoir|écouter|réécouter|lire)\s+(?:la|les|le|l[’'])\s*(?:vidéos?|photos|diaporama|galerie|podcast|émission|extrait|reportage|son)"
+    r"|t[ée]l[ée]charge[rz](?:\s+(?:le|la|les|ce|cette|l[’']))?\s*(?:pdf|document|fichier|brochure|rapport|étude|guide|programme)?(?:\s+(?:en\s+|au\s+format\s+)?pdf)?"
+    r"|download(?:\s+(?:the\s+)?(?:pdf|file|document|report))?|watch(?:\s+(?:the\s+)?video)?|listen|play(?:\s+video)?"
+    r"|épisodes?(?:\s+\d+)?|saison\s+\d+|\(?\s*\d+(?:[.,]\d+)?\s*(?:[kmg]o|[kmg]b)\s*\)?|\[object\s+\w+\]|undefined)\s*:?$",
+    re.IGNORECASE,
+)
+# A pointer to a player or a picture beside the text (« Ecoutez ci-dessus le témoignage de… », « Découvrez notre
+# reportage vidéo ci-dessous: », "Watch the video below"): a call to watch or listen, or to see a video, then where
+# it stands on the page. « Découvrez ci-dessous un point de la situation » points to text and stays (no medium).
+_MEDIA_POINTER = re.compile(
+    r"^(?:[-•·▪►>+]+\s*)?(?:(?P<media>regardez|[ée]coutez|r[ée][ée]coutez|revoyez|visionnez|watch|listen\s+to)|(?:re)?découvrez|retrouvez|revivez|voyez|voici"
+    r"|pour\s+(?:ré)?(?:écouter|voir|revoir|regarder|visionner)|see|click)\b[^.!?]{0,150}?\b(?:ci-dessous|ci-dessus|ci-contre|ci-après|below|above)\b",
+    re.IGNORECASE,
+)
+_MEDIUM = re.compile(r"\b(?:vidéos?|videos?|audio|son|images|photos?|diaporama|galerie|podcast|icône|player|lecteur|extrait|clip|émission)\b", re.IGNORECASE)
+_MEDIA_POINTER_WORDS = 30
+# A caption set as a pointer to the picture (« Ci-dessous: Anne-Sophie, la compagne de…, sortant de la morgue. »).
+_CAPTION_POINTER = re.compile(r"^(?:photo\s+|image\s+)?(?:ci-dessous|ci-dessus|ci-contre|above|below|pictured|top|bottom)\s*:\s*\S", re.IGNORECASE)
+# A byline: « Par Jean Dupont », « Un texte de Frédéric Zalac d'Enquête », « Auteur : Kossivi Tiassou », the
+# newsroom as a signature (« Rédaction en ligne (avec Belga) », « Rédaction Web (avec AFP) », « Avec AFP »), a
+# signature in initials (« N.Cap. », « F. Chl. », « J. V., Y. B., N. D. »). A name is not the article's text; a
+# sentence naming a person goes on past the name.
+_PERSON = r"(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*(?:\s+(?:(?:de|du|des|van|von|der|den|le|la|el|al|ben|di|da|dos)\s+|d[’'])?(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*){0,3}"
+_PEOPLE = rf"{_PERSON}(?:\s*(?:,|&|\bet\b|\band\b)\s*{_PERSON}){{0,3}}"
+_WITH_AGENCY = r"(?:\s*,?\s*\(?(?:avec|with)\s+[^()]{1,40}\)?)?"
+_BYLINE_LINE = re.compile(
+    rf"^(?:par|by|un\s+(?:texte|article|reportage|dossier|entretien)\s+de|propos\s+recueillis\s+par|written\s+by|reporting\s+by"
+    rf"|(?:auteure?s?|autrices?|textes?|rédact(?:eur|rice)|journaliste|author|editor|édition|edition)\s*:)\s+{_PEOPLE}{_WITH_AGENCY}\s*\.?$"
+    rf"|^(?:la\s+)?r[ée]daction(?:\s+(?:en\s+ligne|web|numérique|internet|digitale|sports?|nationale|locale|de\s+{_PERSON}))?{_WITH_AGENCY}\s*\.?$"
+    rf"|^avec\s+(?:{_AGENCY_NAMES}|agences?)(?:\s*(?:,|et)\s*(?:{_AGENCY_NAMES}|agences?))*\s*\.?$",
+    re.IGNORECASE,
+)
+_INITIALS = re.compile(r"^\(?(?:[A-ZÀ-Þ][a-zà-ÿ]{0,3}\.?\s*-?\s*){1,3}(?:\s*,\s*(?:[A-ZÀ-Þ][a-zà-ÿ]{0,3}\.?\s*){1,3}){0,4}\)?$")
+_BYLINE_WORDS = 14
+# A byline with its time stamp (« Le Monde | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13 | Par … », « Par
+# Jean Dupont Publié le 12/03/2021 à 10h05 »): a date and a time, and the separators or the « Par » of a byline.
+_DATE_TIME = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*(?:à|,|-)?\s*\d{1,2}\s*[h:]\s*\d{2}", re.IGNORECASE)
+_STAMP_MARK = re.compile(r"[|•]|^(?:par|by)\s", re.IGNORECASE)
+# An editor's note on the article itself (« Article mis à jour le 7 janvier 2020. », « * Cet article, initialement
+# publié en avril 2017, a fait l'objet d'une mise à jour. », « Prenez note que cet article publié en 2017 pourrait
+# contenir des informations qui ne sont plus à jour. », "This article was originally published…"). Not « L'article
+# 12 de la loi, modifié… »: the note speaks of « cet article », or opens with « Article mis à jour ».
+_UPDATE_NOTE = re.compile(
+    r"^(?:\*\s*)?(?:article\s+(?:mis|mise)\s+à\s+jour\b"
+    r"|cet\s+article\b[^.!?]{0,80}?\b(?:mis\s+à\s+jour|mise\s+à\s+jour|plus\s+à\s+jour|initialement\s+(?:publié|paru)|à\s+l[’']origine|a\s+été\s+(?:corrigé|modifié|actualisé))"
+    r"|(?:prenez\s+note|veuillez\s+noter|notez)\s+que\s+(?:cet|ce)\s+(?:article|texte|contenu)\b"
+    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:was|has\s+been)\s+(?:originally\s+published|first\s+published|updated|corrected|amended))",
+    re.IGNORECASE,
+)
+_NOTE_WORDS = 40
+# A confirmation a button leaves (« L'article a été ajouté à vos favoris », « Le son a bien été ajouté à la liste de
+# lecture »), a link to the comments (« Voir les contributions », « Lire les 12 commentaires », "View comments").
+_CONFIRMATION = re.compile(
+    r"^(?:(?:l[’']|cet\s+|ce\s+|le\s+|la\s+)?(?:article|son|vidéo|épisode|contenu|podcast)\s+(?:a\s+)?(?:bien\s+)?(?:été\s+)?"
+    r"(?:ajouté|retiré|sauvegardé|enregistré|supprimé)e?\s+(?:à|a|de|dans)\s+(?:vos|votre|la|mes|ma|ta|tes)\b"
+    r"|(?:voir|lire|afficher|masquer|consulter)\s+(?:les|tous\s+les|toutes\s+les)\s+(?:\d+\s+)?(?:contributions|commentaires|réactions)"
+    r"|(?:show|view|read|see)\s+(?:all\s+)?(?:\d+\s+)?comments|(?:écrire|rédiger|poster|publier)\s+un\s+commentaire"
+    r"|(?:connectez-vous|identifiez-vous)\s+pour\s+(?:commenter|réagir)|signaler\s+(?:un\s+abus|une\s+erreur|ce\s+commentaire|un\s+contenu))",
+    re.IGNORECASE,
+)
+# A call to follow the outlet or get its app (« Suivez-nous sur Facebook », « Retrouvez toute l'actualité sur notre
+# compte Instagram », « Téléchargez notre application », "Follow us on…", « Disponible sur l'App Store et Google
+# Play »), a follow button's network alone (« - Google News »).
+_FOLLOW = re.compile(
+    r"^(?:[-•·▪►]\s*)?(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ]nous\b|(?:follow|like|join)\s+us\b"
+    rf"|(?:suivez|retrouvez)\s+[^.!?]{{0,60}}\bsur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok|notre\s+(?:compte|page|chaîne|application|appli))\b"
+    r"|(?:téléchargez|télécharger|installez)\s+(?:gratuitement\s+)?(?:notre|l[’']|la\s+nouvelle)\s*(?:nouvelle\s+)?appli(?:cation)?\b|(?:download|get)\s+(?:our|the)\s+(?:free\s+)?app\b)"
+    r"|\bapp\s*store\b[^.!?]{0,30}\bgoogle\s+play\b|\bgoogle\s+play\b[^.!?]{0,30}\bapp\s*store\b",
+    re.IGNORECASE,
+)
+_NETWORK_ALONE = re.compile(
+    r"^(?:[-•·▪►]\s*)?(?:facebook|twitter|linkedin|whatsapp|instagram|youtube|tiktok|snapchat|pinterest|telegram|bluesky|mastodon|flipboard"
+    r"|google\s+(?:news|actualités)|rss)\s*$",
+    re.IGNORECASE,
+)
+# A call to give (« Faire un don », « Soutenez-nous », « Soutenez le journalisme indépendant : faites un don »,
+# "Support our journalism"), a call for the reader's tips (« Vous avez des informations sur ce sujet ? Écrivez-nous
+# à … »), a copyright line (« Tous droits réservés », "All rights reserved"), a read-more or more-info label
+# (« Lire la suite », « En savoir plus », « Compléments d'informations », "Continue reading"), a link's label
+# opening with « Voir ici / Lire ici ».
+_DONATE = re.compile(
+    r"^(?:faire\s+un\s+don|faites\s+un\s+don|je\s+fais\s+un\s+don|je\s+(?:soutiens|donne)\b|soutenez[- ]nous"
+    r"|soutenez\s+(?:notre|le|la|l[’'])\s*(?:journal|média|rédaction|journalisme|information|presse|site)"
+    r"|soutenir\s+(?:notre|le|la)\s+(?:journal|média|rédaction|journalisme)|donate|make\s+a\s+donation"
+    r"|support\s+(?:us|our\s+(?:journalism|work|newsroom)|independent\s+journalism))\b",
+    re.IGNORECASE,
+)
+_TIP_CALL = re.compile(
+    r"^(?:vous\s+avez\s+(?:des|une|un)\s+(?:informations?|renseignements?|infos?|témoignages?|questions?|photos?|vidéos?|remarques?|suggestions?)"
+    r"|(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+tip|information|a\s+story|questions?))\b[^?]{0,120}\?"
+    r".*(?:@|écrivez|contactez|joindre|envoyez|signalez|écrire|email|e-mail|contact|write\s+to)",
+    re.IGNORECASE,
+)
+# A notice telling the reader which program opens a file (« Les documents au format Acrobat PDF s'ouvrent avec Acrobat
+# Reader dont vous pouvez télécharger gratuitement la dernière version »).
+_PLUGIN = re.compile(r"\b(?:acrobat|adobe)\s+reader\b|\bflash\s+player\b|\blecteur\s+pdf\b|\bpdf\s+reader\b", re.IGNORECASE)
+_GET_PLUGIN = re.compile(r"t[ée]l[ée]charg|\bdownload|\binstall", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"^copyright\b|\btous\s+droits\s+(?:de\s+reproduction\s+)?réservés\b|\ball\s+rights\s+reserved\b|^reproduction\s+(?:interdite|réservée)", re.IGNORECASE)
+_MORE_LABEL = re.compile(
+    r"^(?:(?:lire|voir)\s+(?:la\s+suite|plus)(?:\s+de\s+l[’']article)?|(?:pour\s+)?en\s+savoir\s+plus|savoir\s+plus|compléments?\s+d[’']informations?"
+    r"|continue\s+reading|keep\s+reading|see\s+more)\s*(?:…|\.\.\.|»|>+|→)?\s*:?$"
+    r"|^(?:voir|lire|écouter|regarder)\s+ici\b",
+    re.IGNORECASE,
+)
+# An ad slot's label, in the capitals an ad server writes, and its note (« ADVERTISING - ne pas effacer »).
+_AD_SLOT = re.compile(r"^(?-i:PUBLICIT[ÉE]|ADVERTISING|ADVERTISEMENT|ANNONCE|PUB)\s*[-–—:]\s*[^.!?]{0,40}$")
+# The signatures above, as for a text (`_BYLINE_WORDS`), and the calls: a sentence of text runs longer.
+_FURNITURE_WORDS = 30
+
+
+def is_furniture(line: str) -> bool:
+    """Whether a line of an extracted page is the page's furniture, not the article: a player's or a download's label,
+    a pointer to a player or a picture, a byline or an editor's note, a button's confirmation, a call to follow, give
+    or write in, a copyright line, a read-more label, an ad slot's label (see the patterns above)."""
+    words = len(line.split())
+    if words > _NOTE_WORDS:
+        return bool(words <= 60 and _TIP_CALL.match(line))
+    if words <= 6 and (_MEDIA_LABEL.match(line) or _NETWORK_ALONE.match(line) or _AD_SLOT.match(line) or _MORE_LABEL.match(line)):
+        return True
+    if words <= _BYLINE_WORDS and (_BYLINE_LINE.match(line) or (len(line) <= 30 and "." in line and _INITIALS.match(line)
+                                                                and sum(c.isupper() for c in line) >= 2)):  # fmt: skip
+        return True
+    if words <= _FURNITURE_WORDS and _DATE_TIME.search(line) and _STAMP_MARK.search(line):
+        return True
+    if _UPDATE_NOTE.match(line) or _TIP_CALL.match(line) or (_PLUGIN.search(line) and _GET_PLUGIN.search(line)):
+        return True
+    if words > _FURNITURE_WORDS:
+        return False
+    if _CONFIRMATION.match(line) or _FOLLOW.search(line) or _DONATE.match(line) or _COPYRIGHT.search(line) or _MORE_LABEL.match(line):
+        return True
+    if _CAPTION_POINTER.match(line):
+        return True
+    m = _MEDIA_POINTER.match(line)
+    return bool(m and words <= _MEDIA_POINTER_WORDS and (m.group("media") or _MEDIUM.search(line)))
 
 
 @dataclass(frozen=True)
@@ -386,11 +558,7 @@ def classify(line: str) -> LineVerdict | None:
         return LineVerdict(drop=True)
     if len(words) <= _NEWSLETTER_WORDS and _NEWSLETTER.search(line) and _SIGNUP_INVITE.search(line):
         return LineVerdict(drop=True)
-    if len(words) <= _PRINT_PROMO_WORDS and (call := _PRINT_CALL.match(line)) and (
-        _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
-    ):
-        return LineVerdict(drop=True)
-    if len(words) <= _PRINT_PROMO_WORDS and _OWN_PIECE_ELSEWHERE.match(line):
+    if len(words) <= _PRINT_PROMO_WORDS and _is_print_promotion(line):
         return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)
@@ -405,6 +573,31 @@ def classify(line: str) -> LineVerdict | None:
     if (found := dateline(line)) is not None:
         return LineVerdict(drop=False, outlet=found[0])
     return None
+
+
+def _is_print_promotion(line: str) -> bool:
+    """Whether a short line sends the reader to the paper: a call and a place where it is sold or read, the rest of
+    the piece elsewhere, our piece in the paper's editions, the paper of a day (see `_PRINT_CALL`, `_PRINT_PLACE`)."""
+    if (call := _PRINT_CALL.match(line)) and (
+        _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
+    ):
+        return True
+    return bool(_OWN_PIECE_ELSEWHERE.match(line) or _PAPER_OF_THE_DAY.match(line))
+
+
+# The same pointer closing a paragraph (« …aussi déloyales qu’incontrôlables. Le point sur la question dans l’édition
+# Centre de La Nouvelle Gazette de ce mercredi »): the last sentence, after a sentence's end.
+_LAST_SENTENCE = re.compile(r"(?<=[.!?…»\"”])\s+(?=[^\s.!?])([^.!?]{8,240}[.!]?)$")
+
+
+def _without_promotion_tail(line: str) -> str:
+    """The line without a last sentence that is a pointer to the paper (see `_is_print_promotion`); else the line."""
+    if not _PRINT_PLACE.search(line) and "édition" not in line:
+        return line
+    m = _LAST_SENTENCE.search(line)
+    if m and len(m.group(1).split()) <= _PRINT_PROMO_WORDS and _is_print_promotion(m.group(1)):
+        return line[: m.start()].rstrip()
+    return line
 
 
 def is_read_also(label: str) -> bool:
@@ -499,7 +692,9 @@ def strip_blocks(lines: list[str]) -> list[str]:
             continue  # a list mark alone is no text
         if len(stripped.split()) <= _CLICK_WORDS and (m := _CLICK.search(stripped)) and not _QUOTE_MARK.search(stripped[: m.start()]):
             continue  # the label of a link, not the article's words
-        line = _INLINE_READ_ALSO.sub("", line)
+        if is_furniture(stripped):
+            continue
+        line = _without_promotion_tail(_INLINE_READ_ALSO.sub("", line))
         if line.strip():
             kept.append((i, line))
     # A list of teasers ends the text where it stands: at the end, or before the heading that cut the rest.
