@@ -795,3 +795,133 @@ def test_a_lock_icons_label_glued_to_the_headline_goes_with_the_repeated_headlin
     body = '<h2>Trois lignes de tramway<span class="ir locked">article bloqué</span></h2>'
     got = extract_page(page("<title>Trois lignes de tramway</title>", "", body + TEXT + MORE), "https://www.journal.be/a")
     assert "bloqué" not in got.text and not got.text.startswith("Trois lignes") and "Le coût total" in got.text
+
+
+# --- tenth round ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Toutes les réactions à lire dans L’Avenir de ce lundi, sur iPad ou en format PDF",
+        "+ Plus d’infos à lire dans Le Courrier de ce mercredi, sur iPad ou en format PDF",
+        "Tout le détail à lire dans La Gazette du samedi.",
+        "Le point sur la question dans l’édition Centre de La Nouvelle Gazette de ce mercredi",
+        "Rendez-vous ce lundi dans La Meuse Luxembourg!",
+        "Notre dossier complet à lire dans notre édition de demain, en kiosque et en version numérique.",
+        "Retrouvez l'analyse de notre envoyé spécial dans le journal numérique.",
+        "The full story is in Monday's edition.",
+        "Also on our e-paper.",
+    ],
+)  # fmt: skip
+def test_a_pointer_to_the_paper_of_a_day_or_its_digital_forms_is_dropped(line):
+    """Held-out-9: « Toutes les réactions à lire dans L’Avenir de ce lundi, sur iPad ou en format PDF », any paper's name."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le Soir de ce lundi consacre sa une au procès, comme la plupart des quotidiens.",  # a paper named, no pointer
+        "Le rapport, publié en format PDF, compte 300 pages.",  # no call
+        "Rendez-vous ce samedi dans La Maison du Peuple pour un concert suivi d'un repas.",  # an agenda's line goes on
+        "Les ventes sur iPad ont progressé de 12 % au troisième trimestre.",
+        "Il a lu la lettre dans Le Monde de ce lundi, a-t-il expliqué aux enquêteurs.",
+    ],
+)  # fmt: skip
+def test_text_naming_a_paper_a_day_or_a_tablet_stays(line):
+    assert classify(line) is None
+
+
+def test_a_pointer_to_the_paper_closing_a_paragraph_goes_but_not_the_paragraph():
+    """Sudpresse 2012: « …déloyales qu’incontrôlables. Le point sur la question dans l’édition Centre de La Nouvelle Gazette de ce mercredi »."""
+    line = ("Une arnaque qui concerne tous les organisateurs de salons. Le point sur la question dans l’édition Centre "
+            "de La Gazette de ce mercredi")  # fmt: skip
+    assert strip_blocks([line]) == ["Une arnaque qui concerne tous les organisateurs de salons."]
+    kept = ["Le maire a parlé. Le journal a publié la lettre dans l’édition de ce mercredi, selon son avocat, qui conteste."]
+    assert strip_blocks(kept) == kept  # no pointer: a sentence of text
+
+
+FURNITURE = [
+    # players, galleries, downloads
+    "Vidéo", "Video", "En images", "Voir la vidéo", "Podcast", "Téléchargez pdf", "Télécharger", "(1,4 MB)", "Épisode 13",
+    "[object Object]", "Ecoutez ci-dessus le témoignage du député dans l'émission du matin.",
+    "Découvrez notre reportage vidéo ci-dessous:", "Watch the video below",
+    "Ci-dessous: le maire, sortant ce matin de la mairie, en compagnie de son adjoint.",
+    "Les documents au format Acrobat PDF s'ouvrent avec Acrobat Reader dont vous pouvez télécharger gratuitement la dernière version",
+    # bylines and notes
+    "Par Jean Dupont", "par Alice Martin et Louis Bernard", "Un texte de Frédéric Zalac d'Enquête", "Auteur : Kossivi Tiassou",
+    "Rédaction en ligne", "Redaction en ligne (avec Belga)", "Rédaction Web (avec AFP)", "Avec AFP", "N.Cap.", "F. Chl.",
+    "J. V., Y. B., N. D.", "Le Journal | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13 | Par Jean Dupont",
+    "Par Jean Dupont Publié le 12/03/2021 à 10h05", "Article mis à jour le 7 janvier 2020.",
+    "* Cet article, initialement publié en avril 2017, a fait l'objet d'une mise à jour.",
+    "Prenez note que cet article publié en 2017 pourrait contenir des informations qui ne sont plus à jour.",
+    "This article was originally published in 2019.",
+    # buttons, calls, labels
+    "L'article a été ajouté à vos favoris", "Le son a bien été ajouté à la liste de lecture", "Voir les contributions",
+    "Lire les 12 commentaires", "Suivez-nous sur Facebook", "Retrouvez toute l'actualité de la région sur notre compte Instagram",
+    "Téléchargez notre application", "Disponible sur l'App Store et Google Play", "Follow us on Twitter", "- Google News",
+    "Faire un don :", "Soutenez le journalisme indépendant : faites un don", "Support our journalism",
+    "Vous avez des informations sur ce sujet ? Écrivez-nous à redaction@journal.fr",
+    "Copyright 2021 Le Journal. Tous droits réservés.", "Lire la suite", "En savoir plus", "Compléments d'informations",
+    "Continue reading", "Voir ici les classements complets de la course", "ADVERTISING - ne pas effacer",
+    "Pour réécouter son interview, cliquez sur l’icône ci-dessous.",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_a_pages_furniture_leaves_the_body(line):
+    """Tenth round: lines of dev pages no truth string named, each written as a rule for any page."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
+    kept = [x for x in strip_blocks([a, line, b]) if not ((v := classify(x)) and v.drop)]
+    assert kept == [a, b]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Par ailleurs, le maire a annoncé trois nouvelles lignes de tramway.",
+        "Par Toutatis, s'est exclamé le maire devant les riverains réunis mardi soir dans la salle des fêtes.",
+        "Oui.", "Non.",  # an interview's answers
+        "L'article 12 de la loi, modifié en 2019, prévoit une indemnité pour les riverains.",
+        "Le rapport publié le 12/03/2021 à 10h05 par le ministère compte 300 pages.",
+        "Découvrez ci-dessous un point de la situation, transport par transport",  # points to text, no medium
+        "Les vidéos de la manifestation ont été vues des millions de fois sur Facebook et sur Twitter.",
+        "Le site de la ville www.tram.example.be détaille le tracé des trois lignes.",
+        "Vous avez des questions ? Le maire y répondra jeudi soir lors de la réunion publique.",
+        "Il a rencontré les riverains. Il a promis de revoir le tracé, a-t-il dit à l'AFP.",
+    ],
+)  # fmt: skip
+def test_text_that_looks_like_furniture_stays(line):
+    assert strip_blocks([line]) == [line] and classify(line) is None
+
+
+def test_a_signature_a_doubled_label_and_a_pointer_to_the_sites_own_pages_leave_the_page():
+    """Sudinfo 2012's « Sudinfo.be » and « Plus de détails et un album photo sur http://….blogs.sudinfo.be », L'Avenir's
+    « + Tous les résultats, toutes les photos sur www.lavenir.net/jogging », a podcast page's « Lire la suiteLire la suite »."""
+    head = '<title>Tramway</title><meta property="og:site_name" content="Journal.be"><meta name="author" content="Jean Dupont">'
+    extra = ("<p>+ Tous les résultats, toutes les photos sur www.journal.be/tram</p>"
+             "<p>Plus de détails et un album photo sur http://photos.blogs.journal.be</p>"
+             "<p>Le détail du tracé sur www.tram.example.be</p><p>Journal.be</p><p>Jean Dupont</p><p>Lire la suiteLire la suite</p>")  # fmt: skip
+    got = extract_page(page(head, "", TEXT + MORE + extra), "https://www.journal.be/a")
+    assert "Le coût total" in got.text and "Le détail du tracé sur www.tram.example.be" in got.text  # another site: a source
+    for gone in ("Tous les résultats", "album photo", "Journal.be", "Jean Dupont", "Lire la suite"):
+        assert gone not in got.text, gone
+
+
+def test_an_a_voir_aussi_label_goes_with_the_headline_it_announces():
+    """Sudinfo 2012: « A voir aussi », then the related item's line, among the paragraphs."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
+    assert strip_blocks([a, "A voir aussi", "Le tram de Liège en images", b]) == [a, b]
+    assert strip_blocks([a, "À écouter également : le maire au micro de la radio locale", b]) == [a, b]
+
+
+def test_a_tags_heading_after_the_text_ends_it():
+    """Révolution Permanente 2019: « Mots-clés » after the text, its tags as links after it."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
+    assert strip_blocks([a, b, "Mots-clés", "Tramway Ville Travaux"]) == [a, b]
+    assert strip_blocks([a, b, "Tags :", "tramway, ville"]) == [a, b]
