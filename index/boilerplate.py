@@ -33,7 +33,7 @@ MONTHS = MONTH_NUMBERS
 _NETWORKS = r"facebook|twitter|x|whatsapp|linkedin|e-?mail|courriel|messenger|telegram|bluesky|instagram|pinterest|reddit|threads|mastodon|flipboard"
 _SHARE = re.compile(
     r"^(?:partager|partagez|partage|share|tweeter|envoyer par (?:e-?mail|courriel)|copier le lien|imprimer|print"
-    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre)"
+    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre|envoyer\s+à\s+un\s+ami|lien\s+copié|copié)"
     rf"(?:\s+(?:cet|cette|ce|un|une|sur|par|le|la|l[’']|on|this|via))?\s*(?:article|page|lien|link|{_NETWORKS})?\s*:?$",
     re.IGNORECASE,
 )
@@ -88,6 +88,7 @@ _PITCH = re.compile(
     r"^(?:abonnez-vous|s[’']abonner|je m[’']abonne|déjà abonné|vous êtes abonné|offre découverte|offre spéciale|profitez de notre offre"
     r"|créez votre compte|créer un compte|connectez-vous|se connecter|ou si vous avez déjà un compte|pour accéder en illimité"
     r"|accès (?:illimité|à tous les articles)|\d+\s*€.*(?:par mois|/mois|le 1er mois|sans engagement)"
+    r"|découvrir\s+(?:les|nos)\s+offres|j[’']en\s+profite|\d+\s*€\s+(?:le|les)\s+(?:premier|\d+)"
     r"|subscribe(?: now)?|already a subscriber|sign in|log in|start your (?:free )?trial)\b",
     re.IGNORECASE,
 )
@@ -135,7 +136,7 @@ _PRINT_CALL = re.compile(
 )
 _PRINT_PLACE = re.compile(
     r"\bchez\s+(?:votre|vos|les|nos)\s+(?:marchands?\s+de\s+(?:journaux|presse)|kiosquiers?|diffuseurs?\s+de\s+presse)"
-    r"|\ben\s+kiosques?\b|\b(?:dans|en|de)\s+(?:votre|notre|nos|vos)\s+(?:journal|quotidien|hebdomadaire|éditions?|supplément|version\s+papier)\b"
+    r"|\ben\s+kiosques?\b|\b(?:dans|en|de)\s+(?:votre|notre|nos|vos)\s+(?:journal|quotidien|hebdomadaire|magazine|mensuel|hors-série|éditions?|supplément|version\s+papier)\b"
     r"|\b(?:édition|version)\s+(?:papier|imprimée)\b|\bdans\s+l[’']édition\s+(?:de\s+(?:demain|ce|cette)|du\s+\w+)"
     r"|\bprint\s+(?:edition|issue|version)\b|\bnews-?stands?\b|\bnewsagents?\b"
     r"|\bin\s+(?:our|today[’']s|tomorrow[’']s|this\s+week[’']s|\w+day[’']s)\s+(?:paper|newspaper|print\s+edition|edition)\b"
@@ -197,7 +198,8 @@ _READING_TIME = re.compile(
 # before each ad), « La suite après cette publicité », « Advertisement », « Skip ad ».
 _ADS = re.compile(
     r"^(?:(?:publicité\s*[-–—:]?\s*)?la\s+suite\s+(?:après|ci-dessous)(?:\s+(?:cette|la|cet)\s+(?:publicité|annonce))?|publicité|advertisement"
-    r"|advertising|annonce|contenu\s+sponsorisé|article\s+sponsorisé|sponsored(?:\s+content)?"
+    r"|advertising|annonce|contenus?\s+sponsorisés?|articles?\s+sponsorisés?|sponsored(?:\s+content)?|(?:recommandé|sponsorisé|proposé)\s+par\s+\S+"
+    r"|(?:recommended|sponsored|promoted)\s+by\s+\S+"
     r"|(?:passer|fermer|ignorer|sauter)\s+(?:la|cette|les)\s+publicités?|skip\s+(?:this\s+)?ad(?:vertisement)?)\s*\.?$",
     re.IGNORECASE,
 )
@@ -205,7 +207,7 @@ _ADS = re.compile(
 # dormir », « VIDÉO. Covid-19 : … »): a marker, then a headline without a sentence's end.
 _MEDIA_TEASER = re.compile(
     r"^(?:en\s+vidéo|vidéos?|videos?|en\s+images|diaporama|photos|podcast|à\s+(?:voir|écouter)(?:\s+(?:aussi|également))?"
-    r"|watch)\s*[,.:|»–—-]\s*\S",
+    r"|watch|(?-i:DIRECT|EN DIRECT|LIVE|INFOGRAPHIE|REPLAY))\s*[,.:|»–—-]\s*\S",
     re.IGNORECASE,
 )
 _MEDIA_TEASER_WORDS = 16  # a headline; a sentence of text opening « En vidéo, le ministre… » runs longer and ends with a stop
@@ -268,7 +270,7 @@ _CREDIT_END = re.compile(r"\((?:photos?|crédits?|credits?|©|illustration)\b[^(
 # as the credit writes it: the English word is common in names and headings.
 _PHOTO_CREDITS = r"photo\s?news|isopix|imageglobe|(?-i:NEWS)"
 _CREDIT_NAMES = rf"{_AGENCY_NAMES}|{_PHOTO_CREDITS}"
-_CREDIT_AGENCIES = rf"(?:{_CREDIT_NAMES})(?:\s*[_/&+-]\s*(?:{_CREDIT_NAMES}))*"
+_CREDIT_AGENCIES = rf"(?:{_CREDIT_NAMES})(?:\s*[_/&+-]\s*(?:{_CREDIT_NAMES}))*(?:\s*/\s*(?:archives?|files?))?"
 _AGENCY_TAIL = re.compile(rf"(?<=[.!?…»\"])\s+{_CREDIT_AGENCIES}\.?$", re.IGNORECASE)
 _MARKED_TAIL = re.compile(
     r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"
@@ -277,6 +279,9 @@ _MARKED_TAIL = re.compile(
 # …or the agency then the photographer, as wire pictures are signed (« - Tapie en 2008. REUTERS/Benoit Tessier - »),
 # after the caption's full stop.
 _AGENCY_PHOTOGRAPHER = re.compile(rf"(?<=[.!?…»\"])\s+(?i:{_CREDIT_NAMES})\s*/\s*{_NAME}\s*[-–]?\s*$")
+# …or the photographer then the agency (« Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP », « …(Illustration).
+# - Jean Dupont / AFP »), as `_NAME_AGENCY` reads a credit set alone.
+_PHOTOGRAPHER_AGENCY = re.compile(rf"(?<=[.!?…»\")])\s+(?:[-–]\s*)?{_NAME}\s*/\s*(?i:{_CREDIT_AGENCIES})\.?$")
 _CREDIT_END_WORDS = 40  # a caption with its credit in brackets
 _MARKED_TAIL_WORDS = 30  # …after « © » or « Photo »
 # …or an agency's name alone: a caption is a sentence or two, while a wire's paragraph signed « AFP »
@@ -298,7 +303,7 @@ def is_caption(line: str) -> bool:
     return (
         words <= _CREDIT_END_WORDS and bool(_CREDIT_END.search(line))
         or words <= _MARKED_TAIL_WORDS and bool(_MARKED_TAIL.search(line))
-        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line) or _AGENCY_PHOTOGRAPHER.search(line))
+        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line) or _AGENCY_PHOTOGRAPHER.search(line) or _PHOTOGRAPHER_AGENCY.search(line))
     )
 
 
@@ -334,7 +339,8 @@ _AFTER_ARTICLE = re.compile(
     r"|laisser\s+un\s+commentaire|ajouter\s+un\s+commentaire|réagissez|most\s+(?:read|popular)|more\s+from\s+\S+"
     r"|related\s+(?:articles|stories|posts)|recommended(?:\s+for\s+you)?|comments|leave\s+a\s+(?:comment|reply)"
     r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners"
-    r"|mots[- ]cl[ée]s|tags|étiquettes|keywords|topics|thèmes\s+associés|sujets\s+associés)\s*(?:\(\d+\))?\s*:?$",
+    r"|mots[- ]cl[ée]s|tags|étiquettes|keywords|topics|thèmes\s+associés|sujets\s+associés|réagissez\s+à\s+cet\s+article"
+    r"|la\s+rédaction\s+vous\s+(?:conseille|recommande)|nous\s+vous\s+recommandons|plus\s+d[’']articles|les\s+dernières\s+(?:actualités|infos|articles))\s*(?:\(\d+\))?\s*:?$",
     re.IGNORECASE,
 )
 # The heading of a box about the source or the author (« Source de l'article », « À propos de
@@ -352,6 +358,9 @@ _AD_HEADING = re.compile(
     r"|contenus?\s+(?:sponsorisés?|partenaires?)|sponsored\s+(?:links|content)|advertisements?|ads\s+by\s+\w+)\s*:?$",
     re.IGNORECASE,
 )
+# A subscriber's badge (« Réservé aux abonnés », « Article réservé aux abonnés ») over the text: a label when no
+# paragraph has been read yet; a call (« Pour lire la suite, abonnez-vous ») still ends the text.
+_SUBSCRIBER_BADGE = re.compile(r"^(?:(?:article|contenu)\s+)?réservé\s+aux\s+abonnés\s*\.?$", re.IGNORECASE)
 _TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the lines ends the text
 # …and so does one after this many paragraphs of text (of `_PARAGRAPH_WORDS` words or more): the
 # article has been read by then, whatever the number of teaser lines after it (a share of lines
@@ -377,7 +386,7 @@ _DATED_ITEM = re.compile(
 # suivre le live », "Click here to subscribe") is a link's label; a quoted « cliquez ici » (a scam's
 # message reported) is text.
 _CLICK = re.compile(
-    r"\b(?:cliquez|cliquer|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien|sur\s+(?:l[’']|le\s+|la\s+|cette\s+|cet\s+)?(?:icône|bouton|image|vignette|player|lecteur))\b"
+    r"\b(?:cliquez|cliquer|cliquant|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien|sur\s+(?:l[’']|le\s+|la\s+|cette\s+|cet\s+)?(?:icône|bouton|image|vignette|player|lecteur))\b"
     r"|\b(?:click|tap)\s+(?:here|(?:on\s+)?the\s+(?:icon|button|image))\b",
     re.IGNORECASE,
 )
@@ -421,7 +430,7 @@ _BYLINE_LINE = re.compile(
     rf"^(?:par|by|un\s+(?:texte|article|reportage|dossier|entretien)\s+de|propos\s+recueillis\s+par|written\s+by|reporting\s+by"
     rf"|(?:auteure?s?|autrices?|textes?|rédact(?:eur|rice)|journaliste|author|editor|édition|edition)\s*:)\s+{_PEOPLE}{_WITH_AGENCY}\s*\.?$"
     rf"|^(?:la\s+)?r[ée]daction(?:\s+(?:en\s+ligne|web|numérique|internet|digitale|sports?|nationale|locale|de\s+{_PERSON}))?{_WITH_AGENCY}\s*\.?$"
-    rf"|^avec\s+(?:{_AGENCY_NAMES}|agences?)(?:\s*(?:,|et)\s*(?:{_AGENCY_NAMES}|agences?))*\s*\.?$",
+    rf"|^\(?(?:avec|sources?\s*:)\s+(?:{_AGENCY_NAMES}|agences?)(?:\s*(?:,|et|and|&)\s*(?:{_AGENCY_NAMES}|agences?))*\s*\)?\s*\.?$",
     re.IGNORECASE,
 )
 _INITIALS = re.compile(r"^\(?(?:[A-ZÀ-Þ][a-zà-ÿ]{0,3}\.?\s*-?\s*){1,3}(?:\s*,\s*(?:[A-ZÀ-Þ][a-zà-ÿ]{0,3}\.?\s*){1,3}){0,4}\)?$")
@@ -438,7 +447,9 @@ _UPDATE_NOTE = re.compile(
     r"^(?:\*\s*)?(?:article\s+(?:mis|mise)\s+à\s+jour\b"
     r"|cet\s+article\b[^.!?]{0,80}?\b(?:mis\s+à\s+jour|mise\s+à\s+jour|plus\s+à\s+jour|initialement\s+(?:publié|paru)|à\s+l[’']origine|a\s+été\s+(?:corrigé|modifié|actualisé))"
     r"|(?:prenez\s+note|veuillez\s+noter|notez)\s+que\s+(?:cet|ce)\s+(?:article|texte|contenu)\b"
-    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:was|has\s+been)\s+(?:originally\s+published|first\s+published|updated|corrected|amended))",
+    r"|cet\s+article\s+(?:a\s+été\s+(?:initialement\s+)?publié|est\s+paru|a\s+paru|est\s+extrait)\s+(?:dans|en)\b"
+    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:was|has\s+been)\s+(?:originally\s+published|first\s+published|updated|corrected|amended)"
+    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:first\s+)?appeared\s+in\b)",
     re.IGNORECASE,
 )
 _NOTE_WORDS = 40
@@ -457,7 +468,9 @@ _CONFIRMATION = re.compile(
 # Play »), a follow button's network alone (« - Google News »).
 _FOLLOW = re.compile(
     r"^(?:[-•·▪►]\s*)?(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ]nous\b|(?:follow|like|join)\s+us\b"
-    rf"|(?:suivez|retrouvez)\s+[^.!?]{{0,60}}\bsur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok|notre\s+(?:compte|page|chaîne|application|appli))\b"
+    rf"|(?:suivez|retrouvez)\s+[^.!?]{{0,60}}\bsur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok|notre\s+(?:compte|page|chaîne|application|appli|site))\b"
+    r"|rejoignez\s+(?:notre|nos)\s+(?:chaîne|communauté|groupe|canal|compte)s?\b"
+    rf"|{_PAPER_NAME}\s+sur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok)\s*$"
     r"|(?:téléchargez|télécharger|installez)\s+(?:gratuitement\s+)?(?:notre|l[’']|la\s+nouvelle)\s*(?:nouvelle\s+)?appli(?:cation)?\b|(?:download|get)\s+(?:our|the)\s+(?:free\s+)?app\b)"
     r"|\bapp\s*store\b[^.!?]{0,30}\bgoogle\s+play\b|\bgoogle\s+play\b[^.!?]{0,30}\bapp\s*store\b",
     re.IGNORECASE,
@@ -481,8 +494,10 @@ _DONATE = re.compile(
 )
 _TIP_CALL = re.compile(
     r"^(?:vous\s+avez\s+(?:des|une|un)\s+(?:informations?|renseignements?|infos?|témoignages?|questions?|photos?|vidéos?|remarques?|suggestions?)"
-    r"|(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+tip|information|a\s+story|questions?))\b[^?]{0,120}\?"
-    r".*(?:@|écrivez|contactez|joindre|envoyez|signalez|écrire|email|e-mail|contact|write\s+to)",
+    r"|(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+tip|information|a\s+story|questions?)|une\s+erreur"
+    r"|vous\s+avez\s+(?:repéré|remarqué|vu|constaté)\s+une\s+(?:erreur|faute|coquille)|vous\s+souhaitez\s+(?:réagir|nous\s+écrire|témoigner)"
+    r"|(?:spotted|found)\s+(?:an\s+error|a\s+mistake))\b[^?]{0,120}\?"
+    r".*(?:@|écrivez|contactez|joindre|envoyez|signalez|écrire|email|e-mail|contact|write\s+to|let\s+us\s+know)",
     re.IGNORECASE,
 )
 # A notice telling the reader which program opens a file (« Les documents au format Acrobat PDF s'ouvrent avec Acrobat
@@ -496,6 +511,37 @@ _MORE_LABEL = re.compile(
     r"|^(?:voir|lire|écouter|regarder)\s+ici\b",
     re.IGNORECASE,
 )
+# A button's or a menu's label (« Lien copié », « Lire plus tard », « Afficher plus », « Plus d'infos », « Mon compte »,
+# « S'inscrire », « Article offert », « Premium », « En continu », « Retour en haut »), a relative stamp (« Il y a 3
+# heures », « Mis à jour il y a 2 heures », "3 hours ago"), a subscriber's badge over the text (« Vous lisez un
+# article réservé aux abonnés. »), an embed the reader's choices hid (« Ce contenu n'est pas disponible »).
+_BUTTON = re.compile(
+    r"^(?:lire\s+plus\s+tard|lire\s+dans\s+l[’']appli(?:cation)?|ouvrir\s+dans\s+l[’']appli(?:cation)?|[ée]couter(?:\s+(?:l[’']article|cet\s+article))?"
+    r"|afficher\s+(?:plus|moins|la\s+suite)|voir\s+moins|plus\s+d[’']infos?|mon\s+compte|mon\s+espace|s[’']inscrire|se\s+déconnecter"
+    r"|retour\s+en\s+haut(?:\s+de\s+(?:la\s+)?page)?|haut\s+de\s+page|back\s+to\s+top|article\s+offert|cet\s+article\s+vous\s+est\s+offert"
+    r"|abonnés?|premium|exclusif\s+abonnés?|en\s+continu|toute\s+l[’']actualité(?:\s+en\s+(?:direct|continu))?|read\s+later|listen\s+to\s+(?:this\s+)?article"
+    r"|(?:publié|mis\s+à\s+jour|modifié|updated|posted)?\s*il\s+y\s+a\s+\d+\s*(?:s|secondes?|min(?:utes?)?|h|heures?|jours?)"
+    r"|\d+\s+(?:seconds?|minutes?|hours?|days?)\s+ago)\s*[.!:]?$",
+    re.IGNORECASE,
+)
+_BADGE = re.compile(
+    r"^(?:vous\s+lisez\s+un\s+article\s+réservé|ce\s+contenu\s+(?:n[’']est\s+(?:pas|plus)\s+disponible|est\s+bloqué|est\s+masqué)"
+    r"|this\s+content\s+is\s+(?:not\s+available|blocked|unavailable))",
+    re.IGNORECASE,
+)
+# A newsletter's box (« Chaque matin, recevez l'essentiel de l'actualité », « Inscription à la newsletter »,
+# « Newsletter Le Journal », « Merci pour votre inscription »), a sign-up form's legal notice (« Les informations
+# recueillies… Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès »).
+_NEWSLETTER_BOX = re.compile(
+    r"^(?:(?:chaque|tous\s+les)\s+(?:matins?|soirs?|jours?|semaines?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?|dimanches?),?\s+recevez"
+    r"|(?:inscription|s[’']inscrire|abonnement)\s+(?:à|a|aux)\s+(?:la|notre|nos|les)\s+newsletters?|newsletters?(?:\s+[^\s.!?]+){1,4}$"
+    r"|merci\s+(?:pour|de)\s+votre\s+inscription|votre\s+inscription\s+a\s+(?:bien\s+)?été|thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing))",
+    re.IGNORECASE,
+)
+_FORM_NOTICE = re.compile(r"\binformatique\s+et\s+libertés\b|\bdroit\s+d[’']accès\b|\brgpd\b|\bdonnées\s+personnelles\b|\bprivacy\s+policy\b", re.IGNORECASE)
+_FORM_TALK = re.compile(r"\bvous\s+disposez\b|\bvos\s+données\b|\brecueillies\b|\bvotre\s+adresse\b|\byour\s+(?:data|e-?mail)\b", re.IGNORECASE)
+# A picture's credit set alone: agencies only (« AFP/Archives », « BELGA »).
+_CREDIT_ALONE = re.compile(rf"^\(?{_CREDIT_AGENCIES}\)?\.?$", re.IGNORECASE)
 # An ad slot's label, in the capitals an ad server writes, and its note (« ADVERTISING - ne pas effacer »).
 _AD_SLOT = re.compile(r"^(?-i:PUBLICIT[ÉE]|ADVERTISING|ADVERTISEMENT|ANNONCE|PUB)\s*[-–—:]\s*[^.!?]{0,40}$")
 # The signatures above, as for a text (`_BYLINE_WORDS`), and the calls: a sentence of text runs longer.
@@ -508,8 +554,9 @@ def is_furniture(line: str) -> bool:
     or write in, a copyright line, a read-more label, an ad slot's label (see the patterns above)."""
     words = len(line.split())
     if words > _NOTE_WORDS:
-        return bool(words <= 60 and _TIP_CALL.match(line))
-    if words <= 6 and (_MEDIA_LABEL.match(line) or _NETWORK_ALONE.match(line) or _AD_SLOT.match(line) or _MORE_LABEL.match(line)):
+        return bool(words <= 80 and (_TIP_CALL.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line))))
+    if words <= 6 and (_MEDIA_LABEL.match(line) or _CREDIT_ALONE.match(line) or _NETWORK_ALONE.match(line) or _AD_SLOT.match(line) or _MORE_LABEL.match(line)
+                       or _BUTTON.match(line)):  # fmt: skip
         return True
     if words <= _BYLINE_WORDS and (_BYLINE_LINE.match(line) or (len(line) <= 30 and "." in line and _INITIALS.match(line)
                                                                 and sum(c.isupper() for c in line) >= 2)):  # fmt: skip
@@ -517,6 +564,8 @@ def is_furniture(line: str) -> bool:
     if words <= _FURNITURE_WORDS and _DATE_TIME.search(line) and _STAMP_MARK.search(line):
         return True
     if _UPDATE_NOTE.match(line) or _TIP_CALL.match(line) or (_PLUGIN.search(line) and _GET_PLUGIN.search(line)):
+        return True
+    if _BADGE.match(line) or _NEWSLETTER_BOX.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line)):
         return True
     if words > _FURNITURE_WORDS:
         return False
@@ -668,6 +717,8 @@ def strip_blocks(lines: list[str]) -> list[str]:
             if len(line.split()) <= 25:
                 continue
         stripped = line.strip()
+        if paragraphs == 0 and _SUBSCRIBER_BADGE.match(stripped):
+            continue  # a subscriber's badge over the text (« Réservé aux abonnés »): no paragraph of it read yet, nothing cut
         if _PAYWALL_END.match(stripped) or (_AFTER_ARTICLE.match(stripped) and read):
             stop = i
             break

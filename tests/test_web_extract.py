@@ -867,6 +867,17 @@ FURNITURE = [
     "Copyright 2021 Le Journal. Tous droits réservés.", "Lire la suite", "En savoir plus", "Compléments d'informations",
     "Continue reading", "Voir ici les classements complets de la course", "ADVERTISING - ne pas effacer",
     "Pour réécouter son interview, cliquez sur l’icône ci-dessous.",
+    # the same kinds, as other sites write them
+    "Lien copié", "Lire plus tard", "Afficher plus", "Article offert", "Il y a 3 heures", "Mis à jour il y a 2 heures",
+    "Vous lisez un article réservé aux abonnés.", "Ce contenu n'est pas disponible", "Chaque matin, recevez l'essentiel de l'actualité",
+    "Inscription à la newsletter", "Merci pour votre inscription",
+    "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
+    "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
+    "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",
+    "Cet article a été publié dans Le Journal (édition du 12 mars 2021).", "Retrouvez cet article dans notre magazine du mois de mars.",
+    "Les abonnés peuvent lire la suite en cliquant ici", "Découvrir les offres", "Envoyer à un ami", "Une erreur ? Signalez-la",
+    "Vous avez repéré une erreur ? Contactez-nous", "Source : AFP", "(Avec AFP)", "Avec AFP et Reuters", "Le Journal sur WhatsApp",
+    "Rejoignez notre chaîne WhatsApp", "DIRECT. Le tramway arrive à la gare", "En continu",
 ]  # fmt: skip
 
 
@@ -892,6 +903,10 @@ def test_a_pages_furniture_leaves_the_body(line):
         "Le site de la ville www.tram.example.be détaille le tracé des trois lignes.",
         "Vous avez des questions ? Le maire y répondra jeudi soir lors de la réunion publique.",
         "Il a rencontré les riverains. Il a promis de revoir le tracé, a-t-il dit à l'AFP.",
+        "Il y a 3 heures, le maire a annoncé trois nouvelles lignes de tramway.",
+        "Les abonnés du club ont reçu la lettre du président mardi.",
+        "Une erreur de tracé a retardé les travaux de trois mois ?",
+        "La newsletter du maire annonce trois lignes de tramway et un nouveau parking au nord de la ville.",
     ],
 )  # fmt: skip
 def test_text_that_looks_like_furniture_stays(line):
@@ -925,3 +940,10 @@ def test_a_tags_heading_after_the_text_ends_it():
     b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
     assert strip_blocks([a, b, "Mots-clés", "Tramway Ville Travaux"]) == [a, b]
     assert strip_blocks([a, b, "Tags :", "tramway, ville"]) == [a, b]
+
+
+def test_a_subscribers_badge_over_the_text_cuts_nothing_but_a_paywall_call_does():
+    """A badge (« Réservé aux abonnés ») before any paragraph is a label; « Pour lire la suite, abonnez-vous » ends the text."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    assert strip_blocks(["Réservé aux abonnés", a]) == [a]
+    assert strip_blocks([a * 2, "Réservé aux abonnés", "Texte caché."]) == [a * 2]
