@@ -947,3 +947,16 @@ def test_a_subscribers_badge_over_the_text_cuts_nothing_but_a_paywall_call_does(
     a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
     assert strip_blocks(["Réservé aux abonnés", a]) == [a]
     assert strip_blocks([a * 2, "Réservé aux abonnés", "Texte caché."]) == [a * 2]
+
+
+def test_a_caption_the_page_marks_as_one_goes():
+    """Tenth round: `<figcaption>` and a class naming a caption (« caption », « légende », « pic_description »), as
+    the fifth round's `credit`; the paragraphs around stay."""
+    captions = ('<figure><img src="/t.jpg"><figcaption>Le maire sur le chantier du tramway mardi matin</figcaption></figure>'
+                '<div class="photo-caption">Les riverains réunis devant la mairie du quartier nord</div>'
+                '<p class="pic_description">Le futur dépôt des rames, au nord de la ville</p>'
+                '<span class="img-legende">Le tracé des trois lignes présenté aux élus</span>')  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + captions + MORE), "https://www.journal.be/a")
+    assert "Le coût total" in got.text and "Le débat 2" in got.text
+    for gone in ("chantier du tramway mardi", "riverains réunis", "futur dépôt", "tracé des trois lignes présenté"):
+        assert gone not in got.text, gone

@@ -217,7 +217,7 @@ def _trafilatura_metadata(tree, url: str | None):
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
     r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?"
-    r"|credits?)(?:$|[\s_-])",
+    r"|credits?|captions?|l[ée]gendes?|(?:pic|photo|img|image|media|figure)[_-]?(?:desc(?:ription)?|caption|legende|credit)s?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 # The paywall box itself (« paywall », « js-paywall », « paywall__container »), not the text a site
@@ -232,6 +232,7 @@ def _without_notices(tree, host: str | None = None):
     `_NOTICE_SHARE` of the page's text."""
     clone = copy.deepcopy(tree)
     found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
+    found += clone.xpath("//body//figcaption")  # tenth round: the element says it is a picture's caption, whatever its class
     found += _boxes_by_label(clone)
     found += _linked_headlines(clone, host)
     found += _player_boxes(clone)
