@@ -177,6 +177,9 @@ _PRINT_PROMO_WORDS = 30
 # ce jeudi », « Notre dossier complet dans l'édition de demain », « Notre enquête dans notre édition de
 # samedi »): the piece named as ours, then an edition as its place. A sentence of text names another
 # piece (« Notre reportage a montré… ») or no edition.
+_OWN_PIECE = re.compile(
+    r"^(?:[-•·▪►>+]+\s*)?notre\s+(?:reportage|dossier|enquête|entretien|interview|analyse|récit|portrait)\b", re.IGNORECASE
+)
 _OWN_PIECE_ELSEWHERE = re.compile(
     r"^(?:[-•·▪►>+]+\s*)?notre\s+(?:reportage|dossier|enquête|entretien|interview|analyse|récit|portrait)\b[^.!?]{0,80}?"
     r"\bdans\s+(?:les\s+éditions|l[’']édition|notre\s+édition|nos\s+éditions)\b",
@@ -631,6 +634,8 @@ def _is_print_promotion(line: str) -> bool:
         _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
     ):
         return True
+    if _OWN_PIECE.match(line) and _PRINT_PLACE.search(line):
+        return True  # « Notre reportage dans L'Avenir de ce samedi », « Notre dossier sur iPad et en PDF »
     return bool(_OWN_PIECE_ELSEWHERE.match(line) or _PAPER_OF_THE_DAY.match(line))
 
 

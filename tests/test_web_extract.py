@@ -812,6 +812,8 @@ def test_a_lock_icons_label_glued_to_the_headline_goes_with_the_repeated_headlin
         "Retrouvez l'analyse de notre envoyé spécial dans le journal numérique.",
         "The full story is in Monday's edition.",
         "Also on our e-paper.",
+        "Notre reportage dans L’Avenir de ce samedi",
+        "Notre dossier complet sur iPad et en format PDF",
     ],
 )  # fmt: skip
 def test_a_pointer_to_the_paper_of_a_day_or_its_digital_forms_is_dropped(line):
