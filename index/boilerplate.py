@@ -448,7 +448,8 @@ _STAMP_MARK = re.compile(r"[|•]|^(?:par|by)\s", re.IGNORECASE)
 # 12 de la loi, modifié… »: the note speaks of « cet article », or opens with « Article mis à jour ».
 _UPDATE_NOTE = re.compile(
     r"^(?:\*\s*)?(?:article\s+(?:mis|mise)\s+à\s+jour\b"
-    r"|cet\s+article\b[^.!?]{0,80}?\b(?:mis\s+à\s+jour|mise\s+à\s+jour|plus\s+à\s+jour|initialement\s+(?:publié|paru)|à\s+l[’']origine|a\s+été\s+(?:corrigé|modifié|actualisé))"
+    r"|cet\s+article\b[^.!?]{0,80}?\b(?:mis\s+à\s+jour|mise\s+à\s+jour|plus\s+à\s+jour|initialement\s+(?:publié|paru)|(?:publié|paru)\s+à\s+l[’']origine)"
+    r"|cet\s+article\s+a\s+été\s+(?:corrigé|modifié|actualisé|complété)\s+(?:le|depuis|après|pour)\b"
     r"|(?:prenez\s+note|veuillez\s+noter|notez)\s+que\s+(?:cet|ce)\s+(?:article|texte|contenu)\b"
     r"|cet\s+article\s+(?:a\s+été\s+(?:initialement\s+)?publié|est\s+paru|a\s+paru|est\s+extrait)\s+(?:dans|en)\b"
     r"|(?:this|the)\s+(?:article|story|piece)\s+(?:was|has\s+been)\s+(?:originally\s+published|first\s+published|updated|corrected|amended)"
@@ -500,7 +501,7 @@ _TIP_CALL = re.compile(
     r"|(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+tip|information|a\s+story|questions?)|une\s+erreur"
     r"|vous\s+avez\s+(?:repéré|remarqué|vu|constaté)\s+une\s+(?:erreur|faute|coquille)|vous\s+souhaitez\s+(?:réagir|nous\s+écrire|témoigner)"
     r"|(?:spotted|found)\s+(?:an\s+error|a\s+mistake))\b[^?]{0,120}\?"
-    r".*(?:@|écrivez|contactez|joindre|envoyez|signalez|écrire|email|e-mail|contact|write\s+to|let\s+us\s+know)",
+    r".*(?:\S@\S|\bnous\b|-nous\b|\bus\b|\brédaction\b|signalez-l[ae]\b|newsroom)",
     re.IGNORECASE,
 )
 # A notice telling the reader which program opens a file (« Les documents au format Acrobat PDF s'ouvrent avec Acrobat

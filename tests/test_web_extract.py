@@ -909,6 +909,9 @@ def test_a_pages_furniture_leaves_the_body(line):
         "Les abonnés du club ont reçu la lettre du président mardi.",
         "Une erreur de tracé a retardé les travaux de trois mois ?",
         "La newsletter du maire annonce trois lignes de tramway et un nouveau parking au nord de la ville.",
+        "Vous avez des questions sur la réforme ? Le ministère a ouvert une ligne : contactez le 3939.",
+        "Cet article 24 a été modifié par le Sénat mardi soir.",
+        "Cet article de loi est à l'origine de la polémique.",
     ],
 )  # fmt: skip
 def test_text_that_looks_like_furniture_stays(line):
