@@ -642,17 +642,21 @@ def _is_print_promotion(line: str) -> bool:
 
 # The same pointer closing a paragraph (« …aussi déloyales qu’incontrôlables. Le point sur la question dans l’édition
 # Centre de La Nouvelle Gazette de ce mercredi »): the last sentence, after a sentence's end.
-_LAST_SENTENCE = re.compile(r"(?<=[.!?…»\"”])\s+(?=[^\s.!?])([^.!?]{8,240}[.!]?)$")
+_SENTENCE_END = re.compile(r"[.!?…»\"”]\s+(?=[^\s.!?])")
 
 
 def _without_promotion_tail(line: str) -> str:
     """The line without a last sentence that is a pointer to the paper (see `_is_print_promotion`); else the line."""
-    if not _PRINT_PLACE.search(line) and "édition" not in line:
+    tail = line.rstrip()[-300:]
+    last = None
+    for last in _SENTENCE_END.finditer(tail):
+        pass
+    if last is None:
         return line
-    m = _LAST_SENTENCE.search(line)
-    if m and len(m.group(1).split()) <= _PRINT_PROMO_WORDS and _is_print_promotion(m.group(1)):
-        return line[: m.start()].rstrip()
-    return line
+    sentence = tail[last.end():]
+    if len(sentence.split()) > _PRINT_PROMO_WORDS or re.search(r"[.!?]\s", sentence) or not _is_print_promotion(sentence):
+        return line
+    return line.rstrip()[: len(line.rstrip()) - len(sentence)].rstrip()
 
 
 def is_read_also(label: str) -> bool:
