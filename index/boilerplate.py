@@ -33,7 +33,7 @@ MONTHS = MONTH_NUMBERS
 _NETWORKS = r"facebook|twitter|x|whatsapp|linkedin|e-?mail|courriel|messenger|telegram|bluesky|instagram|pinterest|reddit|threads|mastodon|flipboard"
 _SHARE = re.compile(
     r"^(?:partager|partagez|partage|share|tweeter|envoyer par (?:e-?mail|courriel)|copier le lien|imprimer|print"
-    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre|envoyer\s+à\s+un\s+ami|lien\s+copié|copié)"
+    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre|envoyer\s+à\s+un\s+ami|lien\s+copié|copié|e-?mail)"
     rf"(?:\s+(?:cet|cette|ce|un|une|sur|par|le|la|l[’']|on|this|via))?\s*(?:article|page|lien|link|{_NETWORKS})?\s*:?$",
     re.IGNORECASE,
 )
@@ -432,6 +432,7 @@ _WITH_AGENCY = r"(?:\s*,?\s*\(?(?:avec|with)\s+[^()]{1,40}\)?)?"
 _BYLINE_LINE = re.compile(
     rf"^(?:par|by|un\s+(?:texte|article|reportage|dossier|entretien)\s+de|propos\s+recueillis\s+par|written\s+by|reporting\s+by"
     rf"|(?:auteure?s?|autrices?|textes?|rédact(?:eur|rice)|journaliste|author|editor|édition|edition)\s*:)\s+{_PEOPLE}{_WITH_AGENCY}\s*\.?$"
+    r"|^(?:additional\s+)?(?:reporting|writing|editing)\s+by\s+[^.!?]{1,150}$"
     rf"|^(?:la\s+)?r[ée]daction(?:\s+(?:en\s+ligne|web|numérique|internet|digitale|sports?|nationale|locale|de\s+{_PERSON}))?{_WITH_AGENCY}\s*\.?$"
     rf"|^\(?(?:avec|sources?\s*:)\s+(?:{_AGENCY_NAMES}|agences?)(?:\s*(?:,|et|and|&)\s*(?:{_AGENCY_NAMES}|agences?))*\s*\)?\s*\.?$",
     re.IGNORECASE,
@@ -453,7 +454,7 @@ _UPDATE_NOTE = re.compile(
     r"|(?:prenez\s+note|veuillez\s+noter|notez)\s+que\s+(?:cet|ce)\s+(?:article|texte|contenu)\b"
     r"|cet\s+article\s+(?:a\s+été\s+(?:initialement\s+)?publié|est\s+paru|a\s+paru|est\s+extrait)\s+(?:dans|en)\b"
     r"|(?:this|the)\s+(?:article|story|piece)\s+(?:was|has\s+been)\s+(?:originally\s+published|first\s+published|updated|corrected|amended)"
-    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:first\s+)?appeared\s+in\b)",
+    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:first\s+|originally\s+)?appeared\s+(?:in|on)\b)",
     re.IGNORECASE,
 )
 _NOTE_WORDS = 40
@@ -539,7 +540,8 @@ _BADGE = re.compile(
 _NEWSLETTER_BOX = re.compile(
     r"^(?:(?:chaque|tous\s+les)\s+(?:matins?|soirs?|jours?|semaines?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?|dimanches?),?\s+recevez"
     r"|(?:inscription|s[’']inscrire|abonnement)\s+(?:à|a|aux)\s+(?:la|notre|nos|les)\s+newsletters?|newsletters?(?:\s+[^\s.!?]+){1,4}$"
-    r"|merci\s+(?:pour|de)\s+votre\s+inscription|votre\s+inscription\s+a\s+(?:bien\s+)?été|thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing))",
+    r"|merci\s+(?:pour|de)\s+votre\s+inscription|votre\s+inscription\s+a\s+(?:bien\s+)?été|thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)"
+    r"|get\s+(?:the\s+|our\s+)?(?:latest|best|top)\b[^.!?]{0,60}\b(?:inbox|e-?mail)\b|[^.!?]{0,60}\bdelivered\s+(?:straight\s+)?to\s+your\s+inbox)",
     re.IGNORECASE,
 )
 _FORM_NOTICE = re.compile(r"\binformatique\s+et\s+libertés\b|\bdroit\s+d[’']accès\b|\brgpd\b|\bdonnées\s+personnelles\b|\bprivacy\s+policy\b", re.IGNORECASE)

@@ -880,6 +880,9 @@ FURNITURE = [
     "Les abonnés peuvent lire la suite en cliquant ici", "Découvrir les offres", "Envoyer à un ami", "Une erreur ? Signalez-la",
     "Vous avez repéré une erreur ? Contactez-nous", "Source : AFP", "(Avec AFP)", "Avec AFP et Reuters", "Le Journal sur WhatsApp",
     "Rejoignez notre chaîne WhatsApp", "DIRECT. Le tramway arrive à la gare", "En continu",
+    # and in English
+    "Get the latest news delivered to your inbox", "Email this article", "Reporting by Jean Dupont; Editing by Marie Martin",
+    "This article originally appeared in The Journal.", "By Jean Dupont", "Listen to this article", "Copyright © 2021 The Journal",
 ]  # fmt: skip
 
 
@@ -912,6 +915,8 @@ def test_a_pages_furniture_leaves_the_body(line):
         "Vous avez des questions sur la réforme ? Le ministère a ouvert une ligne : contactez le 3939.",
         "Cet article 24 a été modifié par le Sénat mardi soir.",
         "Cet article de loi est à l'origine de la polémique.",
+        "By Tuesday the council had voted for three new tram lines.",
+        "Reporting by the local paper showed the council had voted for three new tram lines.",
     ],
 )  # fmt: skip
 def test_text_that_looks_like_furniture_stays(line):
