@@ -970,3 +970,13 @@ def test_a_caption_the_page_marks_as_one_goes():
     assert "Le coût total" in got.text and "Le débat 2" in got.text
     for gone in ("chantier du tramway mardi", "riverains réunis", "futur dépôt", "tracé des trois lignes présenté"):
         assert gone not in got.text, gone
+
+
+def test_a_heading_that_is_one_link_to_another_article_of_the_site_goes():
+    """Tenth round: the fifth round's linked headline, set as a heading (`<h3><a href="/…">`) among the paragraphs."""
+    teaser = '<h3><a href="/ville/bus-gratuit">Le bus gratuit dès lundi dans tout le quartier</a></h3>'
+    other = '<h3><a href="https://www.region.example.org/tram">Le plan régional du tram</a></h3>'
+    heading = "<h3>Un chantier de dix-huit mois</h3>"
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + teaser + heading + MORE + other + MORE), "https://www.journal.be/a")
+    assert "Le bus gratuit" not in got.text
+    assert "Le coût total" in got.text and "Le débat 2" in got.text

@@ -339,7 +339,7 @@ def _linked_headlines(root, host: str | None) -> list:
     """
     out = []
     own = _bare_host(host)
-    for p in root.xpath("//body//p[.//a[@href]]"):
+    for p in root.xpath("//body//p[.//a[@href]] | //body//h2[.//a[@href]] | //body//h3[.//a[@href]] | //body//h4[.//a[@href]]"):
         kind = _linked_headline(p, own)
         if kind == "own" or kind == "arrow":
             out.append(p)
