@@ -7,7 +7,8 @@ breadcrumbs and comment counters are dropped, in French and English (`classify`,
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
 notice, a related-articles or comments heading once the article has been read, a list of teasers set off by list
 marks after the text, « Lire aussi » lines with the title they announce, inline « (Lire aussi : …) » links, a link's
-label asking the reader to click and a label left dangling at the end. Some of them still say who published the text:
+label asking the reader to click and a label left dangling at the end, and a page's furniture (`is_furniture`: player and
+download labels, bylines, editor's notes, buttons, calls to follow, give or write in). Some of them still say who published the text:
 a logo line or an agency dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
 """
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
+__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_furniture", "is_logo", "is_read_also",
+           "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
