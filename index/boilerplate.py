@@ -7,7 +7,8 @@ breadcrumbs and comment counters are dropped, in French and English (`classify`,
 time). `strip_blocks`, for extracted pages, also drops date stamps and what only shows as a block: everything after a paywall
 notice, a related-articles or comments heading once the article has been read, a list of teasers set off by list
 marks after the text, « Lire aussi » lines with the title they announce, inline « (Lire aussi : …) » links, a link's
-label asking the reader to click and a label left dangling at the end. Some of them still say who published the text:
+label asking the reader to click and a label left dangling at the end, and a page's furniture (`is_furniture`: player and
+download labels, bylines, editor's notes, buttons, calls to follow, give or write in). Some of them still say who published the text:
 a logo line or an agency dateline ("PÉKIN, 5 novembre 2026 (AFP) -") names the outlet; a photo credit names an agency that
 is only used when nothing else names one.
 """
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_logo", "is_read_also", "strip_blocks", "AGENCIES", "MONTHS"]
+__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_furniture", "is_logo", "is_read_also",
+           "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
     "afp": "AFP", "aa": "AA", "anadolu": "Anadolu", "reuters": "Reuters", "ap": "AP", "ansa": "ANSA",
@@ -33,7 +35,7 @@ MONTHS = MONTH_NUMBERS
 _NETWORKS = r"facebook|twitter|x|whatsapp|linkedin|e-?mail|courriel|messenger|telegram|bluesky|instagram|pinterest|reddit|threads|mastodon|flipboard"
 _SHARE = re.compile(
     r"^(?:partager|partagez|partage|share|tweeter|envoyer par (?:e-?mail|courriel)|copier le lien|imprimer|print"
-    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre)"
+    r"|commenter|réagir|signaler|alerter|s[’']abonner|suivre|envoyer\s+à\s+un\s+ami|lien\s+copié|copié|e-?mail)"
     rf"(?:\s+(?:cet|cette|ce|un|une|sur|par|le|la|l[’']|on|this|via))?\s*(?:article|page|lien|link|{_NETWORKS})?\s*:?$",
     re.IGNORECASE,
 )
@@ -88,12 +90,13 @@ _PITCH = re.compile(
     r"^(?:abonnez-vous|s[’']abonner|je m[’']abonne|déjà abonné|vous êtes abonné|offre découverte|offre spéciale|profitez de notre offre"
     r"|créez votre compte|créer un compte|connectez-vous|se connecter|ou si vous avez déjà un compte|pour accéder en illimité"
     r"|accès (?:illimité|à tous les articles)|\d+\s*€.*(?:par mois|/mois|le 1er mois|sans engagement)"
+    r"|découvrir\s+(?:les|nos)\s+offres|j[’']en\s+profite|\d+\s*€\s+(?:le|les)\s+(?:premier|\d+)"
     r"|subscribe(?: now)?|already a subscriber|sign in|log in|start your (?:free )?trial)\b",
     re.IGNORECASE,
 )
 # Sign-up boxes: newsletters, alerts, forms.
 _SIGNUP = re.compile(
-    r"^(?:inscrivez-vous|recevez (?:notre|nos|la|les)|recevoir (?:les|des|notre|nos) (?:informations|newsletters?|alertes|actualités)"
+    r"^(?:inscrivez-vous|recevez (?:notre|nos|la|les|chaque|tous les|gratuitement)|recevoir (?:les|des|notre|nos) (?:informations|newsletters?|alertes|actualités)"
     r"|(?:abonnez-vous|inscrivez-vous) (?:à|a) (?:notre|la|nos) newsletter|pour rester informé|votre adresse (?:e-?mail|de messagerie)"
     r"|numéro de téléphone|en remplissant ce formulaire|vous pourrez à tout moment vous désabonner|newsletters?\s*:?$"
     r"|sign up (?:for|to)|subscribe to (?:our|the) newsletter|get (?:our|the) newsletter|enter your e-?mail)",
@@ -115,6 +118,9 @@ _NEWSLETTER_WORDS = 80
 # Either alone is text: « Le journal a révélé… », « Découvrez notre galerie… », « médicaments en vente
 # libre ». « Chez votre libraire » also sells books (« Disponible chez votre libraire, le roman… »
 # opens a review's sentence): it counts after a call in the imperative only.
+_WEEKDAYS_FR = r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+# A paper's name as a line writes it: capitalised words (« L’Avenir », « La Meuse Luxembourg », « Le Journal »).
+_PAPER_NAME = r"(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*){0,3}"
 _PRINT_ORDER = (
     r"découvrez|retrouvez|lisez|relisez|achetez|procurez-vous|commandez|feuilletez|demandez|ne\s+manquez\s+pas"
     r"|read|find|see|pick\s+up|buy|get|grab|don[’']t\s+miss"
@@ -123,15 +129,34 @@ _PRINT_CALL = re.compile(
     rf"^(?:[-•·▪►>+]+\s*)?(?:(?P<order>{_PRINT_ORDER})"
     r"|(?:plus|toutes?\s+les)\s+(?:d[’']infos?|d[’']informations|de\s+détails|détails|infos?|informations)"
     r"|(?:la\s+suite|l[’']intégralité|le\s+reste|l[’']article\s+complet)|(?:à|a)\s+(?:lire|découvrir)|(?:actuellement\s+|déjà\s+)?en\s+vente"
-    r"|(?:aussi\s+|également\s+)?disponibles?|more\s+in|for\s+(?:more|the\s+full\s+story)|on\s+sale|(?:also\s+|now\s+)?available)\b",
+    r"|(?:aussi\s+|également\s+)?disponibles?|more\s+in|for\s+(?:more|the\s+full\s+story)|on\s+sale|(?:also\s+|now\s+)?available"
+    # Tenth round: what a pointer to an edition names before its place (« Toutes les réactions à lire dans… », « Le
+    # point sur la question dans l'édition… », « Rendez-vous ce lundi dans… », "The full story is in…").
+    r"|[^.!?]{0,60}?(?:\s|^)(?:est\s+|sont\s+)?[àa]\s+(?:lire|découvrir|retrouver|suivre)\s+(?:dans|sur|en)|le\s+point|tout\s+le\s+détail"
+    r"|tous\s+les\s+détails|rendez-vous|(?:the\s+)?full\s+(?:story|interview|report|coverage)|also\s+(?:on|in))\b",
     re.IGNORECASE,
 )
 _PRINT_PLACE = re.compile(
     r"\bchez\s+(?:votre|vos|les|nos)\s+(?:marchands?\s+de\s+(?:journaux|presse)|kiosquiers?|diffuseurs?\s+de\s+presse)"
-    r"|\ben\s+kiosques?\b|\b(?:dans|en|de)\s+(?:votre|notre|nos|vos)\s+(?:journal|quotidien|hebdomadaire|éditions?|supplément|version\s+papier)\b"
+    r"|\ben\s+kiosques?\b|\b(?:dans|en|de)\s+(?:votre|notre|nos|vos)\s+(?:journal|quotidien|hebdomadaire|magazine|mensuel|hors-série|éditions?|supplément|version\s+papier)\b"
     r"|\b(?:édition|version)\s+(?:papier|imprimée)\b|\bdans\s+l[’']édition\s+(?:de\s+(?:demain|ce|cette)|du\s+\w+)"
     r"|\bprint\s+(?:edition|issue|version)\b|\bnews-?stands?\b|\bnewsagents?\b"
-    r"|\bin\s+(?:our|today[’']s|tomorrow[’']s|this\s+week[’']s|\w+day[’']s)\s+(?:paper|newspaper|print\s+edition|edition)\b",
+    r"|\bin\s+(?:our|today[’']s|tomorrow[’']s|this\s+week[’']s|\w+day[’']s)\s+(?:paper|newspaper|print\s+edition|edition)\b"
+    # Tenth round (held-out-9: « Toutes les réactions à lire dans L’Avenir de ce lundi, sur iPad ou en format PDF »):
+    # the paper of a named day, whatever its name (a capitalised name, then « de ce lundi », « du samedi », « de
+    # demain »), an edition of a day (« dans l'édition Centre de … de ce mercredi »), and the paper's digital forms.
+    rf"|\b(?:dans|sur)\s+{_PAPER_NAME}\s+(?:de\s+(?:ce|cette)\s+(?:{_WEEKDAYS_FR}|week-end|matin|soir|jour|semaine)|du\s+(?:{_WEEKDAYS_FR}|jour)"
+    r"|de\s+demain|d[’']aujourd[’']hui)\b"
+    rf"|\bdans\s+l[’']édition\b(?:\s+[^\s.!?]+){{0,8}}?\s+(?:de\s+(?:ce|cette|demain)|du\s+(?:{_WEEKDAYS_FR}))\b"
+    r"|\bsur\s+(?:votre\s+|notre\s+|l[’'])?(?:ipad|tablettes?|smartphones?|liseuses?|appli(?:cation)?s?\s+mobiles?)\b|\ben\s+(?:format\s+)?pdf\b"
+    r"|\b(?:version|édition|journal|kiosque)\s+(?:numérique|digitale|pdf)\b|\be-?paper\b|\be-?journal\b|\bpdf\s+du\s+journal\b"
+    r"|\bon\s+(?:your\s+|our\s+)?(?:ipad|tablet)\b|\b(?:digital|e-)\s?(?:edition|replica)\b",
+    re.IGNORECASE,
+)
+# …or the paper of a day named alone, a call and nothing else (« Rendez-vous ce lundi dans La Meuse Luxembourg! »):
+# a line of an agenda goes on past the place it names.
+_PAPER_OF_THE_DAY = re.compile(
+    rf"^(?:[-•·▪►>+]+\s*)?rendez-vous\s+(?:ce|cette|dès|demain)(?:\s+(?:{_WEEKDAYS_FR}|matin|soir))?\s+dans\s+{_PAPER_NAME}\s*[!.]?$",
     re.IGNORECASE,
 )
 _BOOKSHOP = re.compile(r"\bchez\s+(?:votre|vos)\s+libraires?\b", re.IGNORECASE)
@@ -154,6 +179,9 @@ _PRINT_PROMO_WORDS = 30
 # ce jeudi », « Notre dossier complet dans l'édition de demain », « Notre enquête dans notre édition de
 # samedi »): the piece named as ours, then an edition as its place. A sentence of text names another
 # piece (« Notre reportage a montré… ») or no edition.
+_OWN_PIECE = re.compile(
+    r"^(?:[-•·▪►>+]+\s*)?notre\s+(?:reportage|dossier|enquête|entretien|interview|analyse|récit|portrait)\b", re.IGNORECASE
+)
 _OWN_PIECE_ELSEWHERE = re.compile(
     r"^(?:[-•·▪►>+]+\s*)?notre\s+(?:reportage|dossier|enquête|entretien|interview|analyse|récit|portrait)\b[^.!?]{0,80}?"
     r"\bdans\s+(?:les\s+éditions|l[’']édition|notre\s+édition|nos\s+éditions)\b",
@@ -175,7 +203,8 @@ _READING_TIME = re.compile(
 # before each ad), « La suite après cette publicité », « Advertisement », « Skip ad ».
 _ADS = re.compile(
     r"^(?:(?:publicité\s*[-–—:]?\s*)?la\s+suite\s+(?:après|ci-dessous)(?:\s+(?:cette|la|cet)\s+(?:publicité|annonce))?|publicité|advertisement"
-    r"|advertising|annonce|contenu\s+sponsorisé|article\s+sponsorisé|sponsored(?:\s+content)?"
+    r"|advertising|annonce|contenus?\s+sponsorisés?|articles?\s+sponsorisés?|sponsored(?:\s+content)?|(?:recommandé|sponsorisé|proposé)\s+par\s+\S+"
+    r"|(?:recommended|sponsored|promoted)\s+by\s+\S+"
     r"|(?:passer|fermer|ignorer|sauter)\s+(?:la|cette|les)\s+publicités?|skip\s+(?:this\s+)?ad(?:vertisement)?)\s*\.?$",
     re.IGNORECASE,
 )
@@ -183,7 +212,7 @@ _ADS = re.compile(
 # dormir », « VIDÉO. Covid-19 : … »): a marker, then a headline without a sentence's end.
 _MEDIA_TEASER = re.compile(
     r"^(?:en\s+vidéo|vidéos?|videos?|en\s+images|diaporama|photos|podcast|à\s+(?:voir|écouter)(?:\s+(?:aussi|également))?"
-    r"|watch)\s*[,.:|»–—-]\s*\S",
+    r"|watch|(?-i:DIRECT|EN DIRECT|LIVE|INFOGRAPHIE|REPLAY))\s*[,.:|»–—-]\s*\S",
     re.IGNORECASE,
 )
 _MEDIA_TEASER_WORDS = 16  # a headline; a sentence of text opening « En vidéo, le ministre… » runs longer and ends with a stop
@@ -246,12 +275,18 @@ _CREDIT_END = re.compile(r"\((?:photos?|crédits?|credits?|©|illustration)\b[^(
 # as the credit writes it: the English word is common in names and headings.
 _PHOTO_CREDITS = r"photo\s?news|isopix|imageglobe|(?-i:NEWS)"
 _CREDIT_NAMES = rf"{_AGENCY_NAMES}|{_PHOTO_CREDITS}"
-_CREDIT_AGENCIES = rf"(?:{_CREDIT_NAMES})(?:\s*[_/&+-]\s*(?:{_CREDIT_NAMES}))*"
+_CREDIT_AGENCIES = rf"(?:{_CREDIT_NAMES})(?:\s*[_/&+-]\s*(?:{_CREDIT_NAMES}))*(?:\s*/\s*(?:archives?|files?))?"
 _AGENCY_TAIL = re.compile(rf"(?<=[.!?…»\"])\s+{_CREDIT_AGENCIES}\.?$", re.IGNORECASE)
 _MARKED_TAIL = re.compile(
     r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"
     rf"|\S\s+(?:Photos?|PHOTOS?)\s*[:/]?\s*{_NAME}(?:\s*/\s*{_NAME})*(?<!\.)$"  # « Photo » as a credit writes it, and a name
 )
+# …or the agency then the photographer, as wire pictures are signed (« - Tapie en 2008. REUTERS/Benoit Tessier - »),
+# after the caption's full stop.
+_AGENCY_PHOTOGRAPHER = re.compile(rf"(?<=[.!?…»\"])\s+(?i:{_CREDIT_NAMES})\s*/\s*{_NAME}\s*[-–]?\s*$")
+# …or the photographer then the agency (« Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP », « …(Illustration).
+# - Jean Dupont / AFP »), as `_NAME_AGENCY` reads a credit set alone.
+_PHOTOGRAPHER_AGENCY = re.compile(rf"(?<=[.!?…»\")])\s+(?:[-–]\s*)?{_NAME}\s*/\s*(?i:{_CREDIT_AGENCIES})\.?$")
 _CREDIT_END_WORDS = 40  # a caption with its credit in brackets
 _MARKED_TAIL_WORDS = 30  # …after « © » or « Photo »
 # …or an agency's name alone: a caption is a sentence or two, while a wire's paragraph signed « AFP »
@@ -273,7 +308,7 @@ def is_caption(line: str) -> bool:
     return (
         words <= _CREDIT_END_WORDS and bool(_CREDIT_END.search(line))
         or words <= _MARKED_TAIL_WORDS and bool(_MARKED_TAIL.search(line))
-        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line))
+        or words <= _AGENCY_TAIL_WORDS and bool(_AGENCY_TAIL.search(line) or _AGENCY_PHOTOGRAPHER.search(line) or _PHOTOGRAPHER_AGENCY.search(line))
     )
 
 
@@ -293,7 +328,7 @@ _DATE_ONLY = re.compile(
 )
 # « Lire aussi » and its kin announce another article: the line, and the title on the next line.
 _READ_ALSO = re.compile(
-    r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|voir\s+aussi|sur\s+le\s+même\s+sujet"
+    r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|(?:[àa]\s+)?(?:voir|écouter|regarder)\s+(?:aussi|également)|sur\s+le\s+même\s+sujet"
     r"|read\s+(?:more|also)|see\s+also|related)\b",
     re.IGNORECASE,
 )
@@ -308,7 +343,9 @@ _AFTER_ARTICLE = re.compile(
     r"|articles?\s+(?:similaires|liés|correspondants|recommandés)|commentaires|vos\s+réactions|votre\s+commentaire"
     r"|laisser\s+un\s+commentaire|ajouter\s+un\s+commentaire|réagissez|most\s+(?:read|popular)|more\s+from\s+\S+"
     r"|related\s+(?:articles|stories|posts)|recommended(?:\s+for\s+you)?|comments|leave\s+a\s+(?:comment|reply)"
-    r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners)\s*(?:\(\d+\))?\s*:?$",
+    r"|(?:nos\s+|avec\s+nos\s+)?partenaires|our\s+partners|partners"
+    r"|mots[- ]cl[ée]s|tags|étiquettes|keywords|topics|thèmes\s+associés|sujets\s+associés|réagissez\s+à\s+cet\s+article"
+    r"|la\s+rédaction\s+vous\s+(?:conseille|recommande)|nous\s+vous\s+recommandons|plus\s+d[’']articles|les\s+dernières\s+(?:actualités|infos|articles))\s*(?:\(\d+\))?\s*:?$",
     re.IGNORECASE,
 )
 # The heading of a box about the source or the author (« Source de l'article », « À propos de
@@ -326,6 +363,9 @@ _AD_HEADING = re.compile(
     r"|contenus?\s+(?:sponsorisés?|partenaires?)|sponsored\s+(?:links|content)|advertisements?|ads\s+by\s+\w+)\s*:?$",
     re.IGNORECASE,
 )
+# A subscriber's badge (« Réservé aux abonnés », « Article réservé aux abonnés ») over the text: a label when no
+# paragraph has been read yet; a call (« Pour lire la suite, abonnez-vous ») still ends the text.
+_SUBSCRIBER_BADGE = re.compile(r"^(?:(?:article|contenu)\s+)?réservé\s+aux\s+abonnés\s*\.?$", re.IGNORECASE)
 _TAIL_SHARE = 0.3  # an "after the article" heading past the first 30 % of the lines ends the text
 # …and so does one after this many paragraphs of text (of `_PARAGRAPH_WORDS` words or more): the
 # article has been read by then, whatever the number of teaser lines after it (a share of lines
@@ -350,10 +390,199 @@ _DATED_ITEM = re.compile(
 # A line asking the reader to click (« Si vous surfez via notre application mobile, cliquez ici pour
 # suivre le live », "Click here to subscribe") is a link's label; a quoted « cliquez ici » (a scam's
 # message reported) is text.
-_CLICK = re.compile(r"\b(?:cliquez|cliquer|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien)\b|\b(?:click|tap)\s+here\b", re.IGNORECASE)
+_CLICK = re.compile(
+    r"\b(?:cliquez|cliquer|cliquant|appuyez|touchez)\s+(?:ici|sur\s+(?:ce|le)\s+lien|sur\s+(?:l[’']|le\s+|la\s+|cette\s+|cet\s+)?(?:icône|bouton|image|vignette|player|lecteur))\b"
+    r"|\b(?:click|tap)\s+(?:here|(?:on\s+)?the\s+(?:icon|button|image))\b",
+    re.IGNORECASE,
+)
 _QUOTE_MARK = re.compile(r"[«\"“„]")
 _CLICK_WORDS = 25
 _LABEL_WORDS = 5  # « Actualisation continue : », « En direct : »: a label, not a sentence cut at a colon
+
+
+# --- Tenth round: a page's furniture, stated for any page (`is_furniture`, in `strip_blocks`: extracted pages only) ---
+# A player's, gallery's or download link's label left as a line (« Vidéo », « En images », « Voir la vidéo »,
+# « Télécharger », « Téléchargez pdf », a file's size « (1,4 MB) », « Épisode 13 », a script's « [object Object] »):
+# a label names a thing the text does not hold.
+_MEDIA_LABEL = re.compile(
+    r"^(?:vidéos?|videos?|audio|podcasts?|diaporama|en\s+images|en\s+vidéo|galerie(?:\s+(?:photos?|d[’']images|vidéos?))?|photos|infographie"
+    r"|(?:voir|regarder|revoir|écouter|réécouter|lire)\s+(?:la|les|le|l[’'])\s*(?:vidéos?|photos|diaporama|galerie|podcast|émission|extrait|reportage|son)"
+    r"|t[ée]l[ée]charge[rz](?:\s+(?:le|la|les|ce|cette|l[’']))?\s*(?:pdf|document|fichier|brochure|rapport|étude|guide|programme)?(?:\s+(?:en\s+|au\s+format\s+)?pdf)?"
+    r"|download(?:\s+(?:the\s+)?(?:pdf|file|document|report))?|watch(?:\s+(?:the\s+)?video)?|listen|play(?:\s+video)?"
+    r"|épisodes?(?:\s+\d+)?|saison\s+\d+|\(?\s*\d+(?:[.,]\d+)?\s*(?:[kmg]o|[kmg]b)\s*\)?|\[object\s+\w+\]|undefined)\s*:?$",
+    re.IGNORECASE,
+)
+# A pointer to a player or a picture beside the text (« Ecoutez ci-dessus le témoignage de… », « Découvrez notre
+# reportage vidéo ci-dessous: », "Watch the video below"): a call to watch or listen, or to see a video, then where
+# it stands on the page. « Découvrez ci-dessous un point de la situation » points to text and stays (no medium).
+_MEDIA_POINTER = re.compile(
+    r"^(?:[-•·▪►>+]+\s*)?(?:(?P<media>regardez|[ée]coutez|r[ée][ée]coutez|revoyez|visionnez|watch|listen\s+to)|(?:re)?découvrez|retrouvez|revivez|voyez|voici"
+    r"|pour\s+(?:ré)?(?:écouter|voir|revoir|regarder|visionner)|see|click)\b[^.!?]{0,150}?\b(?:ci-dessous|ci-dessus|ci-contre|ci-après|below|above)\b",
+    re.IGNORECASE,
+)
+_MEDIUM = re.compile(r"\b(?:vidéos?|videos?|audio|son|images|photos?|diaporama|galerie|podcast|icône|player|lecteur|extrait|clip|émission)\b", re.IGNORECASE)
+_MEDIA_POINTER_WORDS = 30
+# A caption set as a pointer to the picture (« Ci-dessous: Anne-Sophie, la compagne de…, sortant de la morgue. »).
+_CAPTION_POINTER = re.compile(r"^(?:photo\s+|image\s+)?(?:ci-dessous|ci-dessus|ci-contre|above|below|pictured|top|bottom)\s*:\s*\S", re.IGNORECASE)
+# A byline: « Par Jean Dupont », « Un texte de Frédéric Zalac d'Enquête », « Auteur : Kossivi Tiassou », the
+# newsroom as a signature (« Rédaction en ligne (avec Belga) », « Rédaction Web (avec AFP) », « Avec AFP »), a
+# signature in initials (« N.Cap. », « F. Chl. », « J. V., Y. B., N. D. »). A name is not the article's text; a
+# sentence naming a person goes on past the name.
+_PERSON = r"(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*(?:\s+(?:(?:de|du|des|van|von|der|den|le|la|el|al|ben|di|da|dos)\s+|d[’'])?(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*){0,3}"
+_PEOPLE = rf"{_PERSON}(?:\s*(?:,|&|\bet\b|\band\b)\s*{_PERSON}){{0,3}}"
+_WITH_AGENCY = r"(?:\s*,?\s*\(?(?:avec|with)\s+[^()]{1,40}\)?)?"
+_BYLINE_LINE = re.compile(
+    rf"^(?:par|by|un\s+(?:texte|article|reportage|dossier|entretien)\s+de|propos\s+recueillis\s+par|written\s+by|reporting\s+by"
+    rf"|(?:auteure?s?|autrices?|textes?|rédact(?:eur|rice)|journaliste|author|editor|édition|edition)\s*:)\s+{_PEOPLE}{_WITH_AGENCY}\s*\.?$"
+    r"|^(?:additional\s+)?(?:reporting|writing|editing)\s+by\s+[^.!?]{1,150}$"
+    rf"|^(?:la\s+)?r[ée]daction(?:\s+(?:en\s+ligne|web|numérique|internet|digitale|sports?|nationale|locale|de\s+{_PERSON}))?{_WITH_AGENCY}\s*\.?$"
+    rf"|^\(?(?:avec|sources?\s*:)\s+(?:{_AGENCY_NAMES}|agences?)(?:\s*(?:,|et|and|&)\s*(?:{_AGENCY_NAMES}|agences?))*\s*\)?\s*\.?$",
+    re.IGNORECASE,
+)
+_INITIALS = re.compile(r"^\(?(?:[A-ZÀ-Þ][a-zà-ÿ]{0,3}\.?\s*-?\s*){1,3}(?:\s*,\s*(?:[A-ZÀ-Þ][a-zà-ÿ]{0,3}\.?\s*){1,3}){0,4}\)?$")
+_BYLINE_WORDS = 14
+# A byline with its time stamp (« Le Monde | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13 | Par … », « Par
+# Jean Dupont Publié le 12/03/2021 à 10h05 »): a date and a time, and the separators or the « Par » of a byline.
+_DATE_TIME = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*(?:à|,|-)?\s*\d{1,2}\s*[h:]\s*\d{2}", re.IGNORECASE)
+_STAMP_MARK = re.compile(r"[|•]|^(?:par|by)\s", re.IGNORECASE)
+# An editor's note on the article itself (« Article mis à jour le 7 janvier 2020. », « * Cet article, initialement
+# publié en avril 2017, a fait l'objet d'une mise à jour. », « Prenez note que cet article publié en 2017 pourrait
+# contenir des informations qui ne sont plus à jour. », "This article was originally published…"). Not « L'article
+# 12 de la loi, modifié… »: the note speaks of « cet article », or opens with « Article mis à jour ».
+_UPDATE_NOTE = re.compile(
+    r"^(?:\*\s*)?(?:article\s+(?:mis|mise)\s+à\s+jour\b"
+    r"|cet\s+article\b[^.!?]{0,80}?\b(?:mis\s+à\s+jour|mise\s+à\s+jour|plus\s+à\s+jour|initialement\s+(?:publié|paru)|(?:publié|paru)\s+à\s+l[’']origine)"
+    r"|cet\s+article\s+a\s+été\s+(?:corrigé|modifié|actualisé|complété)\s+(?:le|depuis|après|pour)\b"
+    r"|(?:prenez\s+note|veuillez\s+noter|notez)\s+que\s+(?:cet|ce)\s+(?:article|texte|contenu)\b"
+    r"|cet\s+article\s+(?:a\s+été\s+(?:initialement\s+)?publié|est\s+paru|a\s+paru|est\s+extrait)\s+(?:dans|en)\b"
+    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:was|has\s+been)\s+(?:originally\s+published|first\s+published|updated|corrected|amended)"
+    r"|(?:this|the)\s+(?:article|story|piece)\s+(?:first\s+|originally\s+)?appeared\s+(?:in|on)\b)",
+    re.IGNORECASE,
+)
+_NOTE_WORDS = 40
+# A confirmation a button leaves (« L'article a été ajouté à vos favoris », « Le son a bien été ajouté à la liste de
+# lecture »), a link to the comments (« Voir les contributions », « Lire les 12 commentaires », "View comments").
+_CONFIRMATION = re.compile(
+    r"^(?:(?:l[’']|cet\s+|ce\s+|le\s+|la\s+)?(?:article|son|vidéo|épisode|contenu|podcast)\s+(?:a\s+)?(?:bien\s+)?(?:été\s+)?"
+    r"(?:ajouté|retiré|sauvegardé|enregistré|supprimé)e?\s+(?:à|a|de|dans)\s+(?:vos|votre|la|mes|ma|ta|tes)\b"
+    r"|(?:voir|lire|afficher|masquer|consulter)\s+(?:les|tous\s+les|toutes\s+les)\s+(?:\d+\s+)?(?:contributions|commentaires|réactions)"
+    r"|(?:show|view|read|see)\s+(?:all\s+)?(?:\d+\s+)?comments|(?:écrire|rédiger|poster|publier)\s+un\s+commentaire"
+    r"|(?:connectez-vous|identifiez-vous)\s+pour\s+(?:commenter|réagir)|signaler\s+(?:un\s+abus|une\s+erreur|ce\s+commentaire|un\s+contenu))",
+    re.IGNORECASE,
+)
+# A call to follow the outlet or get its app (« Suivez-nous sur Facebook », « Retrouvez toute l'actualité sur notre
+# compte Instagram », « Téléchargez notre application », "Follow us on…", « Disponible sur l'App Store et Google
+# Play »), a follow button's network alone (« - Google News »).
+_FOLLOW = re.compile(
+    r"^(?:[-•·▪►]\s*)?(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ]nous\b|(?:follow|like|join)\s+us\b"
+    rf"|(?:suivez|retrouvez)\s+[^.!?]{{0,60}}\bsur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok|notre\s+(?:compte|page|chaîne|application|appli|site))\b"
+    r"|rejoignez\s+(?:notre|nos)\s+(?:chaîne|communauté|groupe|canal|compte)s?\b"
+    rf"|{_PAPER_NAME}\s+sur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok)\s*$"
+    r"|(?:téléchargez|télécharger|installez)\s+(?:gratuitement\s+)?(?:notre|l[’']|la\s+nouvelle)\s*(?:nouvelle\s+)?appli(?:cation)?\b|(?:download|get)\s+(?:our|the)\s+(?:free\s+)?app\b)"
+    r"|\bapp\s*store\b[^.!?]{0,30}\bgoogle\s+play\b|\bgoogle\s+play\b[^.!?]{0,30}\bapp\s*store\b",
+    re.IGNORECASE,
+)
+_NETWORK_ALONE = re.compile(
+    r"^(?:[-•·▪►]\s*)?(?:facebook|twitter|linkedin|whatsapp|instagram|youtube|tiktok|snapchat|pinterest|telegram|bluesky|mastodon|flipboard"
+    r"|google\s+(?:news|actualités)|rss)\s*$",
+    re.IGNORECASE,
+)
+# A call to give (« Faire un don », « Soutenez-nous », « Soutenez le journalisme indépendant : faites un don »,
+# "Support our journalism"), a call for the reader's tips (« Vous avez des informations sur ce sujet ? Écrivez-nous
+# à … »), a copyright line (« Tous droits réservés », "All rights reserved"), a read-more or more-info label
+# (« Lire la suite », « En savoir plus », « Compléments d'informations », "Continue reading"), a link's label
+# opening with « Voir ici / Lire ici ».
+_DONATE = re.compile(
+    r"^(?:faire\s+un\s+don|faites\s+un\s+don|je\s+fais\s+un\s+don|je\s+(?:soutiens|donne)\b|soutenez[- ]nous"
+    r"|soutenez\s+(?:notre|le|la|l[’'])\s*(?:journal|média|rédaction|journalisme|information|presse|site)"
+    r"|soutenir\s+(?:notre|le|la)\s+(?:journal|média|rédaction|journalisme)|donate|make\s+a\s+donation"
+    r"|support\s+(?:us|our\s+(?:journalism|work|newsroom)|independent\s+journalism))\b",
+    re.IGNORECASE,
+)
+_TIP_CALL = re.compile(
+    r"^(?:vous\s+avez\s+(?:des|une|un)\s+(?:informations?|renseignements?|infos?|témoignages?|questions?|photos?|vidéos?|remarques?|suggestions?)"
+    r"|(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+tip|information|a\s+story|questions?)|une\s+erreur"
+    r"|vous\s+avez\s+(?:repéré|remarqué|vu|constaté)\s+une\s+(?:erreur|faute|coquille)|vous\s+souhaitez\s+(?:réagir|nous\s+écrire|témoigner)"
+    r"|(?:spotted|found)\s+(?:an\s+error|a\s+mistake))\b[^?]{0,120}\?"
+    r".*(?:\S@\S|\bnous\b|-nous\b|\bus\b|\brédaction\b|signalez-l[ae]\b|newsroom)",
+    re.IGNORECASE,
+)
+# A notice telling the reader which program opens a file (« Les documents au format Acrobat PDF s'ouvrent avec Acrobat
+# Reader dont vous pouvez télécharger gratuitement la dernière version »).
+_PLUGIN = re.compile(r"\b(?:acrobat|adobe)\s+reader\b|\bflash\s+player\b|\blecteur\s+pdf\b|\bpdf\s+reader\b", re.IGNORECASE)
+_GET_PLUGIN = re.compile(r"t[ée]l[ée]charg|\bdownload|\binstall", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"^copyright\b|\btous\s+droits\s+(?:de\s+reproduction\s+)?réservés\b|\ball\s+rights\s+reserved\b|^reproduction\s+(?:interdite|réservée)", re.IGNORECASE)
+_MORE_LABEL = re.compile(
+    r"^(?:(?:lire|voir)\s+(?:la\s+suite|plus)(?:\s+de\s+l[’']article)?|(?:pour\s+)?en\s+savoir\s+plus|savoir\s+plus|compléments?\s+d[’']informations?"
+    r"|continue\s+reading|keep\s+reading|see\s+more)\s*(?:…|\.\.\.|»|>+|→)?\s*:?$"
+    r"|^(?:voir|lire|écouter|regarder)\s+ici\b",
+    re.IGNORECASE,
+)
+# A button's or a menu's label (« Lien copié », « Lire plus tard », « Afficher plus », « Plus d'infos », « Mon compte »,
+# « S'inscrire », « Article offert », « Premium », « En continu », « Retour en haut »), a relative stamp (« Il y a 3
+# heures », « Mis à jour il y a 2 heures », "3 hours ago"), a subscriber's badge over the text (« Vous lisez un
+# article réservé aux abonnés. »), an embed the reader's choices hid (« Ce contenu n'est pas disponible »).
+_BUTTON = re.compile(
+    r"^(?:lire\s+plus\s+tard|lire\s+dans\s+l[’']appli(?:cation)?|ouvrir\s+dans\s+l[’']appli(?:cation)?|[ée]couter(?:\s+(?:l[’']article|cet\s+article))?"
+    r"|afficher\s+(?:plus|moins|la\s+suite)|voir\s+moins|plus\s+d[’']infos?|mon\s+compte|mon\s+espace|s[’']inscrire|se\s+déconnecter"
+    r"|retour\s+en\s+haut(?:\s+de\s+(?:la\s+)?page)?|haut\s+de\s+page|back\s+to\s+top|article\s+offert|cet\s+article\s+vous\s+est\s+offert"
+    r"|abonnés?|premium|exclusif\s+abonnés?|en\s+continu|toute\s+l[’']actualité(?:\s+en\s+(?:direct|continu))?|read\s+later|listen\s+to\s+(?:this\s+)?article"
+    r"|(?:publié|mis\s+à\s+jour|modifié|updated|posted)?\s*il\s+y\s+a\s+\d+\s*(?:s|secondes?|min(?:utes?)?|h|heures?|jours?)"
+    r"|\d+\s+(?:seconds?|minutes?|hours?|days?)\s+ago)\s*[.!:]?$",
+    re.IGNORECASE,
+)
+_BADGE = re.compile(
+    r"^(?:vous\s+lisez\s+un\s+article\s+réservé|ce\s+contenu\s+(?:n[’']est\s+(?:pas|plus)\s+disponible|est\s+bloqué|est\s+masqué)"
+    r"|this\s+content\s+is\s+(?:not\s+available|blocked|unavailable))",
+    re.IGNORECASE,
+)
+# A newsletter's box (« Chaque matin, recevez l'essentiel de l'actualité », « Inscription à la newsletter »,
+# « Newsletter Le Journal », « Merci pour votre inscription »), a sign-up form's legal notice (« Les informations
+# recueillies… Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès »).
+_NEWSLETTER_BOX = re.compile(
+    r"^(?:(?:chaque|tous\s+les)\s+(?:matins?|soirs?|jours?|semaines?|lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?|dimanches?),?\s+recevez"
+    r"|(?:inscription|s[’']inscrire|abonnement)\s+(?:à|a|aux)\s+(?:la|notre|nos|les)\s+newsletters?|newsletters?(?:\s+[^\s.!?]+){1,4}$"
+    r"|merci\s+(?:pour|de)\s+votre\s+inscription|votre\s+inscription\s+a\s+(?:bien\s+)?été|thanks?\s+(?:you\s+)?for\s+(?:signing\s+up|subscribing)"
+    r"|get\s+(?:the\s+|our\s+)?(?:latest|best|top)\b[^.!?]{0,60}\b(?:inbox|e-?mail)\b|[^.!?]{0,60}\bdelivered\s+(?:straight\s+)?to\s+your\s+inbox)",
+    re.IGNORECASE,
+)
+_FORM_NOTICE = re.compile(r"\binformatique\s+et\s+libertés\b|\bdroit\s+d[’']accès\b|\brgpd\b|\bdonnées\s+personnelles\b|\bprivacy\s+policy\b", re.IGNORECASE)
+_FORM_TALK = re.compile(r"\bvous\s+disposez\b|\bvos\s+données\b|\brecueillies\b|\bvotre\s+adresse\b|\byour\s+(?:data|e-?mail)\b", re.IGNORECASE)
+# A picture's credit set alone: agencies only (« AFP/Archives », « BELGA »).
+_CREDIT_ALONE = re.compile(rf"^\(?{_CREDIT_AGENCIES}\)?\.?$", re.IGNORECASE)
+# An ad slot's label, in the capitals an ad server writes, and its note (« ADVERTISING - ne pas effacer »).
+_AD_SLOT = re.compile(r"^(?-i:PUBLICIT[ÉE]|ADVERTISING|ADVERTISEMENT|ANNONCE|PUB)\s*[-–—:]\s*[^.!?]{0,40}$")
+# The signatures above, as for a text (`_BYLINE_WORDS`), and the calls: a sentence of text runs longer.
+_FURNITURE_WORDS = 30
+
+
+def is_furniture(line: str) -> bool:
+    """Whether a line of an extracted page is the page's furniture, not the article: a player's or a download's label,
+    a pointer to a player or a picture, a byline or an editor's note, a button's confirmation, a call to follow, give
+    or write in, a copyright line, a read-more label, an ad slot's label (see the patterns above)."""
+    words = len(line.split())
+    if words > _NOTE_WORDS:
+        return bool(words <= 80 and (_TIP_CALL.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line))))
+    if words <= 6 and (_MEDIA_LABEL.match(line) or _CREDIT_ALONE.match(line) or _NETWORK_ALONE.match(line) or _AD_SLOT.match(line) or _MORE_LABEL.match(line)
+                       or _BUTTON.match(line)):  # fmt: skip
+        return True
+    if words <= _BYLINE_WORDS and (_BYLINE_LINE.match(line) or (len(line) <= 30 and "." in line and _INITIALS.match(line)
+                                                                and sum(c.isupper() for c in line) >= 2)):  # fmt: skip
+        return True
+    if words <= _FURNITURE_WORDS and _DATE_TIME.search(line) and _STAMP_MARK.search(line):
+        return True
+    if _UPDATE_NOTE.match(line) or _TIP_CALL.match(line) or (_PLUGIN.search(line) and _GET_PLUGIN.search(line)):
+        return True
+    if _BADGE.match(line) or _NEWSLETTER_BOX.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line)):
+        return True
+    if words > _FURNITURE_WORDS:
+        return False
+    if _CONFIRMATION.match(line) or _FOLLOW.search(line) or _DONATE.match(line) or _COPYRIGHT.search(line) or _MORE_LABEL.match(line):
+        return True
+    if _CAPTION_POINTER.match(line):
+        return True
+    m = _MEDIA_POINTER.match(line)
+    return bool(m and words <= _MEDIA_POINTER_WORDS and (m.group("media") or _MEDIUM.search(line)))
 
 
 @dataclass(frozen=True)
@@ -386,11 +615,7 @@ def classify(line: str) -> LineVerdict | None:
         return LineVerdict(drop=True)
     if len(words) <= _NEWSLETTER_WORDS and _NEWSLETTER.search(line) and _SIGNUP_INVITE.search(line):
         return LineVerdict(drop=True)
-    if len(words) <= _PRINT_PROMO_WORDS and (call := _PRINT_CALL.match(line)) and (
-        _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
-    ):
-        return LineVerdict(drop=True)
-    if len(words) <= _PRINT_PROMO_WORDS and _OWN_PIECE_ELSEWHERE.match(line):
+    if len(words) <= _PRINT_PROMO_WORDS and _is_print_promotion(line):
         return LineVerdict(drop=True)
     if len(words) <= 20 and _BREADCRUMB.match(line):
         return LineVerdict(drop=True)
@@ -405,6 +630,37 @@ def classify(line: str) -> LineVerdict | None:
     if (found := dateline(line)) is not None:
         return LineVerdict(drop=False, outlet=found[0])
     return None
+
+
+def _is_print_promotion(line: str) -> bool:
+    """Whether a short line sends the reader to the paper: a call and a place where it is sold or read, the rest of
+    the piece elsewhere, our piece in the paper's editions, the paper of a day (see `_PRINT_CALL`, `_PRINT_PLACE`)."""
+    if (call := _PRINT_CALL.match(line)) and (
+        _PRINT_PLACE.search(line) or (call.group("order") and (_BOOKSHOP.search(line) or _REST_ELSEWHERE.match(line)))
+    ):
+        return True
+    if _OWN_PIECE.match(line) and _PRINT_PLACE.search(line):
+        return True  # « Notre reportage dans L'Avenir de ce samedi », « Notre dossier sur iPad et en PDF »
+    return bool(_OWN_PIECE_ELSEWHERE.match(line) or _PAPER_OF_THE_DAY.match(line))
+
+
+# The same pointer closing a paragraph (« …aussi déloyales qu’incontrôlables. Le point sur la question dans l’édition
+# Centre de La Nouvelle Gazette de ce mercredi »): the last sentence, after a sentence's end.
+_SENTENCE_END = re.compile(r"[.!?…»\"”]\s+(?=[^\s.!?])")
+
+
+def _without_promotion_tail(line: str) -> str:
+    """The line without a last sentence that is a pointer to the paper (see `_is_print_promotion`); else the line."""
+    tail = line.rstrip()[-300:]
+    last = None
+    for last in _SENTENCE_END.finditer(tail):
+        pass
+    if last is None:
+        return line
+    sentence = tail[last.end():]
+    if len(sentence.split()) > _PRINT_PROMO_WORDS or re.search(r"[.!?]\s", sentence) or not _is_print_promotion(sentence):
+        return line
+    return line.rstrip()[: len(line.rstrip()) - len(sentence)].rstrip()
 
 
 def is_read_also(label: str) -> bool:
@@ -475,6 +731,8 @@ def strip_blocks(lines: list[str]) -> list[str]:
             if len(line.split()) <= 25:
                 continue
         stripped = line.strip()
+        if paragraphs == 0 and _SUBSCRIBER_BADGE.match(stripped):
+            continue  # a subscriber's badge over the text (« Réservé aux abonnés »): no paragraph of it read yet, nothing cut
         if _PAYWALL_END.match(stripped) or (_AFTER_ARTICLE.match(stripped) and read):
             stop = i
             break
@@ -499,7 +757,9 @@ def strip_blocks(lines: list[str]) -> list[str]:
             continue  # a list mark alone is no text
         if len(stripped.split()) <= _CLICK_WORDS and (m := _CLICK.search(stripped)) and not _QUOTE_MARK.search(stripped[: m.start()]):
             continue  # the label of a link, not the article's words
-        line = _INLINE_READ_ALSO.sub("", line)
+        if is_furniture(stripped):
+            continue
+        line = _without_promotion_tail(_INLINE_READ_ALSO.sub("", line))
         if line.strip():
             kept.append((i, line))
     # A list of teasers ends the text where it stands: at the end, or before the heading that cut the rest.

@@ -795,3 +795,188 @@ def test_a_lock_icons_label_glued_to_the_headline_goes_with_the_repeated_headlin
     body = '<h2>Trois lignes de tramway<span class="ir locked">article bloqué</span></h2>'
     got = extract_page(page("<title>Trois lignes de tramway</title>", "", body + TEXT + MORE), "https://www.journal.be/a")
     assert "bloqué" not in got.text and not got.text.startswith("Trois lignes") and "Le coût total" in got.text
+
+
+# --- tenth round ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Toutes les réactions à lire dans L’Avenir de ce lundi, sur iPad ou en format PDF",
+        "+ Plus d’infos à lire dans Le Courrier de ce mercredi, sur iPad ou en format PDF",
+        "Tout le détail à lire dans La Gazette du samedi.",
+        "Le point sur la question dans l’édition Centre de La Nouvelle Gazette de ce mercredi",
+        "Rendez-vous ce lundi dans La Meuse Luxembourg!",
+        "Notre dossier complet à lire dans notre édition de demain, en kiosque et en version numérique.",
+        "Retrouvez l'analyse de notre envoyé spécial dans le journal numérique.",
+        "The full story is in Monday's edition.",
+        "Also on our e-paper.",
+        "Notre reportage dans L’Avenir de ce samedi",
+        "Notre dossier complet sur iPad et en format PDF",
+    ],
+)  # fmt: skip
+def test_a_pointer_to_the_paper_of_a_day_or_its_digital_forms_is_dropped(line):
+    """Held-out-9: « Toutes les réactions à lire dans L’Avenir de ce lundi, sur iPad ou en format PDF », any paper's name."""
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le Soir de ce lundi consacre sa une au procès, comme la plupart des quotidiens.",  # a paper named, no pointer
+        "Le rapport, publié en format PDF, compte 300 pages.",  # no call
+        "Rendez-vous ce samedi dans La Maison du Peuple pour un concert suivi d'un repas.",  # an agenda's line goes on
+        "Les ventes sur iPad ont progressé de 12 % au troisième trimestre.",
+        "Il a lu la lettre dans Le Monde de ce lundi, a-t-il expliqué aux enquêteurs.",
+    ],
+)  # fmt: skip
+def test_text_naming_a_paper_a_day_or_a_tablet_stays(line):
+    assert classify(line) is None
+
+
+def test_a_pointer_to_the_paper_closing_a_paragraph_goes_but_not_the_paragraph():
+    """Sudpresse 2012: « …déloyales qu’incontrôlables. Le point sur la question dans l’édition Centre de La Nouvelle Gazette de ce mercredi »."""
+    line = ("Une arnaque qui concerne tous les organisateurs de salons. Le point sur la question dans l’édition Centre "
+            "de La Gazette de ce mercredi")  # fmt: skip
+    assert strip_blocks([line]) == ["Une arnaque qui concerne tous les organisateurs de salons."]
+    kept = ["Le maire a parlé. Le journal a publié la lettre dans l’édition de ce mercredi, selon son avocat, qui conteste."]
+    assert strip_blocks(kept) == kept  # no pointer: a sentence of text
+
+
+FURNITURE = [
+    # players, galleries, downloads
+    "Vidéo", "Video", "En images", "Voir la vidéo", "Podcast", "Téléchargez pdf", "Télécharger", "(1,4 MB)", "Épisode 13",
+    "[object Object]", "Ecoutez ci-dessus le témoignage du député dans l'émission du matin.",
+    "Découvrez notre reportage vidéo ci-dessous:", "Watch the video below",
+    "Ci-dessous: le maire, sortant ce matin de la mairie, en compagnie de son adjoint.",
+    "Les documents au format Acrobat PDF s'ouvrent avec Acrobat Reader dont vous pouvez télécharger gratuitement la dernière version",
+    # bylines and notes
+    "Par Jean Dupont", "par Alice Martin et Louis Bernard", "Un texte de Frédéric Zalac d'Enquête", "Auteur : Kossivi Tiassou",
+    "Rédaction en ligne", "Redaction en ligne (avec Belga)", "Rédaction Web (avec AFP)", "Avec AFP", "N.Cap.", "F. Chl.",
+    "J. V., Y. B., N. D.", "Le Journal | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13 | Par Jean Dupont",
+    "Par Jean Dupont Publié le 12/03/2021 à 10h05", "Article mis à jour le 7 janvier 2020.",
+    "* Cet article, initialement publié en avril 2017, a fait l'objet d'une mise à jour.",
+    "Prenez note que cet article publié en 2017 pourrait contenir des informations qui ne sont plus à jour.",
+    "This article was originally published in 2019.",
+    # buttons, calls, labels
+    "L'article a été ajouté à vos favoris", "Le son a bien été ajouté à la liste de lecture", "Voir les contributions",
+    "Lire les 12 commentaires", "Suivez-nous sur Facebook", "Retrouvez toute l'actualité de la région sur notre compte Instagram",
+    "Téléchargez notre application", "Disponible sur l'App Store et Google Play", "Follow us on Twitter", "- Google News",
+    "Faire un don :", "Soutenez le journalisme indépendant : faites un don", "Support our journalism",
+    "Vous avez des informations sur ce sujet ? Écrivez-nous à redaction@journal.fr",
+    "Copyright 2021 Le Journal. Tous droits réservés.", "Lire la suite", "En savoir plus", "Compléments d'informations",
+    "Continue reading", "Voir ici les classements complets de la course", "ADVERTISING - ne pas effacer",
+    "Pour réécouter son interview, cliquez sur l’icône ci-dessous.",
+    # the same kinds, as other sites write them
+    "Lien copié", "Lire plus tard", "Afficher plus", "Article offert", "Il y a 3 heures", "Mis à jour il y a 2 heures",
+    "Vous lisez un article réservé aux abonnés.", "Ce contenu n'est pas disponible", "Chaque matin, recevez l'essentiel de l'actualité",
+    "Inscription à la newsletter", "Merci pour votre inscription",
+    "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
+    "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
+    "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",
+    "Cet article a été publié dans Le Journal (édition du 12 mars 2021).", "Retrouvez cet article dans notre magazine du mois de mars.",
+    "Les abonnés peuvent lire la suite en cliquant ici", "Découvrir les offres", "Envoyer à un ami", "Une erreur ? Signalez-la",
+    "Vous avez repéré une erreur ? Contactez-nous", "Source : AFP", "(Avec AFP)", "Avec AFP et Reuters", "Le Journal sur WhatsApp",
+    "Rejoignez notre chaîne WhatsApp", "DIRECT. Le tramway arrive à la gare", "En continu",
+    # and in English
+    "Get the latest news delivered to your inbox", "Email this article", "Reporting by Jean Dupont; Editing by Marie Martin",
+    "This article originally appeared in The Journal.", "By Jean Dupont", "Listen to this article", "Copyright © 2021 The Journal",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_a_pages_furniture_leaves_the_body(line):
+    """Tenth round: lines of dev pages no truth string named, each written as a rule for any page."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
+    kept = [x for x in strip_blocks([a, line, b]) if not ((v := classify(x)) and v.drop)]
+    assert kept == [a, b]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Par ailleurs, le maire a annoncé trois nouvelles lignes de tramway.",
+        "Par Toutatis, s'est exclamé le maire devant les riverains réunis mardi soir dans la salle des fêtes.",
+        "Oui.", "Non.",  # an interview's answers
+        "L'article 12 de la loi, modifié en 2019, prévoit une indemnité pour les riverains.",
+        "Le rapport publié le 12/03/2021 à 10h05 par le ministère compte 300 pages.",
+        "Découvrez ci-dessous un point de la situation, transport par transport",  # points to text, no medium
+        "Les vidéos de la manifestation ont été vues des millions de fois sur Facebook et sur Twitter.",
+        "Le site de la ville www.tram.example.be détaille le tracé des trois lignes.",
+        "Vous avez des questions ? Le maire y répondra jeudi soir lors de la réunion publique.",
+        "Il a rencontré les riverains. Il a promis de revoir le tracé, a-t-il dit à l'AFP.",
+        "Il y a 3 heures, le maire a annoncé trois nouvelles lignes de tramway.",
+        "Les abonnés du club ont reçu la lettre du président mardi.",
+        "Une erreur de tracé a retardé les travaux de trois mois ?",
+        "La newsletter du maire annonce trois lignes de tramway et un nouveau parking au nord de la ville.",
+        "Vous avez des questions sur la réforme ? Le ministère a ouvert une ligne : contactez le 3939.",
+        "Cet article 24 a été modifié par le Sénat mardi soir.",
+        "Cet article de loi est à l'origine de la polémique.",
+        "By Tuesday the council had voted for three new tram lines.",
+        "Reporting by the local paper showed the council had voted for three new tram lines.",
+    ],
+)  # fmt: skip
+def test_text_that_looks_like_furniture_stays(line):
+    assert strip_blocks([line]) == [line] and classify(line) is None
+
+
+def test_a_signature_a_doubled_label_and_a_pointer_to_the_sites_own_pages_leave_the_page():
+    """Sudinfo 2012's « Sudinfo.be » and « Plus de détails et un album photo sur http://….blogs.sudinfo.be », L'Avenir's
+    « + Tous les résultats, toutes les photos sur www.lavenir.net/jogging », a podcast page's « Lire la suiteLire la suite »."""
+    head = '<title>Tramway</title><meta property="og:site_name" content="Journal.be"><meta name="author" content="Jean Dupont">'
+    extra = ("<p>+ Tous les résultats, toutes les photos sur www.journal.be/tram</p>"
+             "<p>Plus de détails et un album photo sur http://photos.blogs.journal.be</p>"
+             "<p>Le détail du tracé sur www.tram.example.be</p><p>Journal.be</p><p>Jean Dupont</p><p>Lire la suiteLire la suite</p>")  # fmt: skip
+    got = extract_page(page(head, "", TEXT + MORE + extra), "https://www.journal.be/a")
+    assert "Le coût total" in got.text and "Le détail du tracé sur www.tram.example.be" in got.text  # another site: a source
+    for gone in ("Tous les résultats", "album photo", "Journal.be", "Jean Dupont", "Lire la suite"):
+        assert gone not in got.text, gone
+
+
+def test_an_a_voir_aussi_label_goes_with_the_headline_it_announces():
+    """Sudinfo 2012: « A voir aussi », then the related item's line, among the paragraphs."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
+    assert strip_blocks([a, "A voir aussi", "Le tram de Liège en images", b]) == [a, b]
+    assert strip_blocks([a, "À écouter également : le maire au micro de la radio locale", b]) == [a, b]
+
+
+def test_a_tags_heading_after_the_text_ends_it():
+    """Révolution Permanente 2019: « Mots-clés » after the text, its tags as links after it."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    b = "Les travaux commenceront en janvier et dureront dix-huit mois, selon le maire qui a présenté le projet aux riverains."
+    assert strip_blocks([a, b, "Mots-clés", "Tramway Ville Travaux"]) == [a, b]
+    assert strip_blocks([a, b, "Tags :", "tramway, ville"]) == [a, b]
+
+
+def test_a_subscribers_badge_over_the_text_cuts_nothing_but_a_paywall_call_does():
+    """A badge (« Réservé aux abonnés ») before any paragraph is a label; « Pour lire la suite, abonnez-vous » ends the text."""
+    a = "Le conseil municipal a voté mardi soir trois lignes de tramway au nord de la ville, qui desserviront les quartiers."
+    assert strip_blocks(["Réservé aux abonnés", a]) == [a]
+    assert strip_blocks([a * 2, "Réservé aux abonnés", "Texte caché."]) == [a * 2]
+
+
+def test_a_caption_the_page_marks_as_one_goes():
+    """Tenth round: `<figcaption>` and a class naming a caption (« caption », « légende », « pic_description »), as
+    the fifth round's `credit`; the paragraphs around stay."""
+    captions = ('<figure><img src="/t.jpg"><figcaption>Le maire sur le chantier du tramway mardi matin</figcaption></figure>'
+                '<div class="photo-caption">Les riverains réunis devant la mairie du quartier nord</div>'
+                '<p class="pic_description">Le futur dépôt des rames, au nord de la ville</p>'
+                '<span class="img-legende">Le tracé des trois lignes présenté aux élus</span>')  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + captions + MORE), "https://www.journal.be/a")
+    assert "Le coût total" in got.text and "Le débat 2" in got.text
+    for gone in ("chantier du tramway mardi", "riverains réunis", "futur dépôt", "tracé des trois lignes présenté"):
+        assert gone not in got.text, gone
+
+
+def test_a_heading_that_is_one_link_to_another_article_of_the_site_goes():
+    """Tenth round: the fifth round's linked headline, set as a heading (`<h3><a href="/…">`) among the paragraphs."""
+    teaser = '<h3><a href="/ville/bus-gratuit">Le bus gratuit dès lundi dans tout le quartier</a></h3>'
+    other = '<h3><a href="https://www.region.example.org/tram">Le plan régional du tram</a></h3>'
+    heading = "<h3>Un chantier de dix-huit mois</h3>"
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + teaser + heading + MORE + other + MORE), "https://www.journal.be/a")
+    assert "Le bus gratuit" not in got.text
+    assert "Le coût total" in got.text and "Le débat 2" in got.text

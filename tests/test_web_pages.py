@@ -1,7 +1,7 @@
 """Extraction of real news pages against their truth (tests/web_pages), with floors just under the measured figures.
 
 `benchmarks/web.py` prints the same scores and what each page got wrong. The dev set is what the
-rules were written on (the first seven held-out sets joined it once their misses had been read).
+rules were written on (the first nine held-out sets joined it once their misses had been read).
 """
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev (148 pages: the first 110, held-out-7, which
-# joined dev in the eighth round, and held-out-8, which joined it in the ninth) 148/148 title, date, outlet,
-# no clutter, 532/534 sentences (clutter on 3/148 and 531/534 before that round's rules). Floors keep one
-# page (one sentence) of margin under those figures: 147/148 = 0.9932, 1/148 = 0.0068, 531/534 = 0.9944.
-# Held-out-9 (17 pages, truth committed in cace529 before the extractor first ran on them), measured once
-# on that commit: 17/17 title, date, outlet, clutter on 2/17 (12 %: issue 21's target is <= 10 %), 68/68
-# sentences. Not tuned on. Floors one page (one sentence) under: 16/17 = 0.941, 3/17 = 0.176, 67/68 = 0.985.
+# Measured at commit time (benchmarks/web.py --no-embed): dev (165 pages: the first 110, held-out-7, -8 and -9, which
+# joined dev in the eighth, ninth and tenth rounds) 165/165 title, date, outlet, no clutter, 600/602 sentences (before the
+# tenth round's rules: held-out-9 had clutter on 2/17). Floors keep one page (one sentence) of margin under those
+# figures: 164/165 = 0.9939, 1/165 = 0.0061, 599/602 = 0.9950.
+# Held-out-10 (written from a new source by an agent that never saw the rules; "no pages" until its truth is in
+# truth.jsonl): not tuned on. Its floors are issue 21's targets until it is measured once.
 FLOORS = {
-    "dev": {"title": 0.993, "date": 0.993, "outlet": 0.993, "clutter": 0.0068, "sentences": 0.994},
-    "heldout9": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.18, "sentences": 0.98},
+    "dev": {"title": 0.993, "date": 0.993, "outlet": 0.993, "clutter": 0.0061, "sentences": 0.995},
+    "heldout10": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
@@ -39,6 +38,8 @@ def read_page(tmp_path):
 @pytest.mark.parametrize("split", list(FLOORS))
 def test_real_pages_meet_their_floors(tmp_path, split):
     records = load_truth(split)
+    if split != "dev" and not records:
+        pytest.skip(f"{split}: no pages yet (its truth is written apart, then measured once)")
     assert len(records) >= 10
     score = score_pages(records, read_page(tmp_path))
     n, floors = score["pages"], FLOORS[split]
@@ -57,7 +58,8 @@ def test_real_pages_meet_their_floors(tmp_path, split):
 def test_the_truth_is_well_formed():
     records = load_truth()
     assert len(records) == len({r["file"] for r in records}) >= 110
-    assert {r["set"] for r in records} == set(FLOORS)
+    sets = {r["set"] for r in records}
+    assert "dev" in sets and sets <= set(FLOORS), sets
     for record in records:
         assert (PAGES_DIR / record["file"]).is_file()
         assert record["title"] and record["outlet"] and record["body"], record["file"]

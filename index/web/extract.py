@@ -84,11 +84,13 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     raw_lines = [line.strip() for line in ((doc.text if doc else "") or "").split("\n")]
     title, raw_titles = metadata.page_title(tree, ld, meta, doc.title if doc else None, host, boilerplate.is_logo)
     title = " ".join(title.split()) if title else None
-    lines = _with_dropped_blocks(tree, [line.replace("\xad", "") for line in raw_lines if line], title)
+    lines = _with_dropped_blocks(tree, [_undoubled(line.replace("\xad", "")) for line in raw_lines if line], title)
     lines = _with_lead(tree, lines, title, meta)
     lines = [line for line in map(boilerplate.without_lock_label, lines) if line]
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(lines)
+    own = _bare_host(host)
+    lines = [line for line in lines if not _points_to_own_site(line, own)]
 
     date = metadata.page_date(tree, ld, meta, source, timezone, title)
     if date is None:
@@ -110,6 +112,11 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         metadata.spelled_outlet(tree, metadata.page_outlet(meta, ld, tree, host, authors)) or sitename or (dated[0] if dated else None)
         or _logo(tree) or credit or (_host_name(host) if host else None)
     )  # fmt: skip
+    # A line that is only the outlet's name, its site or an author the page names is a signature (« Sudinfo.be »,
+    # « Valentin Thiéry » under the text), never the article's words.
+    signatures = {metadata._key(name) for name in (outlet, sitename, own) if name} | authors
+    signatures.discard("")
+    lines = [line for line in lines if len(line.split()) > _SIGNATURE_WORDS or metadata._key(line) not in signatures]
     canonical = _canonical(tree) or meta.get("og:url") or url
     return Page(
         title=title,
@@ -119,6 +126,34 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         outlet=" ".join(outlet.split()) if outlet else None,
         url=canonical,
     )
+
+
+_SIGNATURE_WORDS = 6  # a name; a sentence naming the outlet or the author runs longer
+
+
+def _undoubled(line: str) -> str:
+    """A line written twice in a row as one (« Lire la suiteLire la suite »: a link's label and its copy for screen
+    readers or a hover state) once."""
+    half = len(line) // 2
+    return line[:half] if half >= 3 and len(line) % 2 == 0 and line[:half] == line[half:] else line
+
+
+# A web address written out (« www.lavenir.net/jogging », « http://secourslux.blogs.sudinfo.be »), not a site's name
+# in a sentence (« LaLibre.be a recueilli… »): a scheme, « www. » or a path.
+_WEB_ADDRESS = re.compile(r"(?:https?://|\bwww\.)((?:[\w-]+\.)+[a-z]{2,})|\b((?:[\w-]+\.)+[a-z]{2,})/", re.IGNORECASE)
+_OWN_POINTER_WORDS = 25
+
+
+def _points_to_own_site(line: str, own: str | None) -> bool:
+    """Whether a short line sends the reader to the outlet's own site (« + Tous les résultats, toutes les photos sur
+    www.lavenir.net/jogging », « Plus de détails et un album photo sur http://….blogs.sudinfo.be »): a promotion, as a
+    bare link to the site's own pages is (`_linked_headlines`). One sentence at most: a paragraph quoting the
+    address among others is text."""
+    if own is None or len(line.split()) > _OWN_POINTER_WORDS or own.split(".")[0] not in line.lower():
+        return False
+    if re.search(r"[.!?]\s+\S", line.rstrip(".!? ")):
+        return False
+    return any(_is_own(m.group(1) or m.group(2), own) for m in _WEB_ADDRESS.finditer(line))
 
 
 # The charset a page declares in its first bytes (`<meta charset>`, or `http-equiv` Content-Type).
@@ -182,7 +217,7 @@ def _trafilatura_metadata(tree, url: str | None):
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
     r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?"
-    r"|credits?)(?:$|[\s_-])",
+    r"|credits?|captions?|l[ée]gendes?|(?:pic|photo|img|image|media|figure)[_-]?(?:desc(?:ription)?|caption|legende|credit)s?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 # The paywall box itself (« paywall », « js-paywall », « paywall__container »), not the text a site
@@ -197,6 +232,7 @@ def _without_notices(tree, host: str | None = None):
     `_NOTICE_SHARE` of the page's text."""
     clone = copy.deepcopy(tree)
     found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
+    found += clone.xpath("//body//figcaption")  # tenth round: the element says it is a picture's caption, whatever its class
     found += _boxes_by_label(clone)
     found += _linked_headlines(clone, host)
     found += _player_boxes(clone)
@@ -303,7 +339,7 @@ def _linked_headlines(root, host: str | None) -> list:
     """
     out = []
     own = _bare_host(host)
-    for p in root.xpath("//body//p[.//a[@href]]"):
+    for p in root.xpath("//body//p[.//a[@href]] | //body//h2[.//a[@href]] | //body//h3[.//a[@href]] | //body//h4[.//a[@href]]"):
         kind = _linked_headline(p, own)
         if kind == "own" or kind == "arrow":
             out.append(p)
