@@ -359,7 +359,7 @@ def cmd_variant(args) -> int:
                 report[folder.name]["pair_tokens_encoded"] = sum(
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences) if s.previous and i not in holder
                 )
-            elif kind.startswith("late-"):
+            elif kind.startswith("late-") and not kind.startswith("late-fit:"):
                 # late chunking: the sentence's span (late-chunk) or the previous sentence's and its
                 # own (late-prev) pooled from the output tokens of the chunk holding both, in the
                 # chunk's own forward pass; a sentence no chunk holds with its previous keeps the pair
@@ -381,6 +381,26 @@ def cmd_variant(args) -> int:
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences)
                     if s.previous and i not in late["spans"]
                 )
+            elif kind.startswith("late-fit:"):
+                # context = A x the sentence's vector + B x the previous sentence's + C x its late
+                # span + D x the late span of both (then unit length): the weights least squares
+                # gives for rebuilding the encoded pair from these four (the `fit` command); a
+                # chunk that is the pair keeps its vector (the pair encoded, as shipped)
+                from index.sentences import as_read
+
+                a, b, c, d = (float(x) for x in kind.split(":")[1].split(","))
+                late = _late_vectors(args.base, folder, snapshot, sentences)
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                exact = 0
+                for i, s in enumerate(sentences):
+                    if s.previous and i in late["spans"]:
+                        if as_read(in_context(s.previous, s.text)) in chunk_texts:
+                            exact += 1  # the chunk's own vector, as shipped (`embed_sentences`)
+                            continue
+                        vec = a * plain[i] + b * plain[i - 1] + c * late["spans"][i][0] + d * late["spans"][i][1]
+                        context[i] = vec / np.linalg.norm(vec)
+                report.setdefault(folder.name, {})["pairs_exact"] = exact
+                report[folder.name]["pairs_encoded"] = sum(1 for i, s in enumerate(sentences) if s.previous and i not in late["spans"])
             elif kind == "plain":
                 context = plain.copy()
             else:
@@ -439,6 +459,45 @@ def cmd_variant(args) -> int:
     return 0
 
 
+def cmd_fit(args) -> int:
+    """Least-squares weights rebuilding each sentence's encoded context vector (the pair) from its
+    vector, the previous sentence's, and its two late-chunking spans; fitted on some eval indexes
+    of BASE, reported (cosine with the pair, 5th percentile / median) on each."""
+    from index.sentences import as_read
+
+    rows = {}
+    for folder in corpora(args.base):
+        snapshot = load_snapshot(folder)
+        fingerprint = snapshot.manifest["fingerprint"]
+        sentences, _ = sentences_by_chunk(snapshot)
+        late = _late_vectors(args.base, folder, snapshot, sentences)
+        chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+        keep = [
+            i for i, s in enumerate(sentences)
+            if s.previous and i in late["spans"] and as_read(in_context(s.previous, s.text)) not in chunk_texts
+        ]
+        with closing(SentenceVectors(index_dir(folder) / "sentences.sqlite3", snapshot.manifest["dimension"])) as stored:
+            got = stored.get([vector_key(fingerprint, s.text) for s in sentences]
+                             + [vector_key(fingerprint, sentences[i].text, sentences[i].previous) for i in keep])
+        plain = [got[vector_key(fingerprint, s.text)] for s in sentences]
+        x = np.stack([np.stack([plain[i], plain[i - 1], *late["spans"][i]]) for i in keep])
+        y = np.stack([got[vector_key(fingerprint, sentences[i].text, sentences[i].previous)] for i in keep])
+        rows[folder.name] = (x, y)
+    train = [name for name in rows if name in args.on] or list(rows)
+    x = np.concatenate([rows[n][0] for n in train])
+    y = np.concatenate([rows[n][1] for n in train])
+    weights, *_ = np.linalg.lstsq(x.transpose(0, 2, 1).reshape(-1, 4), y.reshape(-1), rcond=None)
+    out = {"fitted_on": train, "weights": [round(float(w), 3) for w in weights]}
+    for name, (x, y) in rows.items():
+        for label, w in (("fit", weights), ("late-prev", np.array([0, 0, 0, 1.0])), ("mix-prev:0.5", np.array([1, 0.5, 0, 0]))):
+            v = np.einsum("nkd,k->nd", x, w)
+            cos = np.sum(v / np.linalg.norm(v, axis=1, keepdims=True) * y, axis=1)
+            out[f"{name} {label}"] = [round(float(q), 3) for q in np.percentile(cos, [5, 50])]
+    json.dump(out, sys.stdout, indent=1)
+    print()
+    return 0
+
+
 HEAD = ("hit@1", "passage@5", "facts", "quote", "abstain_precision", "abstain_recall", "sentences")
 WATCHED = ("hit@1", "passage@5", "facts", "quote", "abstain_precision", "abstain_recall")
 
@@ -489,6 +548,10 @@ def main() -> int:
     )
     p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
     p.set_defaults(handler=cmd_variant)
+    p = sub.add_parser("fit", help="weights rebuilding the context vector from the late-chunking spans")
+    p.add_argument("--base", type=Path, required=True)
+    p.add_argument("--on", nargs="*", default=["eval-time", "eval-piaf"], help="eval indexes fitted on")
+    p.set_defaults(handler=cmd_fit)
     p = sub.add_parser("compare", help="the figures of `depeche eval --json` reports that fell or rose against a base")
     p.add_argument("base", type=Path)
     p.add_argument("variants", type=Path, nargs="+")
