@@ -381,6 +381,18 @@ def cmd_variant(args) -> int:
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences)
                     if s.previous and i not in late["spans"]
                 )
+            elif kind.startswith("late-map:"):
+                # context = the four vectors of `late-fit`, concatenated, times a matrix (an .npy of
+                # 1536 x 384, fitted elsewhere: see the report), then unit length
+                from index.sentences import as_read
+
+                matrix = np.load(kind.split(":", 1)[1])
+                late = _late_vectors(args.base, folder, snapshot, sentences)
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                for i, s in enumerate(sentences):
+                    if s.previous and i in late["spans"] and as_read(in_context(s.previous, s.text)) not in chunk_texts:
+                        vec = np.concatenate([plain[i], plain[i - 1], *late["spans"][i]]) @ matrix
+                        context[i] = vec / np.linalg.norm(vec)
             elif kind.startswith("late-fit:"):
                 # context = A x the sentence's vector + B x the previous sentence's + C x its late
                 # span + D x the late span of both (then unit length): the weights least squares
