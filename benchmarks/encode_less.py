@@ -359,7 +359,7 @@ def cmd_variant(args) -> int:
                 report[folder.name]["pair_tokens_encoded"] = sum(
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences) if s.previous and i not in holder
                 )
-            elif kind.startswith("late-") and not kind.startswith("late-fit:"):
+            elif kind.startswith("late-") and not kind.startswith(("late-fit:", "late-map:")):
                 # late chunking: the sentence's span (late-chunk) or the previous sentence's and its
                 # own (late-prev) pooled from the output tokens of the chunk holding both, in the
                 # chunk's own forward pass; a sentence no chunk holds with its previous keeps the pair
