@@ -381,6 +381,20 @@ def cmd_variant(args) -> int:
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences)
                     if s.previous and i not in late["spans"]
                 )
+            elif kind.startswith("noise:"):
+                # a control: each encoded pair turned by a random direction to cosine COS with itself
+                # (a chunk that is the pair keeps its vector), to tell how close an approximation of
+                # the context vector must be before no answer moves
+                from index.sentences import as_read
+
+                _, cos, seed = kind.split(":")
+                cos, rng = float(cos), np.random.default_rng(int(seed))
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                for i, s in enumerate(sentences):
+                    if s.previous and as_read(in_context(s.previous, s.text)) not in chunk_texts:
+                        u = rng.standard_normal(pair.shape[1]).astype(np.float32)
+                        u -= (u @ pair[i]) * pair[i]
+                        context[i] = cos * pair[i] + np.sqrt(1 - cos**2) * u / np.linalg.norm(u)
             elif kind.startswith("late-map:"):
                 # context = the four vectors of `late-fit`, concatenated, times a matrix (an .npy of
                 # 1536 x 384, fitted elsewhere: see the report), then unit length
