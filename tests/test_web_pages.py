@@ -14,13 +14,13 @@ from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
 # Measured at commit time (benchmarks/web.py --no-embed): dev (182 pages: the first 110, held-out-7 to -10, which joined dev
-# in the eighth to eleventh rounds) 182/182 title, date, outlet, no clutter, 666/669 sentences (before the eleventh round's
+# in the eighth to eleventh rounds) 182/182 title, date, outlet, no clutter, 667/669 sentences (before the eleventh round's
 # rules: held-out-10 had clutter on 6/17, a title and a sentence wrong). Floors keep one page (one sentence) of margin under
-# those figures: 181/182 = 0.9945, 1/182 = 0.0055, 665/669 = 0.9940.
+# those figures: 181/182 = 0.9945, 1/182 = 0.0055, 666/669 = 0.9955.
 # Held-out-11 (written from the same sources as held-out-10 by an agent that never saw the rules; "no pages" until its
 # truth is in truth.jsonl): not tuned on. Its floors are issue 21's targets until it is measured once.
 FLOORS = {
-    "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0055, "sentences": 0.994},
+    "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0055, "sentences": 0.995},
     "heldout11": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
