@@ -66,6 +66,7 @@ _CONSENT_BUTTON = re.compile(
 _PAYWALL_NOTICE = (
     r"(?:pour lire la suite|la suite (?:de cet article )?(?:est )?réservée|il vous reste \d+(?:[.,]\d+)?\s*%|cet article est réservé aux abonnés"
     r"|article réservé aux abonnés|réservé aux abonnés|pour continuer (?:à|a) lire|lisez la suite|poursuivez votre lecture"
+    r"|pour poursuivre (?:votre|la) lecture|(?:[\w’'.-]+\s+){0,3}réserve\s+(?:cet\s+article|ce\s+contenu)\s+(?:à\s+)?ses\s+abonnés"
     r"|the rest of this article is for subscribers|to continue reading|subscribe to (?:continue|read)|this article is for subscribers)"
 )
 _PAYWALL_END = re.compile(rf"^{_PAYWALL_NOTICE}", re.IGNORECASE)
@@ -91,7 +92,12 @@ _PITCH = re.compile(
     r"|créez votre compte|créer un compte|connectez-vous|se connecter|ou si vous avez déjà un compte|pour accéder en illimité"
     r"|accès (?:illimité|à tous les articles)|\d+\s*€.*(?:par mois|/mois|le 1er mois|sans engagement)"
     r"|découvrir\s+(?:les|nos)\s+offres|j[’']en\s+profite|\d+\s*€\s+(?:le|les)\s+(?:premier|\d+)"
-    r"|subscribe(?: now)?|already a subscriber|sign in|log in|start your (?:free )?trial)\b",
+    r"|subscribe(?: now)?|already a subscriber|sign in|log in|start your (?:free )?trial)\b"
+    # A price box's lines, each set apart (« 8€/ mois », « sans engagement », « Offre 100% numérique », « Vous avez
+    # déjà un compte abonné? », « Je me connecte »): whole lines only, so « Sans engagement de sa part, le ministre… » stays.
+    r"|^(?:\d+(?:[.,]\d+)?\s*€\s*(?:/|par)\s*(?:mois|an|année|semaine)\b.{0,40}|sans\s+engagement|je\s+me\s+connecte"
+    r"|offre\s+(?:\d+\s*%\s+)?(?:numérique|digitale|intégrale|papier\s*\+\s*numérique)"
+    r"|(?:vous\s+avez\s+)?déjà\s+un\s+compte(?:\s+abonné)?\s*\?\s*(?:je\s+me\s+connecte|connectez-vous|identifiez-vous|se\s+connecter)?)\s*[.!]?$",
     re.IGNORECASE,
 )
 # Sign-up boxes: newsletters, alerts, forms.
@@ -194,11 +200,17 @@ _STAMP = re.compile(
     r"^(?:créé|publié|publiée|mis à jour|mise à jour|modifié|mise en ligne|mis en ligne|updated|published|posted)\b.{0,12}\d",
     re.IGNORECASE,
 )
+# A reading time in any spelling (« Temps de lecture : 4 min », « Temps de lecture: 2 minutes », « Lecture 3 min »,
+# « 5 min de lecture », « Durée de lecture estimée : 6 minutes », "4 min read", "Reading time: 4 minutes"), with what a
+# site sets after it on the same line behind a separator (« Temps de lecture: 2 minutes - Repéré sur The Washington
+# Post »: the source's label, no sentence).
+_DURATION = r"(?:(?:environ|about|~)\s*)?(?:\d+(?:\s*(?:à|-|–|to)\s*\d+)?|moins\s+d[’']une|une|one|a|less\s+than\s+(?:a|one))\s*-?\s*(?:min(?:\.|utes?|s)?|mn)\.?"
 _READING_TIME = re.compile(
-    r"^(?:(?:durée|temps)\s+de\s+lecture|lecture)\s*:?\s*(?:\d+|moins d[’']une)\s*(?:min(?:\.|utes?)?|mn)\.?$"
-    r"|^\d+\s*(?:min(?:\.|utes?)?|mn)\.?\s+de\s+lecture\.?$|^reading\s+time\s*:?\s*\d+\s*min|^\d+\s*min(?:ute)?s?\s+read$",
+    rf"^(?:(?:(?:durée|temps)\s+(?:de\s+|d[’'])lecture|lecture|reading\s+time|read\s+time|time\s+to\s+read)(?:\s+(?:estimée?|estimated))?\s*:?\s*{_DURATION}"
+    rf"|{_DURATION}\s+(?:de\s+lecture|read|reading|to\s+read))(?:\s+[-–—|•·]\s+[^.!?]{{1,60}})?\s*$",
     re.IGNORECASE,
 )
+_READING_TIME_WORDS = 16  # the time and a source's label after it; a sentence that gives a time runs on
 # Ad slots and their labels: « Publicité », « Passer la publicité » (the skip link Le Figaro puts
 # before each ad), « La suite après cette publicité », « Advertisement », « Skip ad ».
 _ADS = re.compile(
@@ -398,6 +410,10 @@ _CLICK = re.compile(
 _QUOTE_MARK = re.compile(r"[«\"“„]")
 _CLICK_WORDS = 25
 _LABEL_WORDS = 5  # « Actualisation continue : », « En direct : »: a label, not a sentence cut at a colon
+# Eleventh round: the heading of a box the extraction left out (a table, a chart, a widget) ending the text (« Les
+# statistiques du Portugal en Coupe du monde : »): one phrase, no sentence's end, comma or quotation inside.
+_BOX_LABEL_WORDS = 12
+_BOX_LABEL_STOP = re.compile(r"[.!?,;«»\"“”]")
 
 
 # --- Tenth round: a page's furniture, stated for any page (`is_furniture`, in `strip_blocks`: extracted pages only) ---
@@ -487,6 +503,14 @@ _NETWORK_ALONE = re.compile(
     r"|google\s+(?:news|actualités)|rss)\s*$",
     re.IGNORECASE,
 )
+# A pointer to the outlet's other articles (« Retrouvez tous nos articles sur le coronavirus dans notre rubrique. »,
+# « Lisez l'ensemble de nos contenus sur… », "Read all our coverage of…"): the site's furniture, not the article.
+_OUR_ARTICLES = re.compile(
+    r"^(?:retrouvez|découvrez|lisez|consultez|suivez)\s+(?:tous|toutes|l[’']ensemble\s+de|l[’']intégralité\s+de)\s+nos\s+"
+    r"(?:articles|contenus|informations|infos|reportages|analyses|décryptages|dossiers|vidéos|podcasts)\b"
+    r"|^(?:read|see|find)\s+(?:all\s+)?(?:of\s+)?our\s+(?:coverage|articles|stories)\b",
+    re.IGNORECASE,
+)
 # A call to give (« Faire un don », « Soutenez-nous », « Soutenez le journalisme indépendant : faites un don »,
 # "Support our journalism"), a call for the reader's tips (« Vous avez des informations sur ce sujet ? Écrivez-nous
 # à … »), a copyright line (« Tous droits réservés », "All rights reserved"), a read-more or more-info label
@@ -526,6 +550,7 @@ _BUTTON = re.compile(
     r"^(?:lire\s+plus\s+tard|lire\s+dans\s+l[’']appli(?:cation)?|ouvrir\s+dans\s+l[’']appli(?:cation)?|[ée]couter(?:\s+(?:l[’']article|cet\s+article))?"
     r"|afficher\s+(?:plus|moins|la\s+suite)|voir\s+moins|plus\s+d[’']infos?|mon\s+compte|mon\s+espace|s[’']inscrire|se\s+déconnecter"
     r"|retour\s+en\s+haut(?:\s+de\s+(?:la\s+)?page)?|haut\s+de\s+page|back\s+to\s+top|article\s+offert|cet\s+article\s+vous\s+est\s+offert"
+    r"|contribuer|réagir|commenter|réutiliser\s+ce\s+contenu|republier\s+(?:cet\s+article|ce\s+contenu)|republish(?:\s+this\s+(?:article|story))?"
     r"|abonnés?|premium|exclusif\s+abonnés?|en\s+continu|toute\s+l[’']actualité(?:\s+en\s+(?:direct|continu))?|read\s+later|listen\s+to\s+(?:this\s+)?article"
     r"|(?:publié|mis\s+à\s+jour|modifié|updated|posted)?\s*il\s+y\s+a\s+\d+\s*(?:s|secondes?|min(?:utes?)?|h|heures?|jours?)"
     r"|\d+\s+(?:seconds?|minutes?|hours?|days?)\s+ago)\s*[.!:]?$",
@@ -577,7 +602,7 @@ def is_furniture(line: str) -> bool:
         return True
     if words > _FURNITURE_WORDS:
         return False
-    if _CONFIRMATION.match(line) or _FOLLOW.search(line) or _DONATE.match(line) or _COPYRIGHT.search(line) or _MORE_LABEL.match(line):
+    if _CONFIRMATION.match(line) or _FOLLOW.search(line) or _OUR_ARTICLES.match(line) or _DONATE.match(line) or _COPYRIGHT.search(line) or _MORE_LABEL.match(line):
         return True
     if _CAPTION_POINTER.match(line):
         return True
@@ -600,7 +625,9 @@ def classify(line: str) -> LineVerdict | None:
     if not words:
         return None
     short = len(words) <= 8
-    if short and (_SHARE.match(line) or _SOCIAL.match(line) or _READING_TIME.match(line) or _ADS.match(line)
+    if len(words) <= _READING_TIME_WORDS and _READING_TIME.match(line):
+        return LineVerdict(drop=True)
+    if short and (_SHARE.match(line) or _SOCIAL.match(line) or _ADS.match(line)
                   or _FAVOURITE.match(line) or _COMMENT_COUNT.match(line) or _CONSENT_BUTTON.match(line)):  # fmt: skip
         return LineVerdict(drop=True)
     if len(words) <= 60 and _COOKIE.search(line) and _COOKIE_TALK.search(line):
@@ -794,8 +821,11 @@ def _trailing_list(lines: list[str]) -> int | None:
 
 
 def _without_dangling_label(lines: list[str]) -> list[str]:
-    """The lines without a short label ending them (« + Actualisation continue: »): it announced what
-    a rule took out after it, and is no text alone."""
-    while lines and len(lines[-1].split()) <= _LABEL_WORDS and lines[-1].rstrip().endswith(":"):
+    """The lines without a short label ending them (« + Actualisation continue: », « Les statistiques du Portugal en
+    Coupe du monde : »): it announced what a rule or the extraction took out after it, and is no text alone."""
+    while lines and lines[-1].rstrip().endswith(":") and (
+        len(lines[-1].split()) <= _LABEL_WORDS
+        or (len(lines[-1].split()) <= _BOX_LABEL_WORDS and not _BOX_LABEL_STOP.search(lines[-1].rstrip()[:-1]))
+    ):
         lines = lines[:-1]
     return lines

@@ -212,3 +212,50 @@ def test_a_list_of_teasers_set_off_by_list_marks_ends_the_text():
     assert strip_blocks([paragraph] * 3 + teasers) == [paragraph] * 3
     # Two marks are no list, and a mark alone is no text.
     assert strip_blocks([paragraph, "-", "Une phrase.", "-", paragraph]) == [paragraph, "Une phrase.", paragraph]
+
+
+# --- Eleventh round (held-out-10) ---
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Temps de lecture: 2 minutes", "Temps de lecture: 2 minutes - Repéré sur The Washington Post",  # Slate
+        "Lecture 3 min", "5 min de lecture", "4 min read", "Temps de Lecture 4 min.", "Temps de lecture : 8min",
+        "Durée de lecture estimée : 6 minutes", "Reading time: 4 minutes", "4-minute read", "Temps de lecture : moins d'une minute",
+        "Pour poursuivre votre lecture, abonnez-vous", "8€/ mois", "sans engagement", "Offre 100% numérique",  # Libération
+        "Vous avez déjà un compte abonné?", "Je me connecte", "Déjà un compte ? Connectez-vous",
+        "Libération réserve cet article à ses abonnés",
+    ],
+)  # fmt: skip
+def test_reading_times_and_a_paywalls_price_box_are_dropped(line):
+    verdict = classify(line)
+    assert verdict is not None and verdict.drop
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sans engagement de sa part, le ministre a signé l'accord mardi.",
+        "Vous avez déjà un compte Instagram ? Alors vous connaissez ce réglage.",
+        "La lecture de 5 minutes du texte a suffi à convaincre les députés.",
+        "Temps de lecture: 2 minutes. Le ministre a ensuite repris la parole devant les élus.",
+    ],
+)  # fmt: skip
+def test_text_near_a_reading_time_or_a_price_box_stays(line):
+    assert classify(line) is None
+
+
+def test_a_pitch_ends_the_text_and_buttons_after_it_go():
+    """Libération: « Pour poursuivre votre lecture, abonnez-vous » ends the text, as « Pour lire la suite » does; Le Monde's
+    « Contribuer » and « Réutiliser ce contenu » under the text are buttons; « Retrouvez tous nos articles sur… » points
+    to the site's other pages; a box's heading ending the text (« Les statistiques du Portugal en Coupe du monde : »)
+    announces what the extraction left out."""
+    paragraph = ("Un paragraphe de l'article, assez long pour en être un, avec des faits, des chiffres et des noms propres "
+                 "cités par le journal, que le lecteur a lus avant la fin du texte.")
+    assert strip_blocks([paragraph, "Pour poursuivre votre lecture, abonnez-vous", "Texte caché du reste de l'article."]) == [paragraph]
+    assert strip_blocks([paragraph, "Contribuer", "Réutiliser ce contenu"]) == [paragraph]
+    assert strip_blocks([paragraph, "Retrouvez tous nos articles sur le coronavirus dans notre rubrique."]) == [paragraph]
+    assert strip_blocks([paragraph, "Les statistiques du Portugal en Coupe du monde :"]) == [paragraph]
+    said = "Le ministre, interrogé mardi, a répondu ceci :"  # a sentence with a comma: the quotation was lost, not a box
+    assert strip_blocks([paragraph, said]) == [paragraph, said]

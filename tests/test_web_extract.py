@@ -8,7 +8,7 @@ import pytest
 from index.articles import read_article, scan_articles
 from index.boilerplate import classify, strip_blocks
 from index.chunking import chunk_article
-from index.web.extract import Page, _with_dropped_blocks, extract_page, page_markdown, render_markdown
+from index.web.extract import Page, _is_widget, _with_dropped_blocks, extract_page, page_markdown, render_markdown
 from web_site import BARE_PAGE, BOILERPLATE, EXPECTED, JSONLD_PAGE, OPENGRAPH_PAGE, UNDATED_PAGE
 
 BASE = "http://presse.example.org"
@@ -125,6 +125,12 @@ def page(head: str = "", body: str = "", article: str = TEXT) -> bytes:
          "<h1>Trois lignes de tramway pour les quartiers nord de la ville</h1>", "Trois lignes de tramway pour les quartiers nord de la ville"),
         ('<meta property="og:title" content="Trois lignes&amp;nbsp;de tramway">', "", "Trois lignes de tramway"),
         ('<meta property="og:title" content="Trois lignes de tramway">', '<div class="sidebar"><h1>Magazine Wildlife Justice</h1></div>', "Trois lignes de tramway"),
+        # Eleventh round: a path of sections after the visible headline, however long (Sport24's « … - Fil info - 2014-Brésil - … »).
+        ("<title>Trois lignes de tramway - Fil info - 2024-Nord - Transports en commun - Ville</title>",
+         "<h1>Trois lignes de tramway</h1>", "Trois lignes de tramway"),
+        # …but a headline that goes on after a dash is no section path: the fuller metadata title stays.
+        ("<title>Trois lignes de tramway - le maire promet la gratuité pour les moins de vingt-cinq ans</title>",
+         "<h1>Trois lignes de tramway</h1>", "Trois lignes de tramway - le maire promet la gratuité pour les moins de vingt-cinq ans"),
     ],
 )  # fmt: skip
 def test_titles_lose_site_section_and_date_and_prefer_the_full_headline(head, h1, title):
@@ -980,3 +986,85 @@ def test_a_heading_that_is_one_link_to_another_article_of_the_site_goes():
     got = extract_page(page("<title>Tramway</title>", "", TEXT + teaser + heading + MORE + other + MORE), "https://www.journal.be/a")
     assert "Le bus gratuit" not in got.text
     assert "Le coût total" in got.text and "Le débat 2" in got.text
+
+
+# --- Eleventh round (held-out-10: French national outlets) ---
+
+
+def test_an_inline_quotation_stays_in_its_sentence():
+    """TF1 Info: `<q>` quotations inside a paragraph came out on lines of their own, the sentence cut in three (and the
+    expected « "La position du gouvernement…", a justifié François Bayrou » lost). Marks are added only when the page
+    writes none; a `<q>` a site builds a box from (« <q class="lire_aussi"><div>… ») is left to the other rules."""
+    quoted = ('<p><q>"Le tram arrivera en 2026"</q>, a promis le maire mardi soir devant le conseil municipal réuni au complet, '
+              'qui a jugé le projet <q>indispensable</q> et "<q>urgent</q>" pour les quartiers nord.</p>')  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + quoted + MORE), "https://www.journal.fr/a")
+    assert '"Le tram arrivera en 2026", a promis le maire mardi soir' in got.text
+    assert "qui a jugé le projet “indispensable” et \"urgent\" pour les quartiers nord." in got.text
+
+
+def test_a_data_widget_among_the_paragraphs_goes():
+    """Le Monde 2020: a map and a chart set in `<div class="multimedia-embed snippet">`, filled by script; the saved page
+    holds their title, legend, « Survolez / Touchez les pays… », « La carte n'a pas pu charger les données. Rafraîchissez
+    la page », « Source : … ». An embedded post (`<blockquote>`) and a caption in prose stay."""
+    widget = ('<div class="multimedia-embed snippet"><div class="d_titre">Les lignes du réseau</div>'
+              '<div id="d_soustitre">Mis à jour le <span class="d_maj"></span></div><div id="d_legende"><span>- 100 voyageurs</span>'
+              '<span>100 - 1 000 voyageurs</span></div><div><span>Survolez</span><span>Touchez</span> les lignes pour obtenir plus '
+              "d'informations.</div><div id=\"d_map\"><div id=\"d_erreur\"><span>La carte n'a pas pu charger les données. "
+              'Rafraîchissez la page</span></div></div><div id="d_source"><b>Source :</b> <a href="https://data.example.org">'
+              "Autorité des transports</a></div></div>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + widget + MORE), "https://www.journal.fr/a")
+    assert "Le coût total" in got.text and "Le débat 2" in got.text
+    assert _is_widget(lxml.html.fromstring(widget))
+    post = ('<div class="embed"><blockquote class="twitter-tweet"><p>Le tram arrive enfin dans nos quartiers, merci à tous '
+            "ceux qui se sont battus pour lui pendant dix ans</p></blockquote></div>")  # fmt: skip
+    prose = ('<div class="chart-box"><span>Le tracé des trois lignes, tel que le conseil municipal l\'a voté mardi soir après '
+             "un long débat sur les arrêts du quartier nord</span></div>")  # fmt: skip
+    assert not _is_widget(lxml.html.fromstring(post)) and not _is_widget(lxml.html.fromstring(prose))
+    for gone in ("n'a pas pu charger", "Survolez", "Autorité des transports", "100 voyageurs", "Les lignes du réseau"):
+        assert gone not in got.text, gone
+
+
+def test_a_list_of_labelled_links_to_the_sites_articles_goes():
+    """Le Monde 2020: « Notre sélection d'articles », items « <strong>Vos questions : </strong><a href="/…">Nos réponses…</a> »;
+    an item whose label runs longer goes with them when such links are most of the list. A chronology's dated entries
+    and a list of sources on other sites stay."""
+    items = "".join(f'<li><strong>Le dossier {i} : </strong><a href="/ville/article/{i}">Ce que le tram change pour le quartier {i}</a></li>'
+                    for i in range(5))  # fmt: skip
+    odd = '<li><strong>Le reportage au dépôt</strong> des rames en travaux : <a href="/ville/depot">les ouvriers au travail</a></li>'
+    dated = "".join(f'<li>{d} mars 2024 : <a href="/ville/archive/{d}">Le conseil vote le tracé</a></li>' for d in (3, 4, 5))
+    sources = "".join(f'<li><strong>Rapport {i} : </strong><a href="https://www.region.example.org/r{i}">Étude du tracé {i}</a></li>'
+                      for i in range(3))  # fmt: skip
+    article = TEXT + f"<ul>{dated}</ul><ul>{sources}</ul>" + MORE + f"<ul>{items}{odd}</ul>"
+    got = extract_page(page("<title>Tramway</title>", "", article), "https://www.journal.fr/a")
+    assert "Le débat 2" in got.text
+    assert "Ce que le tram change" not in got.text and "les ouvriers au travail" not in got.text
+    assert "Le conseil vote le tracé" in got.text and "Étude du tracé 1" in got.text
+
+
+def test_a_link_an_arrow_announces_goes_whatever_its_length():
+    """Télé-Loisirs 2016: « >>> <a href="…/news/…">Oscars 2016 : George Clooney réagit à son tour…</a> », 16 words and a
+    colon, among the paragraphs; a paragraph that is one link but a sentence stays."""
+    arrow = ('<p>&gt;&gt;&gt; <a href="/ville/78118-tram">Tramway 2024 : le maire réagit à son tour à l\'absence des quartiers sud '
+             "dans le tracé présenté mardi</a></p>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + arrow + MORE), "https://www.journal.fr/a")
+    assert "le maire réagit à son tour" not in got.text and "Le débat 2" in got.text
+
+
+def test_one_heading_set_as_a_list_is_an_intertitle_not_a_teaser():
+    """Le Monde 2020 sets intertitles as `<ul><li><h2>…</h2></li></ul>`: as list items they read as teasers, and three of
+    them near the end cut the sections they head."""
+    sections = "".join(f"<ul><li><h2>Le quartier {i} attend</h2></li></ul><p>Le débat {i} a porté sur le tracé, les arrêts et "
+                       "les horaires, que les riverains jugent trop tardifs le soir et trop rares le dimanche.</p>"
+                       for i in range(4))  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + sections), "https://www.journal.fr/a")
+    assert "Le quartier 3 attend" in got.text.splitlines() and "Le débat 3" in got.text
+
+
+def test_a_standfirst_set_as_a_list_is_not_added_twice():
+    """TF1 Info 2025: the standfirst `<h2 class="ArticleChapo"><ul><li>…` reads as one run of its items (« …on nous
+    ment.Évidemment… »); the items are already the text's first lines."""
+    chapo = ('<h2 class="ArticleChapo"><ul><li><span>Le conseil municipal a voté trois lignes de tramway mardi soir.</span></li>'
+             "<li><span>Les travaux commenceront en janvier.</span></li><li><span>Le coût est estimé à 240 millions "
+             "d'euros.</span></li></ul></h2>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "<h1>Tramway</h1>", chapo + TEXT + MORE), "https://www.journal.fr/a")
+    assert "soir.Les travaux" not in got.text

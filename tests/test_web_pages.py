@@ -1,7 +1,7 @@
 """Extraction of real news pages against their truth (tests/web_pages), with floors just under the measured figures.
 
 `benchmarks/web.py` prints the same scores and what each page got wrong. The dev set is what the
-rules were written on (the first nine held-out sets joined it once their misses had been read).
+rules were written on (the first ten held-out sets joined it once their misses had been read).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev (165 pages: the first 110, held-out-7, -8 and -9, which
-# joined dev in the eighth, ninth and tenth rounds) 165/165 title, date, outlet, no clutter, 600/602 sentences (before the
-# tenth round's rules: held-out-9 had clutter on 2/17). Floors keep one page (one sentence) of margin under those
-# figures: 164/165 = 0.9939, 1/165 = 0.0061, 599/602 = 0.9950.
-# Held-out-10 (written from a new source by an agent that never saw the rules; "no pages" until its truth is in
-# truth.jsonl): not tuned on. Its floors are issue 21's targets until it is measured once.
+# Measured at commit time (benchmarks/web.py --no-embed): dev (182 pages: the first 110, held-out-7 to -10, which joined dev
+# in the eighth to eleventh rounds) 182/182 title, date, outlet, no clutter, 667/669 sentences (before the eleventh round's
+# rules: held-out-10 had clutter on 6/17, a title and a sentence wrong). Floors keep one page (one sentence) of margin under
+# those figures: 181/182 = 0.9945, 1/182 = 0.0055, 666/669 = 0.9955.
+# Held-out-11 (written from the same sources as held-out-10 by an agent that never saw the rules; "no pages" until its
+# truth is in truth.jsonl): not tuned on. Its floors are issue 21's targets until it is measured once.
 FLOORS = {
-    "dev": {"title": 0.993, "date": 0.993, "outlet": 0.993, "clutter": 0.0061, "sentences": 0.995},
-    "heldout10": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
+    "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0055, "sentences": 0.995},
+    "heldout11": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 

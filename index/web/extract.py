@@ -68,6 +68,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     tree = load_html(_decoded(html))
     if tree is None:
         return Page(None, "", None, "unknown", None, url)
+    _inline_quotes(tree)  # on the page itself: the blocks put back from it (`_with_dropped_blocks`) read the same words
     ld = _json_ld(tree)
     meta = _meta_tags(tree)
     # An archived copy (web.archive.org/web/2007…/http://site/…) is the archived site's page: its
@@ -231,7 +232,12 @@ def _without_notices(tree, host: str | None = None):
     `_boxes_by_label`, `_linked_headlines` on the page's `host`), each removed only when it holds less than
     `_NOTICE_SHARE` of the page's text."""
     clone = copy.deepcopy(tree)
-    found = [el for el in clone.xpath("//body//*[@class or @id]") if _is_notice(f"{el.get('class', '')} {el.get('id', '')}")]
+    _headings_in_lists(clone)
+    found = []
+    for el in clone.xpath("//body//*[@class or @id]"):
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+        if _is_notice(names) or (_WIDGET.search(names) and _is_widget(el)):
+            found.append(el)
     found += clone.xpath("//body//figcaption")  # tenth round: the element says it is a picture's caption, whatever its class
     found += _boxes_by_label(clone)
     found += _linked_headlines(clone, host)
@@ -268,6 +274,97 @@ def _player_boxes(root) -> list:
         if words and len(" ".join(box.xpath(".//a[@href]//text()")).split()) >= 0.5 * words:
             boxes.append(box)
     return boxes
+
+
+# Eleventh round: a data widget (a chart, a map, a table a script fills) set among the paragraphs, marked as an embed
+# or a chart by its class or id (« multimedia-embed », « d_graph », « widget », « datawrapper »).
+_WIDGET = re.compile(
+    r"(?:^|[\s_-])(?:embed|embeds|embedded|snippet|widget|widgets|dataviz|datawrapper|flourish|infogram|chart|charts|graph|graphs"
+    r"|graphique|infographie|infographic|interactive)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_WIDGET_TEXT_WORDS = 20  # a chart's labels, legend, source and buttons; a sentence of prose runs longer
+
+
+def _is_widget(el) -> bool:
+    """Whether a block an embed or chart class marks is a data widget: labels only (its title, legend, « Survolez les
+    pays… », « La carte n'a pas pu charger les données », « Source : … », « Afficher le bilan en tableau »), no
+    paragraph, quotation or text node of a sentence's length. The data arrive by script; what the saved page holds of
+    it is the widget's furniture. An embedded post (`<blockquote>`) or a caption in prose stays."""
+    if el.tag in ("body", "html", "article", "main") or el.xpath(".//p|.//blockquote"):
+        return False
+    texts = [t for t in el.xpath(".//text()[normalize-space()]") if t.getparent() is not None and t.getparent().tag not in ("script", "style")]
+    return bool(texts) and all(len(str(t).split()) <= _WIDGET_TEXT_WORDS for t in texts)
+
+
+def _in_widget(el) -> bool:
+    """Whether an element is a data widget or inside one (see `_is_widget`): nothing in it is text to put back."""
+    for node in (el, *el.iterancestors()):
+        names = f"{node.get('class', '')} {node.get('id', '')}"
+        if names.strip() and _WIDGET.search(names) and _is_widget(node):
+            return True
+    return False
+
+
+def _headings_in_lists(root) -> None:
+    """A list of one item that is only a heading (`<ul><li><h2>Polémique en Uruguay</h2></li></ul>`, how a site styles its
+    intertitles) is that heading: as a list it comes out « - Polémique en Uruguay », an item that `boilerplate.strip_blocks`
+    would count in a list of teasers."""
+    for heading in root.xpath("//body//ul/li/*[self::h2 or self::h3 or self::h4]|//body//ol/li/*[self::h2 or self::h3 or self::h4]"):
+        item = heading.getparent()
+        items = item.getparent()
+        if len(items) != 1 or len(item) != 1 or (item.text or "").strip() or (heading.tail or "").strip():
+            continue
+        heading.tail = items.tail
+        items.getparent().replace(items, heading)
+
+
+def _inline_quotes(root) -> None:
+    """`<q>` is a quotation inside a sentence (« <q>"La position du gouvernement…"</q>, a justifié François Bayrou »):
+    its words join the paragraph's, with quotation marks when the page writes none inside or around it (a browser
+    draws them); the extractor would set it on a line of its own and cut the sentence in three."""
+    # A `<q>` holding blocks is a box a site built from it (« <q class="lire_aussi"><div>… »), not a quotation in a sentence.
+    quotes = root.xpath("//body//q[not(.//div or .//p or .//ul or .//ol or .//table or .//blockquote or .//figure or .//h2 or .//h3)]")
+    if not quotes:
+        return
+    marks = "«»\"“”„'‘’"
+    for q in quotes:
+        text = q.text_content().strip()
+        previous = q.getprevious()
+        before = ((previous.tail if previous is not None else q.getparent().text) or "").rstrip()
+        after = (q.tail or "").lstrip()
+        if text and text[0] not in marks and text[-1] not in marks and not before.endswith(tuple(marks)) and not after.startswith(tuple(marks)):
+            q.text = "\u201c" + (q.text or "")
+            if len(q):
+                q[-1].tail = (q[-1].tail or "") + "\u201d"
+            else:
+                q.text += "\u201d"
+    for q in quotes:
+        _unwrap(q)
+
+
+def _unwrap(el) -> None:
+    """Replace an element by its text and children, in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    at = parent.index(el)
+    previous = el.getprevious()
+    text = el.text or ""
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    children = list(el)
+    for offset, child in enumerate(children):
+        parent.insert(at + offset, child)
+    last = children[-1] if children else parent[at - 1] if at > 0 else None
+    tail = el.tail or ""
+    if last is not None:
+        last.tail = (last.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(el)
 
 
 def _is_notice(names: str) -> bool:
@@ -319,6 +416,9 @@ _LINKED_HEADLINE_WORDS = 16  # a headline; a longer linked paragraph is a senten
 # A list holding this many items that are one link each to the site's own pages is a box of related
 # articles (or a page's table of contents), wherever it stands: before the headline, among the paragraphs.
 _LINKED_ITEMS = 3
+# …and when such items are this share of the list, its odd items are teasers too: one more teaser whose label runs
+# longer (Le Monde's « Le reportage en Espagne en état d'alerte : <a>confinement généralisé…</a> », 13 of 14).
+_BOX_SHARE = 0.8
 
 
 def _linked_headlines(root, host: str | None) -> list:
@@ -344,7 +444,7 @@ def _linked_headlines(root, host: str | None) -> list:
         if kind == "own" or kind == "arrow":
             out.append(p)
     for items in root.xpath("//body//ul[li//a[@href]] | //body//ol[li//a[@href]]"):
-        kinds = {li: _linked_headline(li, own, anchors=True) for li in items if li.tag == "li" and li.text_content().strip()}
+        kinds = {li: _linked_headline(li, own, anchors=True) or _labelled_links(li, own) for li in items if li.tag == "li" and li.text_content().strip()}
         linked = [li for li, kind in kinds.items() if kind in ("own", "anchor")]
         if not linked:
             continue
@@ -356,7 +456,9 @@ def _linked_headlines(root, host: str | None) -> list:
             if any(kinds[li] is not None or not _dropped_line(li) for li in others):
                 continue
         elif None in kinds.values():
-            out += linked  # the list's other lines (text, a promotion) are for the line rules
+            # The list's other lines (text, a promotion) are for the line rules, unless they are a few among many
+            # links: then they are teasers too, and every item goes (the list's container stays).
+            out += list(kinds) if len(linked) >= _BOX_SHARE * len(kinds) else linked
             continue
         box = items  # the whole list, and the box around it when all it adds is a heading (« Compléments d'informations »)
         for _ in range(2):
@@ -391,14 +493,45 @@ def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
         return None  # « #comments », the home page (a blog or section on the site's subdomain is one of its pages)
     text = " ".join(el.text_content().split())
     linked = " ".join(links[0].text_content().split())
-    if not linked or len(text.split()) > _LINKED_HEADLINE_WORDS or text.endswith(".") or not text.endswith(linked):
+    if not linked or text.endswith(".") or not text.endswith(linked):
         return None
     mark = text[: len(text) - len(linked)].strip()
+    # A headline's words (a lone « : » or « - » is none); a link an arrow announces is a pointer whatever its length
+    # (Télé-Loisirs' « >>> Oscars 2016 : George Clooney réagit à son tour à l'absence des minorités dans les nominations »).
+    words = len(_WORD.findall(linked))
+    if words > (_ARROW_LINK_WORDS if mark and _ARROW.fullmatch(mark) else _LINKED_HEADLINE_WORDS):
+        return None
     if mark:
         return "arrow" if _ARROW.fullmatch(mark) else None
     if anchor:
         return "anchor"
     return "own" if not target.netloc or _is_own(target.hostname, own) else "other"
+
+
+_LABELLED_ITEM_WORDS = 40  # a label and a few headlines (« Les questions pratiques : Comment faire ses courses ? ; … »)
+_ITEM_LABEL_WORDS = 6
+
+
+def _labelled_links(el, own: str | None) -> str | None:
+    """« own » for a list item that is a short label, then links to the site's own articles that carry most of its
+    words (`<li><strong>Vos questions sur le coronavirus : </strong><a href="/les-decodeurs/…">Nos réponses pour mieux
+    comprendre l'épidémie</a></li>`): an item of a box of related articles, as a bare link is. Else None."""
+    links = [a for a in el.xpath(".//a[@href]") if a.text_content().strip()]
+    if not links or own is None:
+        return None
+    for a in links:
+        target = urlsplit(a.get("href", "").strip())
+        if target.scheme not in ("", "http", "https") or not target.path.strip("/") or (target.netloc and not _is_own(target.hostname, own)):
+            return None
+    text = " ".join(el.text_content().split())
+    first = " ".join(links[0].text_content().split())
+    label = text[: text.find(first)] if first in text else text
+    linked = sum(len(" ".join(a.text_content().split())) for a in links)
+    if text.endswith(".") or len(text.split()) > _LABELLED_ITEM_WORDS or len(label.split()) > _ITEM_LABEL_WORDS or linked < 0.5 * len(text):
+        return None
+    if boilerplate._DATED_ITEM.match(label.strip()):
+        return None  # « 11 décembre 2019 : Libération “…” »: an entry of a chronology or a press review the page keeps
+    return "own"
 
 
 def _is_own(host: str | None, own: str | None) -> bool:
@@ -415,6 +548,8 @@ def _dropped_line(el) -> bool:
 
 
 _ARROW = re.compile(r"(?:>|»|→|►|▶|\+){1,3}")
+_ARROW_LINK_WORDS = 30  # an arrow and a link: a pointer; a paragraph of text is never one link
+_WORD = re.compile(r"\w[\w’'.-]*")
 
 
 def _bare_host(host: str | None) -> str | None:
@@ -602,7 +737,8 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
     if not lines:
         return lines
     first = _start_key(lines[0])
-    known = " ".join(metadata._key(line[:200]) for line in lines[:8])
+    # Joined without a gap: a standfirst set as a list (TF1 Info's bullets) reads as one run of its items' words.
+    known = "".join(metadata._key(line[:200]) for line in lines[:8])
     headline = metadata._key(title) if title else ""
     summaries = _summary_keys(meta)
     h1s = [h for h in tree.iter("h1") if headline and metadata._key(h.text_content()) == headline]
@@ -674,7 +810,7 @@ def _head(el, size: int = 120) -> str:
 def _recoverable(el, known: set[str], headline: str, sentence: int | None = None) -> str | None:
     """The text of a block worth putting back: prose, not links, an aside, a figure or a form; `sentence`
     words are enough for one that ends as a sentence does (in a section an intertitle announced)."""
-    if el.tag not in _BLOCK_TAGS or metadata._is_aside(el):
+    if el.tag not in _BLOCK_TAGS or metadata._is_aside(el) or _in_widget(el):
         return None
     text = " ".join(el.text_content().split())
     least = sentence if sentence and text.endswith((".", "!", "?", "…", ")")) else _RECOVER_MIN_WORDS

@@ -188,7 +188,7 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
             continue
         if h == t:
             return heading, raw + [title]  # the same headline; the page's spelling of it
-        if t.startswith(h) and len(h) >= 0.5 * len(t):
+        if t.startswith(h) and (len(h) >= 0.5 * len(t) or _section_path(title, h)):
             return heading, raw + [title]  # the metadata one carries a site or section the page does not show
         if h.startswith(t) and (_TRUNCATED.search(title) or len(h) > len(t)):
             return heading, raw + [title]  # the metadata one is cut short
@@ -199,6 +199,25 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
         inside = _headlines(tree, article_only=True)
         title = inside[0] if inside else None
     return title, raw
+
+
+_PATH_SEGMENT_WORDS = 4  # a section's name (« Fil info », « 2014-Brésil », « Coupe du monde »); a headline runs longer
+_PATH_HEADLINE_WORDS = 3
+
+
+def _section_path(title: str, heading_key: str) -> bool:
+    """Whether a metadata title is the visible headline, then a path of sections after separators (« Ronaldo écourte
+    l'entraînement - Fil info - 2014-Brésil - Coupe du monde - Football », `<h1>` « Ronaldo écourte l'entraînement »):
+    the headline ends at a separator, and every segment after it is a section's name of a few words. The page's own
+    headline shows none of them, however long the path."""
+    parts = _SEPARATOR.split(title)
+    for k in range(1, len(parts)):
+        if _key(" ".join(parts[:k])) == heading_key:
+            rest = parts[k:]
+            return len(" ".join(parts[:k]).split()) >= _PATH_HEADLINE_WORDS and all(
+                0 < len(segment.split()) <= _PATH_SEGMENT_WORDS for segment in rest
+            )
+    return False
 
 
 _KICKER_WORDS = 4  # a place, a section or « EXCLUSIF » set before the headline in its own element
