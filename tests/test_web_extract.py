@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lxml.html
 import pytest
 
@@ -333,6 +335,16 @@ def test_a_standfirst_the_page_gives_as_its_summary_comes_back(head, lead_elemen
     body = f"<h1>Trois lignes de tramway</h1>{lead_element}"
     got = extract_page(page(f"<title>Trois lignes de tramway</title>{head}", body), "https://www.gazette.fr/a")
     assert got.text.split("\n")[0] == LEAD and got.text.count("Trois nouvelles lignes") == 1
+
+
+def test_a_standfirst_in_bold_that_trafilatura_drops_comes_back():
+    """Held-out-11's Clubic page sets its summary (og:description, word for word) in a `<strong>` at the head of the
+    block holding the text; trafilatura drops it on the whole page (not on the block alone), so a synthetic page
+    does not show it: the real page does."""
+    page_bytes = (Path(__file__).parent / "web_pages" / "graby.clubic.com-radeon.html").read_bytes()
+    lines = extract_page(page_bytes, None).text.split("\n")
+    assert lines[0].startswith("Avec un peu de retard sur le planning d'AMD"), lines[0]
+    assert lines[1].startswith("Après les lancements successifs")
 
 
 def test_a_teaser_or_a_caption_is_never_taken_for_the_summary():

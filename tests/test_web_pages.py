@@ -21,7 +21,7 @@ from web_site import PAGES_DIR, load_truth, loose, score_pages
 # truth is in truth.jsonl): not tuned on. Its floors are issue 21's targets until it is measured once.
 FLOORS = {
     "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0055, "sentences": 0.995},
-    "heldout11": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
+    "heldout12": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 
