@@ -783,7 +783,7 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
     return lines
 
 
-_LEAD_TAGS = {"p", "div", "h2", "h3", "span", "section", "strong", "b"}  # where a page sets its summary as the standfirst (bold: Clubic)
+_LEAD_TAGS = {"p", "div", "h2", "h3", "span", "section", "strong", "b"}  # where a page sets its summary as the standfirst, bold included
 
 
 def _summary_keys(meta: dict[str, str]) -> set[str]:
