@@ -445,14 +445,43 @@ def _in_aside(el) -> bool:
     return any(_is_aside(a) for a in el.iterancestors())
 
 
+def _aside_test():
+    """`_in_aside`, remembering each ancestor's answer: for walking many text nodes of one tree, whose
+    ancestors they share (the elements are kept alive, so lxml gives the same proxy for a node)."""
+    known: dict = {}
+
+    def in_aside(el) -> bool:
+        path = []
+        node = el.getparent()
+        found = False
+        while node is not None:
+            if node in known:
+                found = known[node]
+                break
+            if _is_aside(node):
+                found = True
+                path.append(node)
+                break
+            path.append(node)
+            node = node.getparent()
+        # Each node walked is in an aside exactly when the first aside or known answer above it says so; the
+        # node that is itself an aside is in one for its own descendants.
+        for walked in path:
+            known[walked] = found
+        return found
+
+    return in_aside
+
+
 def _main_text(tree, title: str | None = None) -> str:
     """The page's text from its headline on (the first `<h1>` without one), asides left out, the first few thousand characters."""
     start = _headline_element(tree, title)
     parts: list[str] = []
     size = 0
+    in_aside = _aside_test()
     for text in (start.xpath("following::text()") if start is not None else tree.xpath("//body//text()")):
         parent = text.getparent()
-        if parent is None or parent.tag in ("script", "style", "noscript") or _in_aside(parent):
+        if parent is None or parent.tag in ("script", "style", "noscript") or in_aside(parent):
             continue
         parts.append(str(text))
         size += len(text)
