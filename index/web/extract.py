@@ -340,31 +340,7 @@ def _inline_quotes(root) -> None:
             else:
                 q.text += "\u201d"
     for q in quotes:
-        _unwrap(q)
-
-
-def _unwrap(el) -> None:
-    """Replace an element by its text and children, in place."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    at = parent.index(el)
-    previous = el.getprevious()
-    text = el.text or ""
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    children = list(el)
-    for offset, child in enumerate(children):
-        parent.insert(at + offset, child)
-    last = children[-1] if children else parent[at - 1] if at > 0 else None
-    tail = el.tail or ""
-    if last is not None:
-        last.tail = (last.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(el)
+        q.drop_tag()  # lxml: its text and children join the parent's, in place
 
 
 def _is_notice(names: str) -> bool:
