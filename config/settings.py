@@ -79,6 +79,9 @@ class EmbeddingSettings(BaseModel):
     # costs 0.33 CPU-s, 0.6 s wall at load average 4.8; 2 took 1.0 s for 25% more throughput),
     # sentence-transformers 4 (0.43 s wall with all-MiniLM-L6-v2).
     batch_size: int = Field(default=0, ge=0)
+    # Chunk vectors a rebuild writes to the store at a time: a rebuild killed midway keeps every batch
+    # written and loses at most one batch of encoding; larger batches mean fewer, larger writes.
+    commit_batch: int = Field(default=256, ge=1)
     # Encoder threads for the whole process; 0: every core. Applied before the first model loads.
     threads: int = Field(default=0, ge=0)
     device: str = "cpu"  # sentence-transformers only: the torch device

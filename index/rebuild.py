@@ -37,7 +37,6 @@ from index.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 256
 # Bump when ingestion or chunking code changes what a file yields: the next rebuild parses and
 # chunks every file again, even where its bytes are unchanged. 2: quoted sentences get a speaker.
 # 3: sentences get the dates they speak of, chunks date metadata (written without re-embedding).
@@ -220,7 +219,9 @@ def _rebuild(
         )
     stage = time.perf_counter()
     by_text: dict[str, np.ndarray] = {}
-    report.chunks_embedded = _embed(store, embedder, todo, articles, progress, by_text)
+    report.chunks_embedded = _embed(
+        store, embedder, todo, articles, progress, by_text, settings.embedding.commit_batch
+    )
     log.info("embedded %d of %d chunks in %.1f s", len(todo), len(chunks), time.perf_counter() - stage)
     if (reparse or restoried) and not full:
         # Chunks parsed again to the same text keep their vectors; what ingestion now says of them
@@ -420,8 +421,9 @@ def _embed(
     articles: dict[str, dict],
     progress: ProgressFactory | None,
     by_text: dict[str, np.ndarray],
+    commit_batch: int,
 ) -> int:
-    """Embed and store these chunks, batch by batch; returns how many were embedded. The vectors of
+    """Embed and store these chunks, `commit_batch` at a time; returns how many were embedded. The vectors of
     chunks of one or two sentences go into `by_text` (by `as_read` text): such a chunk is a
     sentence, or a sentence read after the one before it, and `embed_sentences` takes its vector
     instead of encoding it again (on press articles, about half the chunks)."""
@@ -437,8 +439,8 @@ def _embed(
         postfix(f"{encoded} encoded")
 
     try:
-        for start in range(0, len(todo), EMBED_BATCH):
-            batch = todo[start : start + EMBED_BATCH]
+        for start in range(0, len(todo), commit_batch):
+            batch = todo[start : start + commit_batch]
             vectors = embedder.encode_passages([rec.text for rec in batch], progress=tick if postfix else None)
             by_text.update((as_read(rec.text), vec) for rec, vec in zip(batch, vectors) if len(rec.sentences) <= 2)
             store.add(

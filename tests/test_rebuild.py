@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import ChunkingSettings
+from config.settings import ChunkingSettings, EmbeddingSettings
 from index.engine import Engine
 from index.errors import IndexNotBuilt
-from index.rebuild import EMBED_BATCH, RebuildInProgress, collect_garbage, rebuild_lock
+from index.rebuild import RebuildInProgress, collect_garbage, rebuild_lock
 from index.snapshot import current_generation, index_dir, load_snapshot
 from index.store import VectorStore, dated_where, open_client, reopen_client
 from conftest import DEPECHE, SEEDS, cli_env, make_settings, run_cli  # tests/ is on sys.path
@@ -29,8 +29,11 @@ from conftest import DEPECHE, SEEDS, cli_env, make_settings, run_cli  # tests/ i
 pytestmark = pytest.mark.slow
 
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
-SYNTHETIC = 260  # one chunk each: with the seeds, more than one embedding batch
-assert SYNTHETIC + len(SEED_IDS) > EMBED_BATCH
+# The kill test's rebuilds write their chunk vectors this many at a time (`embedding.commit_batch`,
+# 256 by default: the test would encode 300 chunks a run to see a batch land and a second begin).
+COMMIT_BATCH = 16
+SYNTHETIC = 24  # one chunk each: more than one batch even before the seeds' changed chunks
+assert SYNTHETIC > COMMIT_BATCH
 # A query only its own seed article answers; the kill test checks each one survives.
 SEED_QUERIES = {
     "000_232c08492062af93": "Iouri Ouchakov conseiller du Kremlin en politique étrangère",
@@ -232,7 +235,7 @@ def test_a_rebuild_in_another_process_is_seen_without_restart(tmp_path, embedder
 
 def _vary_seeds(seeds: Path, seed_variant: int, synthetic_variant: int) -> None:
     """Change every seed (so all are updated) and write many one-chunk articles (so embedding takes
-    more than one batch of `EMBED_BATCH`)."""
+    more than one batch of `COMMIT_BATCH`)."""
     for path in seeds.glob("0*.txt"):
         text = path.read_text(encoding="utf-8").split("\n\nMise à jour ")[0]
         path.write_text(f"{text}\n\nMise à jour {seed_variant} : l'article a été relu.\n", encoding="utf-8")
@@ -247,7 +250,7 @@ def _vary_seeds(seeds: Path, seed_variant: int, synthetic_variant: int) -> None:
 
 class _Rebuild:
     """`depeche index rebuild` in a child process, its stderr on a pseudo-terminal so that it draws
-    its progress bar: "256/295" appears once the first batch of vectors is committed to Chroma."""
+    its progress bar: "16/29" appears once the first batch of vectors is committed to Chroma."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         master, slave = pty.openpty()
@@ -317,11 +320,11 @@ def _check_every_seed_answers(settings, embedder) -> dict:
 
 
 def test_sigkill_at_any_moment_leaves_a_whole_index(tmp_path, embedder, seeds_copy):
-    settings = make_settings(tmp_path / "data", seeds_copy)
+    settings = make_settings(tmp_path / "data", seeds_copy, embedding=EmbeddingSettings(commit_batch=COMMIT_BATCH))
     base = engine_for(settings, embedder).rebuild()
-    env = cli_env(settings.data_dir, seeds_copy)
+    env = cli_env(settings.data_dir, seeds_copy, DEPECHE_EMBEDDING__COMMIT_BATCH=str(COMMIT_BATCH))
     lock = settings.data_dir / "rebuild.lock"
-    first_batch = re.compile(rf"\b{EMBED_BATCH}/\d+")
+    first_batch = re.compile(rf"\b{COMMIT_BATCH}/\d+")
     figures = [f"base index: {base.chunks_total} chunks"]
     # (when to kill, seeds variant, synthetic variant). The second run is killed once its first batch
     # of vectors is committed; the third shares its synthetic articles, so it resumes that work, and
@@ -352,7 +355,7 @@ def test_sigkill_at_any_moment_leaves_a_whole_index(tmp_path, embedder, seeds_co
         assert held["generation"] == before, "a killed rebuild must not swap in a generation"
         assert held["articles"] == 5
         if moment == "first batch stored":
-            assert held["vectors"] >= base.chunks_total + EMBED_BATCH, "a stored batch outlives the kill"
+            assert held["vectors"] >= base.chunks_total + COMMIT_BATCH, "a stored batch outlives the kill"
         figures.append(f"kill at {moment} ({at:.2f} s after taking the lock): {held}")
     print("\n".join(["", *figures]))
 
