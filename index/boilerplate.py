@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.text import MONTH_NUMBERS
+from index.text import MONTH_NUMBERS, split_sentences
 
 __all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_furniture", "is_logo", "is_read_also",
            "strip_blocks", "AGENCIES", "MONTHS"]
@@ -671,23 +671,20 @@ def _is_print_promotion(line: str) -> bool:
     return bool(_OWN_PIECE_ELSEWHERE.match(line) or _PAPER_OF_THE_DAY.match(line))
 
 
-# The same pointer closing a paragraph (« …aussi déloyales qu’incontrôlables. Le point sur la question dans l’édition
-# Centre de La Nouvelle Gazette de ce mercredi »): the last sentence, after a sentence's end.
-_SENTENCE_END = re.compile(r"[.!?…»\"”]\s+(?=[^\s.!?])")
-
-
 def _without_promotion_tail(line: str) -> str:
-    """The line without a last sentence that is a pointer to the paper (see `_is_print_promotion`); else the line."""
-    tail = line.rstrip()[-300:]
-    last = None
-    for last in _SENTENCE_END.finditer(tail):
-        pass
-    if last is None:
+    """The line without a last sentence that sends the reader to the paper (« …aussi déloyales
+    qu’incontrôlables. Le point sur la question dans l’édition Centre de La Nouvelle Gazette de ce
+    mercredi »; see `_is_print_promotion`); else the line. Only the last 300 characters are split."""
+    body = line.rstrip()
+    tail = body[-300:]
+    spans = split_sentences(tail)
+    if len(spans) < 2:
         return line
-    sentence = tail[last.end():]
-    if len(sentence.split()) > _PRINT_PROMO_WORDS or re.search(r"[.!?]\s", sentence) or not _is_print_promotion(sentence):
+    start, end = spans[-1]
+    sentence = tail[start:end]
+    if len(sentence.split()) > _PRINT_PROMO_WORDS or not _is_print_promotion(sentence):
         return line
-    return line.rstrip()[: len(line.rstrip()) - len(sentence)].rstrip()
+    return body[: len(body) - len(tail) + start].rstrip()
 
 
 def is_read_also(label: str) -> bool:
