@@ -170,9 +170,10 @@ def _shift_span(start: date, end: date) -> timedelta:
 
 
 # The words of a question that ask for recency (« les dernières nouvelles », "latest") say when,
-# not what: left among its terms they match « septembre dernier » in an old sentence.
+# not what: left among its terms they match « septembre dernier » in an old sentence, and « pour la dernière
+# fois » made « vus pour la dernière fois en septembre » outscore the day's video call.
 _RECENCY_WORDS = re.compile(
-    r"\bderni(?:ère|er)s?(?: (?:nouvelles|développements|informations|news|évolutions))?\b|\bplus récente?s?\b"
+    r"\b(?:pour\s+)?la\s+dernière\s+fois\b|\b(?:for\s+)?the\s+last\s+time\b|\bderni(?:ère|er)s?(?: (?:nouvelles|développements|informations|news|évolutions))?\b|\bplus récente?s?\b"
     r"|\brécente?s?\b|\brécemment\b|\bactuellement\b|\baujourd['’]hui encore\b|\btoujours\b|\bdésormais\b"
     r"|\bmaintenant\b|\ben ce moment\b|\bà ce jour\b|\bà présent\b|\bnouvelles du jour\b"
     r"|\blatest\b|\bmost recent\b|\brecent(?:ly)?\b|\bcurrently\b|\bstill\b|\bnow\b|\bnowadays\b"

@@ -199,6 +199,10 @@ def test_a_questions_terms_leave_out_its_words_of_time_and_two_prepositions():
     assert question_terms("Qu'a dit Poutine sur les visas la semaine dernière ?", "fr", THURSDAY) == ("dit", "poutin", "vis")
     assert question_terms("What is the latest on visas for Russians?", "en", THURSDAY) == ("vis", "russian")
     assert "san" not in question_terms("Jusqu'à quand les Russes peuvent-ils entrer en Chine sans visa ?", "fr", THURSDAY)
+    # « fois » matched « vus pour la dernière fois en septembre » over the day's video call.
+    last = "Quand Xi et Poutine se sont-ils parlé pour la dernière fois ?"
+    assert question_terms(last, "fr", THURSDAY) == ("xi", "poutin", "parl")
+    assert question_terms("When did they meet for the last time?", "en", THURSDAY) == ("meet",)
     # The verb stays; a question of nothing but time keeps its words rather than none.
     assert "entre" in question_terms("Quand le régime entre-t-il en vigueur ?", "fr", THURSDAY)
     assert "entre" in question_terms("Le régime entre en vigueur quand ?", "fr", THURSDAY)
