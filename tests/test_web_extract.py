@@ -347,6 +347,32 @@ def test_a_standfirst_in_bold_that_trafilatura_drops_comes_back():
     assert lines[1].startswith("Après les lancements successifs")
 
 
+def test_a_body_the_site_names_for_its_paywall_is_the_article_not_a_pitch():
+    """Held-out-12's La Dépêche pages wrap their whole text, free or not, in « article-paywall »: a block holding
+    paragraphs of sentences is the text a paywall locks; Le Monde's paywall box (short lines of offers) still goes."""
+    pages = Path(__file__).parent / "web_pages"
+    text = extract_page((pages / "publicite.ladepeche.fr-intemperies.html").read_bytes(), None).text
+    assert "Vers 21 heures, les équipes d’Enedis étaient sur place pour résoudre le problème." in text
+    assert "De nombreuses chutes d’arbre ont été signalées" in text
+    boxed = extract_page((pages / "publicite.lemonde.fr-mozzarella.html").read_bytes(), None).text
+    assert "Envie de lire la suite" not in boxed and "7,99 €" not in boxed
+
+
+def test_a_short_line_with_a_sponsored_link_is_an_offer_not_text():
+    """`rel="sponsored"` marks paid and affiliate links: a short line holding one that is not a sentence is an offer;
+    the article's sentence citing the shop's price, with the same kind of link, stays."""
+    offer = ('<p><strong>Cdiscount à volonté :</strong> <a href="https://t.ly/a" rel="nofollow sponsored">vos 6 jours '
+             "d'essai gratuit</a> (livraison express, codes promo exclusifs…)</p>")
+    button = '<p><a class="btn" href="https://t.ly/b" rel="sponsored">Cliquez ici pour l’offre</a></p>'
+    sentence = ('<p>Sur <a href="https://t.ly/c" rel="sponsored nofollow">Cdiscount</a>, le fendeur de bûches est '
+                "disponible à 279,99 euros, au lieu de 499 euros, soit une réduction de plus de 40 %.</p>")
+    got = extract_page(page("<title>Fendeur</title>", "<h1>Fendeur</h1>", TEXT + sentence + button + offer), "https://www.gazette.fr/a")
+    assert "le fendeur de bûches est disponible à 279,99 euros" in got.text
+    assert "essai gratuit" not in got.text and "Cliquez ici" not in got.text
+    real = extract_page((Path(__file__).parent / "web_pages" / "publicite.ladepeche.fr-fendeur.html").read_bytes(), None).text
+    assert "Cdiscount à volonté" not in real and "Sur Cdiscount, le fendeur de bûches Scheppach" in real
+
+
 def test_a_teaser_or_a_caption_is_never_taken_for_the_summary():
     head = f'<meta property="og:description" content="{LEAD}">'
     teaser = '<p>Le métro automatique arrivera en 2030 selon la métropole, qui a voté hier soir un budget de deux milliards.</p>'

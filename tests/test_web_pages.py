@@ -13,15 +13,15 @@ from index.chunking import chunk_article
 from index.web.extract import page_markdown
 from web_site import PAGES_DIR, load_truth, loose, score_pages
 
-# Measured at commit time (benchmarks/web.py --no-embed): dev (182 pages: the first 110, held-out-7 to -10, which joined dev
-# in the eighth to eleventh rounds) 182/182 title, date, outlet, no clutter, 667/669 sentences (before the eleventh round's
-# rules: held-out-10 had clutter on 6/17, a title and a sentence wrong). Floors keep one page (one sentence) of margin under
-# those figures: 181/182 = 0.9945, 1/182 = 0.0055, 666/669 = 0.9955.
-# Held-out-12 (written by an agent that never saw the rules; "no pages" until its truth is in truth.jsonl): not tuned
+# Measured at commit time (benchmarks/web.py --no-embed): dev (195 pages: the first 110, held-out-7 to -12, which joined dev
+# in the eighth to thirteenth rounds) 195/195 title, date, outlet, no clutter, 724/726 sentences (held-out-12, measured
+# once before the thirteenth round's rules: 6/6 title, date, outlet, no clutter, 14/29 sentences). Floors keep one page
+# (one sentence) of margin under those figures: 194/195 = 0.9949, 1/195 = 0.0051, 723/726 = 0.9959.
+# Held-out-13 (written by an agent that never saw the rules; "no pages" until its truth is in truth.jsonl): not tuned
 # on. Its floors are issue 21's targets until it is measured once.
 FLOORS = {
-    "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0055, "sentences": 0.995},
-    "heldout12": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
+    "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0052, "sentences": 0.9955},
+    "heldout13": {"title": 0.94, "date": 0.94, "outlet": 0.94, "clutter": 0.10, "sentences": 0.97},
 }
 
 

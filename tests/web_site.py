@@ -372,7 +372,7 @@ TRUTH = PAGES_DIR / "truth.jsonl"
 
 
 def load_truth(split: str | None = None) -> list[dict]:
-    """The truth records of tests/web_pages/truth.jsonl ("dev", "heldout12" or all)."""
+    """The truth records of tests/web_pages/truth.jsonl ("dev", "heldout13" or all)."""
     import json
 
     records = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]

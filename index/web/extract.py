@@ -225,6 +225,12 @@ _NOTICE = re.compile(
 # marks as coming before or after the paywall's cut (Les Echos' article body is « post-paywall »).
 _PAYWALL = re.compile(r"^(?:(?!(?:post|pre|after|before|no|non)-)[a-z]+-)?paywall(?:[-_][\w-]*)?$", re.IGNORECASE)
 _NOTICE_SHARE = 0.3  # a block holding this share of the page's text is the article's wrapper, whatever its name
+# A block named for the paywall is the text the paywall locks, not its pitch, when its paragraphs of at least
+# _LOCKED_PARAGRAPH_WORDS words hold _LOCKED_TEXT_WORDS words: La Dépêche names its whole article body « article-paywall »
+# (free articles too: 144 to 526 such words on its four pages), while a pitch and its offers are short lines (Le Monde's
+# boxes, up to 113 words, have no paragraph over 16).
+_LOCKED_PARAGRAPH_WORDS = 20
+_LOCKED_TEXT_WORDS = 80
 
 
 def _without_notices(tree, host: str | None = None):
@@ -236,12 +242,13 @@ def _without_notices(tree, host: str | None = None):
     found = []
     for el in clone.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class', '')} {el.get('id', '')}"
-        if _is_notice(names) or (_WIDGET.search(names) and _is_widget(el)):
+        if (_is_notice(names) and not _locked_text(el, names)) or (_WIDGET.search(names) and _is_widget(el)):
             found.append(el)
     found += clone.xpath("//body//figcaption")  # tenth round: the element says it is a picture's caption, whatever its class
     found += _boxes_by_label(clone)
     found += _linked_headlines(clone, host)
     found += _player_boxes(clone)
+    found += _sponsored_lines(clone)
     if not found:
         return clone
     body = clone.find("body")
@@ -250,6 +257,26 @@ def _without_notices(tree, host: str | None = None):
         if el.getparent() is not None and len(el.text_content()) < _NOTICE_SHARE * total:
             _drop_keeping_tail(el)
     return clone
+
+
+_SPONSORED_LINE_WORDS = 20  # an offer's button or pitch; an article's sentence citing a shop's price is longer
+_SENTENCE_END = re.compile(r"[.!?]\W*$")
+
+
+def _sponsored_lines(root) -> list:
+    """Offers: a paragraph or list item holding a link the page marks `rel="sponsored"` (HTML's mark for paid and
+    affiliate links) that is a short line, not a sentence (« Cdiscount à volonté : vos 6 jours d'essai gratuit
+    (livraison express, codes promo exclusifs…) », « Cliquez ici pour l'offre »). An article's own sentence with such
+    a link (« Sur Cdiscount, le fendeur est disponible à 279,99 euros… ») stays."""
+    lines = []
+    for link in root.xpath("//body//a[contains(concat(' ', normalize-space(@rel), ' '), ' sponsored ')]"):
+        line = next((el for el in link.iterancestors() if el.tag in ("p", "li")), None)
+        if line is None or line in lines:
+            continue
+        text = " ".join(line.text_content().split())
+        if len(text.split()) <= _SPONSORED_LINE_WORDS and not _SENTENCE_END.search(text):
+            lines.append(line)
+    return lines
 
 
 _PLAYER_BOX_WORDS = 40  # a video's title, its show and its section; an article's paragraph around a player is longer
@@ -345,6 +372,14 @@ def _inline_quotes(root) -> None:
 
 def _is_notice(names: str) -> bool:
     return bool(_NOTICE.search(names)) or any(_PAYWALL.match(token) for token in names.split())
+
+
+def _locked_text(el, names: str) -> bool:
+    """Whether a block named only for the paywall holds the article's paragraphs (`_LOCKED_TEXT_WORDS`)."""
+    if _NOTICE.search(names):
+        return False
+    lengths = (len(p.text_content().split()) for p in el.iter("p"))
+    return sum(n for n in lengths if n >= _LOCKED_PARAGRAPH_WORDS) >= _LOCKED_TEXT_WORDS
 
 
 _LABEL_BOX_WORDS = 40  # an « À lire aussi » capsule is a label and a headline; more is a paragraph around it
