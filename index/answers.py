@@ -236,6 +236,9 @@ class Extractor:
             candidates = _in_period(candidates, question.time.start, question.time.end)
         speaker = self._speaker_asked(asked, hits)
         chosen, superseded = self._follow_up_first(question, candidates, self.select(candidates, asked)), 0
+        if _WHO_SAID.match(question.text) and not (chosen := _spoken(chosen)):
+            log.info("abstaining: who said it was asked, and no sentence has a speaker")
+            return replace(abstain(question.text, question.language, standalone), time=time_asked), evidence
         if question.time.kind == "recent":
             chosen, superseded = newest_value(candidates, asked, chosen, question.text)
         elif question.time.kind == "none" and speaker[0] is not None and _OPEN_SAYING.search(question.text):
@@ -523,6 +526,12 @@ class Extractor:
         return found, name or None
 
 
+def _spoken(chosen: list[Candidate]) -> list[Candidate]:
+    """For « Qui a dit que… ? »: the chosen sentences someone is said to have spoken. None when no chosen one is:
+    a deeper sentence with a speaker is someone's words about something near, which would name the wrong person."""
+    return [c for c in chosen if c.speaker is not None]
+
+
 def _adds(cand: Candidate, chosen: list[Candidate], asked: AskedFact | None) -> bool:
     """Whether a runner-up earns its place beside the sentences already chosen (the best first): it
     scores RUNNER_UP_RATIO of the best (NEIGHBOUR_RATIO right before or after a chosen sentence, which
@@ -694,6 +703,16 @@ def _own_words(sentence: str) -> bool:
 _OPEN_SAYING = re.compile(
     r"\b(?:qu['’]\s*(?:a|avait)(?:-t-(?:il|elle))?\s+(?:dit|déclaré|affirmé)|que\s+(?:dit|disait)"
     r"|what\s+(?:did|does|has|had)\s+.{1,80}?\s+(?:say|said|tell|told)\b)",
+    re.IGNORECASE,
+)
+# « Qui a dit que… ? », "Who said that…?": who stated a claim. The answer is someone's words, never the
+# outlet's narration: a sentence no one is said to have spoken names no one (« Le plus haut diplomate chinois
+# effectuait une visite…, la dernière d'une série de contacts de haut niveau » for « Qui a dit que les relations
+# étaient au plus haut niveau ? »).
+_WHO_SAID = re.compile(
+    r"^\s*(?:qui\s+(?:l['’]\s*)?(?:a|avait|aurait)\s+(?:dit|déclaré|affirmé|estimé|assuré|annoncé|expliqué|souligné"
+    r"|indiqué|jugé|prévenu|averti|promis|reconnu|répété|rappelé|soutenu|écrit)\s+qu"
+    r"|who\s+(?:has\s+|had\s+)?(?:said|stated|claimed|declared|announced|warned|argued|wrote|promised)\b)",
     re.IGNORECASE,
 )
 _QUOTATION = re.compile(r"«[^«»]*»|“[^“”]*”|\"[^\"]*\"")

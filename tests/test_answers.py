@@ -225,6 +225,19 @@ def test_what_putin_said_on_china_is_his_words_and_each_article_one_source(engin
     assert _own_words(answer.quoted[0]), answer.text
 
 
+def test_who_said_a_claim_is_answered_with_someones_words_or_not_at_all(engine):
+    """« Qui a dit que… ? » asks for a person: narration names no one. Over the seeds, the relations « au plus haut
+    niveau » are only the outlet's « contacts de haut niveau » (it was the answer): abstain."""
+    said = engine.ask("Qui a déclaré que la Russie et la Chine agissaient en coordination ?")
+    assert not said.abstained and "Iouri Ouchakov" in said.text
+    assert all(source.speaker is not None for source in said.sources)
+    several = engine.ask("Qui a dit que l'alliance était un facteur stabilisant ?")
+    assert not several.abstained and all(source.speaker is not None for source in several.sources)
+    assert "ont vanté mercredi leur alliance" not in several.text  # two leaders at once: no one speaker
+    narrated = engine.ask("Qui a dit que les relations étaient au plus haut niveau ?")
+    assert narrated.abstained, narrated.text
+
+
 def test_a_quoted_quote_keeps_one_pair_of_guillemets(engine):
     answer = engine.ask("Qu'a dit Poutine au ministre chinois Wang Yi à Saint-Pétersbourg ?")
     assert "« “J’ai été heureux" in answer.text  # the sentence is itself a quote: nested as “ ”

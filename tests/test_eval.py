@@ -35,25 +35,29 @@ EVAL_ARTICLES = ROOT / "tests" / "eval" / "articles"
 # 0.897 → 0.949, date-sensitive 0.920 → 0.960. A question asking for a role (« Quel porte-parole »,
 # "Which spokesman") is not answered by a state or by the people it names itself: facts 0.928 →
 # 0.934, English 0.936 → 0.957, name 0.949 → 0.974.
-ANSWERABLE = 166
+# Five « Qui a dit que… ? » / "Who said that…?" questions joined (issue 18, seventh round): three answerable (the
+# French two found, the English one not: facts 0.934 → 0.929, English 0.957 → 0.938, name 0.974 → 0.952) and two
+# unanswerable; such a question is answered only with sentences someone is said to have spoken
+# (`answers._WHO_SAID`), so the one whose claim only the outlet's narration holds abstains (recall 9/16 → 10/16).
+ANSWERABLE = 169
 MEASURED = {
-    "hit@1": 0.771,
-    "hit@5": 0.952,
-    "mrr@10": 0.856,
-    "ndcg@10": 0.883,
-    "passage@5": 0.916,
-    "facts": 0.934,
+    "hit@1": 0.769,
+    "hit@5": 0.953,
+    "mrr@10": 0.854,
+    "ndcg@10": 0.882,
+    "passage@5": 0.917,
+    "facts": 0.929,
 }
 MEASURED_BY_CATEGORY = {
     # category: (mrr@10, passage@5, facts, answerable cases)
-    "french": (0.867, 0.924, 0.924, 119),
-    "english": (0.829, 0.894, 0.957, 47),
+    "french": (0.869, 0.926, 0.926, 121),
+    "english": (0.816, 0.896, 0.938, 48),
     "fact": (0.859, 0.972, 0.972, 36),
     "paraphrase": (0.733, 0.833, 0.806, 36),
     "multi": (0.955, 1.000, 0.909, 11),
     "date": (0.867, 0.970, 0.970, 33),
     "number": (0.925, 0.917, 0.958, 24),
-    "name": (0.896, 0.923, 0.974, 39),
+    "name": (0.885, 0.929, 0.952, 42),
     "date-sensitive": (0.900, 0.920, 0.960, 25),
     "quote": (0.891, 0.909, 0.955, 22),
     "fact-elsewhere": (0.876, 0.882, 0.941, 17),
@@ -68,9 +72,10 @@ MAX_CHARS = 501
 # detail is a count, an exact date or a fact of the year asked.
 # Measured 9/11 = 0.818 and 9/14 = 0.643 since a duration asked must be about what the question
 # asks of (issue 18): the visa's "durée maximale de 30 jours" no longer passes for the length of
-# "la visioconférence … du 4 février 2026". One question of margin each.
-MIN_ABSTAIN_PRECISION = 0.74  # 9/12 (one more false abstention) = 0.75 passes
-MIN_ABSTAIN_RECALL = 0.57  # 8/14 (one near miss fewer) = 0.571 passes
+# "la visioconférence … du 4 février 2026"; 10/12 = 0.833 and 10/16 = 0.625 since a « Qui a dit que… ? » is
+# answered only with someone's words (two unanswerable ones joined: one abstains). One question of margin each.
+MIN_ABSTAIN_PRECISION = 0.76  # 10/13 (one more false abstention) = 0.769 passes
+MIN_ABSTAIN_RECALL = 0.56  # 9/16 (one near miss fewer) = 0.5625 passes
 MAX_FALSE_ABSTENTIONS = 3  # measured 2 (the target); two English questions under min_dense, one more of margin
 
 
