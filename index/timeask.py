@@ -44,7 +44,7 @@ _HAPPENED = re.compile(
 # asks about the rules in force; "jusqu'à quand a-t-il duré" does not.
 _RECENT = re.compile(
     r"\bderni(?:ères?|ers?) (?:nouvelles|développements|informations|news|évolutions)\b|\ble plus récent\b"
-    r"|\bla plus récente\b|\bles plus récent(?:e)?s\b|\brécemment\b|\bactuellement\b|\baujourd['’]hui encore\b"
+    r"|\bla plus récente\b|\bles plus récent(?:e)?s\b|\brécemment\b|\bactuellement\b|\baujourd['’]hui encore\b|\bencore aujourd['’]hui\b"
     r"|\boù en (?:est|sont)\b|\btoujours\b|\bdésormais\b|\bmaintenant\b|\ben ce moment\b|\bà ce jour\b"
     r"|\bà présent\b|\bencore en vigueur\b|\bjusqu['’]à quand\b[^?]*?\b(?:peu[tx]|peuvent|pourront|est|sont|reste|restent"
     r"|court|courent|dure|s['’]applique|vaut|valent)\b"
@@ -196,11 +196,16 @@ def date_places(text: str, language: Language, today: date) -> list[tuple[int, i
     return [(start, end) for start, end, _ in _spans(text, language, today)]
 
 
+# « Quel choix fait aujourd'hui encore débat ? » asks what holds now, not what happened today.
+_STILL_TODAY = re.compile(r"\baujourd['’]hui\s+encore\b|\bencore\s+aujourd['’]hui\b", re.IGNORECASE)
+
+
 def _spans(text: str, language: Language, today: date) -> list:
+    still = [m.span() for m in _STILL_TODAY.finditer(text)]
     return [
         (start, end, span)
         for start, end, span in find_dates(text, today, language=language)
-        if _SELF_STANDING.search(text[start:end])
+        if _SELF_STANDING.search(text[start:end]) and not any(a <= start and end <= b for a, b in still)
     ]
 
 

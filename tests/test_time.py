@@ -38,6 +38,10 @@ THURSDAY = date(2026, 3, 12)
         ("What did Putin say yesterday?", "en", "period", "2026-03-11", "2026-03-11"),
         ("How did trade fare last month?", "en", "period", "2026-02-01", "2026-02-28"),
         ("Quelles sont les dernières nouvelles sur les visas ?", "fr", "recent", None, None),
+        # « aujourd'hui encore » is what holds now, not today's news; « aujourd'hui » alone is the day.
+        ("Quel choix politique fait aujourd'hui encore débat en Norvège ?", "fr", "recent", None, None),
+        ("Ce traité est-il encore aujourd'hui en vigueur ?", "fr", "recent", None, None),
+        ("Qu'a dit Poutine aujourd'hui ?", "fr", "period", "2026-03-12", "2026-03-12"),
         ("Jusqu'à quand les citoyens chinois peuvent-ils entrer en Russie sans visa ?", "fr", "recent", None, None),
         ("Où en sont les échanges commerciaux ?", "fr", "recent", None, None),
         ("What is the latest on visas?", "en", "recent", None, None),
