@@ -40,11 +40,14 @@ _HAPPENED = re.compile(
     r"|what['’]s changed)\b",
     re.IGNORECASE,
 )
+# « Quel choix fait aujourd'hui encore débat ? » asks what holds now, not what happened today: a recency cue
+# (`_RECENT`), words of time (`_RECENCY_WORDS`), and no date phrase (`_spans`).
+_STILL_TODAY_WORDS = r"\baujourd['’]hui\s+encore\b|\bencore\s+aujourd['’]hui\b"
 # What holds now: the newest relevant passage answers. "Jusqu'à quand … peuvent-ils" in the present
 # asks about the rules in force; "jusqu'à quand a-t-il duré" does not.
 _RECENT = re.compile(
     r"\bderni(?:ères?|ers?) (?:nouvelles|développements|informations|news|évolutions)\b|\ble plus récent\b"
-    r"|\bla plus récente\b|\bles plus récent(?:e)?s\b|\brécemment\b|\bactuellement\b|\baujourd['’]hui encore\b|\bencore aujourd['’]hui\b"
+    rf"|\bla plus récente\b|\bles plus récent(?:e)?s\b|\brécemment\b|\bactuellement\b|{_STILL_TODAY_WORDS}"
     r"|\boù en (?:est|sont)\b|\btoujours\b|\bdésormais\b|\bmaintenant\b|\ben ce moment\b|\bà ce jour\b"
     r"|\bà présent\b|\bencore en vigueur\b|\bjusqu['’]à quand\b[^?]*?\b(?:peu[tx]|peuvent|pourront|est|sont|reste|restent"
     r"|court|courent|dure|s['’]applique|vaut|valent)\b"
@@ -174,7 +177,7 @@ def _shift_span(start: date, end: date) -> timedelta:
 # fois » made « vus pour la dernière fois en septembre » outscore the day's video call.
 _RECENCY_WORDS = re.compile(
     r"\b(?:pour\s+)?la\s+dernière\s+fois\b|\b(?:for\s+)?the\s+last\s+time\b|\bderni(?:ère|er)s?(?: (?:nouvelles|développements|informations|news|évolutions))?\b|\bplus récente?s?\b"
-    r"|\brécente?s?\b|\brécemment\b|\bactuellement\b|\baujourd['’]hui encore\b|\btoujours\b|\bdésormais\b"
+    rf"|\brécente?s?\b|\brécemment\b|\bactuellement\b|{_STILL_TODAY_WORDS}|\btoujours\b|\bdésormais\b"
     r"|\bmaintenant\b|\ben ce moment\b|\bà ce jour\b|\bà présent\b|\bnouvelles du jour\b"
     r"|\blatest\b|\bmost recent\b|\brecent(?:ly)?\b|\bcurrently\b|\bstill\b|\bnow\b|\bnowadays\b"
     r"|\bthese days\b|\bas of today\b|\bnews\b",
@@ -196,8 +199,7 @@ def date_places(text: str, language: Language, today: date) -> list[tuple[int, i
     return [(start, end) for start, end, _ in _spans(text, language, today)]
 
 
-# « Quel choix fait aujourd'hui encore débat ? » asks what holds now, not what happened today.
-_STILL_TODAY = re.compile(r"\baujourd['’]hui\s+encore\b|\bencore\s+aujourd['’]hui\b", re.IGNORECASE)
+_STILL_TODAY = re.compile(_STILL_TODAY_WORDS, re.IGNORECASE)
 
 
 def _spans(text: str, language: Language, today: date) -> list:

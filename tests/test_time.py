@@ -207,6 +207,9 @@ def test_a_questions_terms_leave_out_its_words_of_time_and_two_prepositions():
     last = "Quand Xi et Poutine se sont-ils parlé pour la dernière fois ?"
     assert question_terms(last, "fr", THURSDAY) == ("xi", "poutin", "parl")
     assert question_terms("When did they meet for the last time?", "en", THURSDAY) == ("meet",)
+    # « aujourd'hui encore » in either order is what holds now: not a day, not a topic.
+    for still in ("Ce traité est-il encore aujourd'hui en vigueur ?", "Ce traité est-il aujourd'hui encore en vigueur ?"):
+        assert question_terms(still, "fr", THURSDAY) == ("trait", "vigueur")
     # The verb stays; a question of nothing but time keeps its words rather than none.
     assert "entre" in question_terms("Quand le régime entre-t-il en vigueur ?", "fr", THURSDAY)
     assert "entre" in question_terms("Le régime entre en vigueur quand ?", "fr", THURSDAY)
