@@ -242,7 +242,7 @@ def _without_notices(tree, host: str | None = None):
     found = []
     for el in clone.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class', '')} {el.get('id', '')}"
-        if (_is_notice(names) and not _locked_text(el, names)) or (_WIDGET.search(names) and _is_widget(el)):
+        if _is_notice(el, names) or (_WIDGET.search(names) and _is_widget(el)):
             found.append(el)
     found += clone.xpath("//body//figcaption")  # tenth round: the element says it is a picture's caption, whatever its class
     found += _boxes_by_label(clone)
@@ -370,14 +370,16 @@ def _inline_quotes(root) -> None:
         q.drop_tag()  # lxml: its text and children join the parent's, in place
 
 
-def _is_notice(names: str) -> bool:
-    return bool(_NOTICE.search(names)) or any(_PAYWALL.match(token) for token in names.split())
-
-
-def _locked_text(el, names: str) -> bool:
-    """Whether a block named only for the paywall holds the article's paragraphs (`_LOCKED_TEXT_WORDS`)."""
+def _is_notice(el, names: str) -> bool:
+    """Whether an element's class and id (`names`) make it a notice (`_NOTICE`), or the paywall's box (`_PAYWALL`)
+    rather than the text the paywall locks (`_locked_text`)."""
     if _NOTICE.search(names):
-        return False
+        return True
+    return any(_PAYWALL.match(token) for token in names.split()) and not _locked_text(el)
+
+
+def _locked_text(el) -> bool:
+    """Whether a block named for the paywall holds the article's paragraphs (`_LOCKED_TEXT_WORDS`)."""
     lengths = (len(p.text_content().split()) for p in el.iter("p"))
     return sum(n for n in lengths if n >= _LOCKED_PARAGRAPH_WORDS) >= _LOCKED_TEXT_WORDS
 
