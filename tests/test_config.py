@@ -120,10 +120,11 @@ def test_the_data_dir_is_never_the_source_tree_or_inside_its_packages(monkeypatc
     assert load_settings(data_dir=SOURCE_ROOT / "data").data_dir == SOURCE_ROOT / "data"
 
 
+@pytest.mark.parametrize("variable", ["DEPECHE_RETRIEVAL__TOP_K", "DEPECHE_EMBEDDING__COMMIT_BATCH"])
 @pytest.mark.parametrize("value", ["0", "-3"])
-def test_counts_below_one_are_refused_naming_the_variable(value):
-    message = refused(DEPECHE_RETRIEVAL__TOP_K=value)
-    assert message == f"DEPECHE_RETRIEVAL__TOP_K = '{value}': Input should be greater than or equal to 1"
+def test_counts_below_one_are_refused_naming_the_variable(variable, value):
+    message = refused(**{variable: value})
+    assert message == f"{variable} = '{value}': Input should be greater than or equal to 1"
 
 
 def test_every_numeric_setting_has_a_range():
