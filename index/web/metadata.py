@@ -442,7 +442,8 @@ def _headlines(tree, *, article_only: bool = False) -> list[str]:
 
 
 def _in_aside(el) -> bool:
-    return any(_is_aside(a) for a in el.iterancestors())
+    """Whether an ancestor of `el` is an aside (`_is_aside`)."""
+    return _aside_test()(el)
 
 
 def _aside_test():
