@@ -1,7 +1,7 @@
 """Articles from the web: pages per second (fetch + extraction, extraction alone, extraction + embedding)
 from the tests' loopback site, and how right extraction is on real news pages.
 
-    .venv/bin/python benchmarks/web.py [--rounds N] [--no-embed] [--split dev|heldout13|all] [--code DIR]
+    .venv/bin/python benchmarks/web.py [--rounds N] [--no-embed] [--split dev|heldoutN|all] [--code DIR]
 
 Prints figures, asserts nothing. Two page sets: the four test pages of tests/web_site.py (JSON-LD,
 OpenGraph, bare HTML with a dateline, undated), a few hundred words each; and the real pages of
@@ -30,14 +30,14 @@ from index.articles import read_article  # noqa: E402
 from index.chunking import chunk_article  # noqa: E402
 from index.web.extract import extract_page, page_markdown  # noqa: E402
 from index.web.fetch import Fetcher  # noqa: E402
-from web_site import BOILERPLATE, EXPECTED, Site, load_truth, score_pages  # noqa: E402
+from web_site import BOILERPLATE, EXPECTED, SPLITS, Site, load_truth, score_pages  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=25, help="passes over the pages")
     parser.add_argument("--no-embed", action="store_true", help="skip extraction + embedding (no model load)")
-    parser.add_argument("--split", choices=["dev", "heldout13", "all"], default="all", help="real pages scored")
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all", help="real pages scored")
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose `index` is measured")
     args = parser.parse_args()
     print(f"code: {args.code}")
@@ -121,7 +121,7 @@ def real_pages_report(args) -> None:
             parsed[record["file"]] = article
             return article.title, article.date, article.outlet, article.body
 
-        splits = ["dev", "heldout13"] if args.split == "all" else [args.split]
+        splits = list(SPLITS) if args.split == "all" else [args.split]
         for split in splits:
             if not any(r["set"] == split for r in records):
                 print(f"real pages, {split} set: no pages")

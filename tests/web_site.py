@@ -369,10 +369,13 @@ def stress_pages(every: int = 5) -> dict[str, tuple[bytes, str]]:
 # --- the truth about the real pages, and how extraction is scored against it -----------------------
 
 TRUTH = PAGES_DIR / "truth.jsonl"
+# The held-out set whose truth is written next, apart, and measured once before it joins "dev" (renamed each round).
+HELDOUT = "heldout13"
+SPLITS = ("dev", HELDOUT)
 
 
 def load_truth(split: str | None = None) -> list[dict]:
-    """The truth records of tests/web_pages/truth.jsonl ("dev", "heldout13" or all)."""
+    """The truth records of tests/web_pages/truth.jsonl (a split of `SPLITS`, or all)."""
     import json
 
     records = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
