@@ -17,7 +17,7 @@ from web_site import HELDOUT, PAGES_DIR, load_truth, loose, score_pages
 # in the eighth to thirteenth rounds) 195/195 title, date, outlet, no clutter, 724/726 sentences (held-out-12, measured
 # once before the thirteenth round's rules: 6/6 title, date, outlet, no clutter, 14/29 sentences). Floors keep one page
 # (one sentence) of margin under those figures: 194/195 = 0.9949, 1/195 = 0.0051, 723/726 = 0.9959.
-# Held-out-13 (written by an agent that never saw the rules; "no pages" until its truth is in truth.jsonl): not tuned
+# Held-out-13 (5 pages, written by an agent that never saw the rules, committed before the extractor ran on them): not tuned
 # on. Its floors are issue 21's targets until it is measured once.
 FLOORS = {
     "dev": {"title": 0.994, "date": 0.994, "outlet": 0.994, "clutter": 0.0052, "sentences": 0.9955},
