@@ -141,6 +141,31 @@ def test_titles_lose_site_section_and_date_and_prefer_the_full_headline(head, h1
     assert not got.text.startswith(title)
 
 
+@pytest.mark.parametrize(
+    "head, body, article, title",
+    [
+        # A social headline in og:title; `<title>` repeats the visible one (Radio-Canada, Numerama).
+        ("<meta property=\"og:site_name\" content=\"La Gazette\"><meta property=\"og:title\" content=\"Tramway : 240 millions d'euros pour le nord\">"
+         "<title>Trois lignes de tramway pour les quartiers nord | La Gazette</title>",
+         "<h1>Trois lignes de tramway pour les quartiers nord</h1>", TEXT, "Trois lignes de tramway pour les quartiers nord"),
+        # Three headlines, no two alike (Frandroid's test): the one the article shows.
+        ("<meta property=\"og:site_name\" content=\"La Gazette\"><meta property=\"og:title\" content=\"Trois lignes de tramway : 240 millions d'euros\">"
+         "<title>Tramway du nord : notre dossier complet - Transports - La Gazette</title>",
+         "", "<h1>Trois lignes de tramway pour les quartiers nord de la ville</h1>" + TEXT,
+         "Trois lignes de tramway pour les quartiers nord de la ville"),
+        # …never a sidebar's heading, nor an article heading that shares no word with them.
+        ("<meta property=\"og:site_name\" content=\"La Gazette\"><meta property=\"og:title\" content=\"Trois lignes de tramway : 240 millions d'euros\">"
+         "<title>Tramway du nord : notre dossier complet - Transports - La Gazette</title>",
+         '<div class="sidebar"><h1>Magazine Wildlife Justice</h1></div>', "<h1>Le magazine de la semaine</h1>" + TEXT,
+         "Trois lignes de tramway : 240 millions d'euros"),
+    ],
+)  # fmt: skip
+def test_a_page_with_several_metadata_headlines_is_titled_by_the_one_it_shows(head, body, article, title):
+    got = extract_page(page(head, body, article), "https://www.gazette.fr/a")
+    assert got.title == title
+    assert "Le conseil municipal" in got.text and not got.text.startswith(title)
+
+
 def test_the_body_never_starts_with_the_title_in_any_of_its_forms():
     head = "<title>Trois lignes de tramway | Société | La Gazette</title>"
     article = "<p>Trois lignes de tramway | Société | La Gazette</p><h1>Trois lignes de tramway</h1>" + TEXT
@@ -371,6 +396,25 @@ def test_a_short_line_with_a_sponsored_link_is_an_offer_not_text():
     assert "essai gratuit" not in got.text and "Cliquez ici" not in got.text
     real = extract_page((Path(__file__).parent / "web_pages" / "publicite.ladepeche.fr-fendeur.html").read_bytes(), None).text
     assert "Cdiscount à volonté" not in real and "Sur Cdiscount, le fendeur de bûches Scheppach" in real
+
+
+def test_a_summary_is_taken_alone_not_with_the_picture_and_boxes_its_wrapper_holds():
+    """Held-out-13's Frandroid page: a wrapper holds the summary (og:description), then a picture with its credit and a
+    price box. The wrapper's text starts with the summary, but only the summary's own element is the standfirst
+    (trafilatura keeps such a header on a small synthetic page, so the real page shows it)."""
+    real = extract_page((Path(__file__).parent / "web_pages" / "mercury.frandroid.com-nakamura.html").read_bytes(), None)
+    first, *rest = real.text.split("\n")
+    assert first.startswith("Vélo cargo électrique compact") and first.endswith("un moteur central performant.")
+    assert "Source : M. Lauraux" not in real.text and "pas d’offres" not in real.text
+
+
+def test_a_promotion_box_goes():
+    """A block named for a promotion (« premium-promo-alert »: Numerama's pitch for its subscription)."""
+    pitch = ('<div class="premium-promo-alert"><p>Zéro publicité, fonctions avancées de lecture, articles résumés par '
+             "l'I.A, contenus exclusifs et plus encore.</p><p>Découvrez les nombreux avantages de Gazette+.</p></div>")
+    got = extract_page(page("<title>Trois lignes</title>", "<h1>Trois lignes</h1>", TEXT + pitch), "https://www.gazette.fr/a")
+    assert "Le coût total est estimé" in got.text
+    assert "Zéro publicité" not in got.text and "Gazette+" not in got.text
 
 
 def test_a_teaser_or_a_caption_is_never_taken_for_the_summary():

@@ -211,13 +211,13 @@ def _trafilatura_metadata(tree, url: str | None):
 
 
 # Containers of cookie and consent panels (CMP vendors' ids included), newsletter boxes,
-# ad-network teasers, partners and « En savoir plus » boxes (about the publisher, not the article), breadcrumb
+# ad-network teasers, promotions (« premium-promo-alert »: a subscription's pitch; « promo-partenaire »), partners and « En savoir plus » boxes (about the publisher, not the article), breadcrumb
 # trails (« La Libre.be > Culture > Médias/Télé > Article »), a picture's credit or caption the page names so
 # (« content_img_credit », « credit »: « Michel Daerden © Belga »): removed before trafilatura sees the page,
 # unless one holds most of its text.
 _NOTICE = re.compile(
     r"(?:^|[\s_-])(?:cookies?|cookie-?banner|consent|gdpr|rgpd|didomi|tarteaucitron|onetrust|axeptio|cmp|qc-cmp2"
-    r"|sp_message|newsletter|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?"
+    r"|sp_message|newsletter|promos?|outbrain|taboola|ligatus|disqus_thread|savoir[_-]plus|partenaires|partners|sponsors?|breadcrumbs?"
     r"|credits?|captions?|l[ée]gendes?|(?:pic|photo|img|image|media|figure)[_-]?(?:desc(?:ription)?|caption|legende|credit)s?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
@@ -786,6 +786,9 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
         key = metadata._key(text)
         if not marked and not any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries):
             continue
+        if key not in summaries and any(_holds_summary(child, summaries) for child in el):
+            continue  # a wrapper whose text starts with the summary: the summary's own element comes next, not the
+            # picture, its credit and the price box set after it in the wrapper (Frandroid's test header)
         if key[:80] in known or (headline and key == headline):
             if not sentence and len(text.split()) < _LEAD_WORDS[0]:
                 continue  # a short marked line the text holds already: the standfirst may come after it
@@ -794,6 +797,14 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
             return lines  # a one-sentence standfirst the text repeats further on (« Une enquête a été ouverte… »)
         return [text, *lines]
     return lines
+
+
+def _holds_summary(el, summaries: set[str]) -> bool:
+    """Whether an element's text is the page's summary, or starts with it (`_summary_keys`)."""
+    if not isinstance(el.tag, str):
+        return False
+    key = metadata._key(" ".join(el.text_content().split()))
+    return any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries)
 
 
 _LEAD_TAGS = {"p", "div", "h2", "h3", "span", "section", "strong", "b"}  # where a page sets its summary as the standfirst, bold included

@@ -194,11 +194,38 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
             return heading, raw + [title]  # the metadata one is cut short
         if t.endswith(h) and len(h) >= 0.5 * len(t) and re.search(r"[:|\-–—]\s*$", title[: len(title) - len(heading)].strip() + " "):
             return heading, raw + [title]  # "Pétition : <headline>": a section before it
+    if title is not None and (heading := _headline_of_many(tree, ld, meta, names, host, is_logo, visible)):
+        return heading, raw + [title]
     if title is None:
         # No metadata: only a headline inside the article, never one of a sidebar or a menu.
         inside = _headlines(tree, article_only=True)
         title = inside[0] if inside else None
     return title, raw
+
+
+_SHARED_WORD = re.compile(r"\w{4,}")
+
+
+def _headline_of_many(tree, ld: dict, meta: dict, names: list[str], host: str | None, is_logo, visible: list[str]) -> str | None:
+    """The visible headline when the page's own metadata give different headlines (a social one in `og:title`,
+    another for search engines in `<title>`): the `<h1>` that one of them repeats (Radio-Canada: `og:title`
+    « Budget fédéral 2025 : déficit de 78,3 milliards $ », `<title>` and `<h1>` « Budget fédéral : dépenses de
+    taille… »), or, when no two of them agree, the one `<h1>` inside the article sharing words with them
+    (Frandroid's test: three headlines, the page shows its `<h1>`). A sidebar's heading shares none."""
+    forms = [_text(v) for v in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"), _first_title(tree))]
+    keys = {_key(c) for c in (clean_title(f, names, host) for f in forms if f and not is_logo(f)) if c}
+    keys.discard("")
+    if len(keys) < 2:
+        return None  # one headline, or none: the metadata one stands (`page_title`'s rules)
+    for heading in visible:
+        if _key(heading) in keys:
+            return heading
+    inside = _headlines(tree, article_only=True)
+    if len(inside) != 1 or len(keys) < len([f for f in forms if f]):
+        return None
+    words = {fold(w) for w in _SHARED_WORD.findall(inside[0])}
+    metadata_words = {fold(w) for f in forms if f for w in _SHARED_WORD.findall(f)}
+    return inside[0] if len(words & metadata_words) >= 2 else None
 
 
 _PATH_SEGMENT_WORDS = 4  # a section's name (« Fil info », « 2014-Brésil », « Coupe du monde »); a headline runs longer
