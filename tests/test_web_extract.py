@@ -158,6 +158,10 @@ def test_titles_lose_site_section_and_date_and_prefer_the_full_headline(head, h1
          "<title>Tramway du nord : notre dossier complet - Transports - La Gazette</title>",
          '<div class="sidebar"><h1>Magazine Wildlife Justice</h1></div>', "<h1>Le magazine de la semaine</h1>" + TEXT,
          "Trois lignes de tramway : 240 millions d'euros"),
+        # …nor a story's label set as the article's heading, however many words it shares.
+        ("<meta property=\"og:site_name\" content=\"La Gazette\"><meta property=\"og:title\" content=\"Trois lignes de tramway : 240 millions d'euros\">"
+         "<title>Tramway du nord : notre dossier complet sur les trois lignes - Transports - La Gazette</title>",
+         "", "<h1>Tramway du nord</h1>" + TEXT, "Trois lignes de tramway : 240 millions d'euros"),
     ],
 )  # fmt: skip
 def test_a_page_with_several_metadata_headlines_is_titled_by_the_one_it_shows(head, body, article, title):

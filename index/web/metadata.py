@@ -213,7 +213,8 @@ def _headline_of_many(tree, ld: dict, meta: dict, names: list[str], host: str | 
     taille… »), or, when no two of them agree, the one `<h1>` inside the article sharing words with them
     (Frandroid's test: three headlines, the page shows its `<h1>`). A sidebar's heading shares none."""
     forms = [_text(v) for v in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"), _first_title(tree))]
-    keys = {_key(c) for c in (clean_title(f, names, host) for f in forms if f and not is_logo(f)) if c}
+    cleaned = [c for c in (clean_title(f, names, host) for f in forms if f and not is_logo(f)) if c]
+    keys = {_key(c) for c in cleaned}
     keys.discard("")
     if len(keys) < 2:
         return None  # one headline, or none: the metadata one stands (`page_title`'s rules)
@@ -222,6 +223,10 @@ def _headline_of_many(tree, ld: dict, meta: dict, names: list[str], host: str | 
             return heading
     inside = _headlines(tree, article_only=True)
     if len(inside) != 1 or len(keys) < len([f for f in forms if f]):
+        return None
+    # A headline, not a section's or a story's label set as the article's `<h1>` (« Guerre en Ukraine »): half as
+    # many words as the longest metadata headline at least.
+    if len(inside[0].split()) < 0.5 * max(len(c.split()) for c in cleaned):
         return None
     words = {fold(w) for w in _SHARED_WORD.findall(inside[0])}
     metadata_words = {fold(w) for f in forms if f for w in _SHARED_WORD.findall(f)}
