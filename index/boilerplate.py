@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from index.text import MONTH_NUMBERS, split_sentences
 
-__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_heading", "is_caption", "is_furniture", "is_logo", "is_read_also",
+__all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_blocker_notice", "is_ad_heading", "is_caption", "is_furniture", "is_logo", "is_read_also",
            "strip_blocks", "AGENCIES", "MONTHS"]
 
 AGENCIES = {
@@ -118,6 +118,13 @@ _SIGNUP_INVITE = re.compile(
     re.IGNORECASE,
 )
 _NEWSLETTER_WORDS = 80
+# The reader's ad blocker named, and the reader asked to turn it off (« Des liens n'apparaissent pas ? … Votre bloqueur
+# de pub vous joue des tours. Pour visualiser tout notre contenu, merci de désactiver votre bloqueur de pub ! »).
+_AD_BLOCKER = re.compile(r"\bbloqueurs?\s+de\s+pub(?:licités?)?\b|\bad[\s-]?blockers?\b|\badblock\b", re.IGNORECASE)
+_AD_BLOCKER_ASK = re.compile(
+    r"\b(?:votre|vos|your)\b|\bd[ée]sactiv|\bdisable|\bwhitelist|\bliste\s+blanche|\bautoris", re.IGNORECASE
+)
+AD_BLOCKER_NOTICE_WORDS = 60
 # A promotion for the print edition (« Découvrez ce mercredi gratuitement la nouvelle Libre chez votre
 # libraire! », « Retrouvez l'intégralité de l'entretien dans notre édition papier », "Pick up a copy at
 # newsstands"): a call to the reader opening the line, and a place where the paper is sold or read.
@@ -247,6 +254,7 @@ _NAME_AGENCY = re.compile(rf"^(?:\s*{_NAME}\s*/\s*(?:[\w.-]+\s*/\s*)*(?:{_AGENCY
 _CREDIT = re.compile(
     r"^(?:cr[ée]dits?(?:\s+(?:photos?|images?|vidéos?))?|photos?|illustrations?|images?|vidéos?|©|photo credit|image credit"
     r"|(?:image|photo)s?\s+(?:d[’']\s*)?illustrati(?:on|ve)|illustration\s+photo)\s*(?:\([^)]{1,20}\))?\s*:|^©"
+    r"|^(?:photos?|illustrations?|images?)\s*(?:©|\(c\))\s*\w|^\(c\)\s+\w"  # « Illustrations (C) Nikon Corp. », « (c) AFP »
     r"|^(?:photo|image|illustration)\s+(?:de\s|d[’'])|\bvia\s+getty\s+images\b|^[^.!?]{2,60},\s*photos?\s*:",
     re.IGNORECASE,
 )
@@ -304,6 +312,11 @@ _MARKED_TAIL_WORDS = 30  # …after « © » or « Photo »
 # …or an agency's name alone: a caption is a sentence or two, while a wire's paragraph signed « AFP »
 # runs longer (how a site signs wire copy, when it does not write « (AFP) »).
 _AGENCY_TAIL_WORDS = 20
+
+
+def is_ad_blocker_notice(text: str) -> bool:
+    """Whether a short text asks the reader to turn off an ad blocker it names (`_AD_BLOCKER`)."""
+    return len(text.split()) <= AD_BLOCKER_NOTICE_WORDS and bool(_AD_BLOCKER.search(text)) and bool(_AD_BLOCKER_ASK.search(text))
 
 
 def is_caption(line: str) -> bool:
@@ -631,6 +644,8 @@ def classify(line: str) -> LineVerdict | None:
                   or _FAVOURITE.match(line) or _COMMENT_COUNT.match(line) or _CONSENT_BUTTON.match(line)):  # fmt: skip
         return LineVerdict(drop=True)
     if len(words) <= 60 and _COOKIE.search(line) and _COOKIE_TALK.search(line):
+        return LineVerdict(drop=True)
+    if is_ad_blocker_notice(line):
         return LineVerdict(drop=True)
     if len(words) <= 30 and (_PAYWALL_END.match(line) or _PITCH.match(line)) or len(words) <= 60 and _SIGNUP.match(line):
         return LineVerdict(drop=True)

@@ -55,7 +55,10 @@ Photo: Kenzo Tribouillard / AFP via Getty Images
      "En vidéo, 4 aliments à privilégier pour mieux dormir", "VIDÉO. Covid-19 : les fêtes de fin d'année, incubateurs de la troisième vague",
      "VIDEOS. La police enferme les manifestants Gare du Nord", "EN IMAGES - Tempête Ciaran : arbres déracinés",
      "« L'état de l'économie » Hors-série n° 72, 2e trimestre 2007,",
-     "7,65 euros, port inclus 6,90 euros Tarifs réduits à partir de 4 exemplaires : nous consulter Je m’abonne"],
+     "7,65 euros, port inclus 6,90 euros Tarifs réduits à partir de 4 exemplaires : nous consulter Je m’abonne",
+     # issue 21, fourteenth round: a credit written « (C) » (Nikon Passion), an ad blocker's notice (Consomac)
+     "Illustrations (C) Nikon Corp.", "Photos © Jean Dupont", "(c) AFP",
+     "Pour visualiser tout notre contenu, merci de désactiver votre bloqueur de pub !"],
 )  # fmt: skip
 def test_boilerplate_lines_are_dropped(line):
     verdict = classify(line)
@@ -73,7 +76,9 @@ def test_boilerplate_lines_are_dropped(line):
      "Il vous reste à choisir votre camp.",
      "En vidéo, le ministre a expliqué pendant de longues minutes pourquoi la réforme devait passer.",
      "Vidéos et photos ont circulé toute la nuit sur les réseaux sociaux.", "N° 1 mondial du luxe, LVMH a publié ses comptes.",
-     "Le ticket passe à 2,10 euros en janvier, a annoncé la régie.", "Les partenaires sociaux se retrouvent jeudi."],
+     "Le ticket passe à 2,10 euros en janvier, a annoncé la régie.", "Les partenaires sociaux se retrouvent jeudi.",
+     "Images (et sons) de la guerre ont envahi les écrans.",
+     "Un internaute sur trois utilise un bloqueur de publicités, selon une étude publiée mardi."],
 )  # fmt: skip
 def test_text_lines_are_kept(line):
     assert classify(line) is None

@@ -421,6 +421,29 @@ def test_a_promotion_box_goes():
     assert "Zéro publicité" not in got.text and "Gazette+" not in got.text
 
 
+def test_text_set_bare_with_links_inside_its_sentences_keeps_them_whole():
+    """Held-out-14's Consomac page sets its text bare in a `<div>`, paragraphs parted by `<br><br>`, links inside the
+    sentences: trafilatura cut a line at every link (« …de l'iPhone SE, » / « présenté par Apple ce mercredi » /
+    « , seront… »). It keeps such a text whole on a small synthetic page, so the real page shows it."""
+    real = extract_page((Path(__file__).parent / "web_pages" / "jbrayton.consomac.fr-iphone.html").read_bytes(), None)
+    lines = real.text.split("\n")
+    assert lines[0].startswith("C'est ce vendredi à 14h que les précommandes de l'iPhone SE, présenté par Apple ce "
+                               "mercredi, seront officiellement lancées.")
+    assert lines[0].endswith("de son nouveau smartphone d'entrée de gamme.") and lines[1].startswith("Si vous souhaitez")
+
+
+def test_a_notice_about_the_readers_ad_blocker_goes():
+    notice = ('<div class="avert">Des liens n\'apparaissent pas ? Votre bloqueur de pub vous joue des\n   tours.<br>'
+              "Pour visualiser tout notre contenu, merci de désactiver votre bloqueur de pub !</div>")
+    article = ("<p>Les bloqueurs de publicité sont installés par un internaute sur trois, selon une étude publiée mardi par "
+               "l'association des éditeurs, qui estime la perte de recettes à 200 millions d'euros par an.</p>")
+    got = extract_page(page("<title>Trois lignes</title>", "<h1>Trois lignes</h1>", TEXT + article + notice), "https://www.gazette.fr/a")
+    assert "Les bloqueurs de publicité sont installés" in got.text
+    assert "joue des" not in got.text and "tours." not in got.text and "désactiver" not in got.text
+    assert classify("Merci de désactiver votre bloqueur de publicités pour lire la suite.").drop
+    assert classify("Please disable your ad blocker to support our journalism.").drop
+
+
 def test_a_teaser_or_a_caption_is_never_taken_for_the_summary():
     head = f'<meta property="og:description" content="{LEAD}">'
     teaser = '<p>Le métro automatique arrivera en 2030 selon la métropole, qui a voté hier soir un budget de deux milliards.</p>'

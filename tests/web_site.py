@@ -370,7 +370,7 @@ def stress_pages(every: int = 5) -> dict[str, tuple[bytes, str]]:
 
 TRUTH = PAGES_DIR / "truth.jsonl"
 # The held-out set whose truth is written next, apart, and measured once before it joins "dev" (renamed each round).
-HELDOUT = "heldout14"
+HELDOUT = "heldout15"
 SPLITS = ("dev", HELDOUT)
 
 

@@ -16,6 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from lxml.etree import SubElement as _SubElement
 
 from index import boilerplate
 from index.models import DatePrecision
@@ -239,6 +240,7 @@ def _without_notices(tree, host: str | None = None):
     `_NOTICE_SHARE` of the page's text."""
     clone = copy.deepcopy(tree)
     _headings_in_lists(clone)
+    _bare_paragraphs(clone)
     found = []
     for el in clone.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class', '')} {el.get('id', '')}"
@@ -249,6 +251,7 @@ def _without_notices(tree, host: str | None = None):
     found += _linked_headlines(clone, host)
     found += _player_boxes(clone)
     found += _sponsored_lines(clone)
+    found += _ad_blocker_notices(clone)
     if not found:
         return clone
     body = clone.find("body")
@@ -277,6 +280,20 @@ def _sponsored_lines(root) -> list:
         if len(text.split()) <= _SPONSORED_LINE_WORDS and not _SENTENCE_END.search(text):
             lines.append(line)
     return lines
+
+
+def _ad_blocker_notices(root) -> list:
+    """The block asking the reader to turn off an ad blocker (`boilerplate.is_ad_blocker_notice`): the largest element
+    around such a text that is still a notice, so that a sentence the notice spreads over lines goes whole (Consomac's
+    bare `<div>`: « …Votre bloqueur de pub vous joue des / tours. »)."""
+    found = []
+    for text in root.xpath("//body//text()[contains(., 'loqueur') or contains(., 'lock')]"):
+        el, notice = (text.getparent().getparent() if text.is_tail else text.getparent()), None
+        while el is not None and el.tag not in ("body", "html") and boilerplate.is_ad_blocker_notice(" ".join(el.text_content().split())):
+            notice, el = el, el.getparent()
+        if notice is not None and notice not in found:
+            found.append(notice)
+    return found
 
 
 _PLAYER_BOX_WORDS = 40  # a video's title, its show and its section; an article's paragraph around a player is longer
@@ -344,6 +361,83 @@ def _headings_in_lists(root) -> None:
             continue
         heading.tail = items.tail
         items.getparent().replace(items, heading)
+
+
+_INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "abbr", "q", "cite", "font", "small", "mark", "time", "img", "br"}
+_TEXT_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "q", "cite", "font", "mark"}
+
+
+_GOES_ON = re.compile(r"^\s*[a-zà-ÿ,;)]")  # a sentence going on after an inline element
+
+
+def _mid_sentence(el, before: str | None) -> bool:
+    """Whether an inline element holding text sits inside a sentence set bare: text before it that does not end a
+    sentence, and text after it that goes on (« …de l'iPhone SE, <a>présenté par Apple ce mercredi</a>, seront… »)."""
+    if not isinstance(el.tag, str) or el.tag not in _TEXT_TAGS or not (before or "").strip() or not el.text_content().strip():
+        return False
+    return bool(_GOES_ON.match(el.tail or "")) and not before.rstrip().endswith((".", "!", "?", ":", "»", "…"))
+
+
+def _bare_paragraphs(root) -> None:
+    """Text set bare in a `<div>` beside inline elements (Consomac: « …de l'iPhone SE, <a>présenté par Apple ce
+    mercredi</a>, seront… », paragraphs parted by `<br><br>`) becomes `<p>`s, one per run of text and inline elements
+    between blank lines (two `<br>`) and block children: trafilatura reads every link of such a text as a line of its
+    own, cutting its sentences. A `<div>` with fewer than `_RECOVER_MIN_WORDS` bare words, or no inline element holding
+    text, is left as it is."""
+    for div in list(root.iter("div")):
+        children = list(div)
+        if not any(_mid_sentence(c, (c.getprevious().tail if c.getprevious() is not None else div.text)) for c in children):
+            continue
+        if any(isinstance(c.tag, str) and c.tag not in _INLINE_TAGS and c.tag != "blockquote" for c in children):
+            continue  # a container of paragraphs, headings and boxes with some text bare in it: trafilatura reads it well
+        if len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) < _RECOVER_MIN_WORDS:
+            continue
+        items: list = [div.text or ""]
+        for child in children:
+            items += [child, child.tail or ""]
+            child.tail = None
+            div.remove(child)
+        div.text = None
+        groups: list[tuple[bool, list]] = []  # (a paragraph?, its items)
+        run: list = []
+        for k, item in enumerate(items):
+            if isinstance(item, str) or not isinstance(item.tag, str) or (item.tag in _INLINE_TAGS and item.tag != "br"):
+                run.append(item)
+            elif item.tag == "br":
+                after = next((x for x in items[k + 1 :] if not isinstance(x, str) or x.strip()), None)
+                if after is not None and not isinstance(after, str) and after.tag == "br":
+                    groups.append((True, run))  # a blank line ends the paragraph
+                    run = []
+                elif any(isinstance(x, str) and x.strip() or not isinstance(x, str) for x in run):
+                    run.append(item)  # a line break inside it
+            else:
+                groups += [(True, run), (False, [item])]  # a block child stays a block
+                run = []
+        groups.append((True, run))
+        last = None
+        for paragraph, content in groups:
+            if paragraph and any(x.strip() if isinstance(x, str) else isinstance(x.tag, str) and x.text_content().strip() for x in content):
+                holder, last = _SubElement(div, "p"), None
+                for x in content:
+                    if isinstance(x, str):
+                        if last is None:
+                            holder.text = (holder.text or "") + x
+                        else:
+                            last.tail = (last.tail or "") + x
+                    else:
+                        holder.append(x)
+                        last = x
+                last = holder
+                continue
+            for x in content:  # blank lines, a picture alone, a block: back as they were
+                if isinstance(x, str):
+                    if last is None:
+                        div.text = (div.text or "") + x
+                    else:
+                        last.tail = (last.tail or "") + x
+                else:
+                    div.append(x)
+                    last = x
 
 
 def _inline_quotes(root) -> None:
