@@ -386,11 +386,11 @@ def _bare_paragraphs(root) -> None:
     text, is left as it is."""
     for div in list(root.iter("div")):
         children = list(div)
-        if not any(_mid_sentence(c, (c.getprevious().tail if c.getprevious() is not None else div.text)) for c in children):
-            continue
+        if not children or len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) < _RECOVER_MIN_WORDS:
+            continue  # most blocks: no text of their own
         if any(isinstance(c.tag, str) and c.tag not in _INLINE_TAGS and c.tag != "blockquote" for c in children):
             continue  # a container of paragraphs, headings and boxes with some text bare in it: trafilatura reads it well
-        if len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) < _RECOVER_MIN_WORDS:
+        if not any(_mid_sentence(c, (c.getprevious().tail if c.getprevious() is not None else div.text)) for c in children):
             continue
         items: list = [div.text or ""]
         for child in children:
