@@ -16,6 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
 from lxml.etree import SubElement as _SubElement
 
 from index import boilerplate
@@ -363,10 +364,9 @@ def _headings_in_lists(root) -> None:
         items.getparent().replace(items, heading)
 
 
-_INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "abbr", "q", "cite", "font", "small", "mark", "time", "img", "br"}
+_INLINE_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "abbr", "q", "cite", "font", "small", "mark",
+                "time", "img", "br"}  # fmt: skip
 _TEXT_TAGS = {"a", "b", "strong", "i", "em", "span", "u", "q", "cite", "font", "mark"}
-
-
 _GOES_ON = re.compile(r"^\s*[a-zà-ÿ,;)]")  # a sentence going on after an inline element
 
 
@@ -382,8 +382,8 @@ def _bare_paragraphs(root) -> None:
     """Text set bare in a `<div>` beside inline elements (Consomac: « …de l'iPhone SE, <a>présenté par Apple ce
     mercredi</a>, seront… », paragraphs parted by `<br><br>`) becomes `<p>`s, one per run of text and inline elements
     between blank lines (two `<br>`) and block children: trafilatura reads every link of such a text as a line of its
-    own, cutting its sentences. A `<div>` with fewer than `_RECOVER_MIN_WORDS` bare words, or no inline element holding
-    text, is left as it is."""
+    own, cutting its sentences. A `<div>` with fewer than `_RECOVER_MIN_WORDS` bare words, a block child other than a
+    quotation, or no inline element inside a bare sentence (`_mid_sentence`), is left as it is."""
     for div in list(root.iter("div")):
         children = list(div)
         if not children or len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) < _RECOVER_MIN_WORDS:
@@ -392,52 +392,54 @@ def _bare_paragraphs(root) -> None:
             continue  # a container of paragraphs, headings and boxes with some text bare in it: trafilatura reads it well
         if not any(_mid_sentence(c, (c.getprevious().tail if c.getprevious() is not None else div.text)) for c in children):
             continue
-        items: list = [div.text or ""]
+        items: list = [div.text or ""]  # the text and the children in order, each tail apart
         for child in children:
             items += [child, child.tail or ""]
             child.tail = None
             div.remove(child)
         div.text = None
-        groups: list[tuple[bool, list]] = []  # (a paragraph?, its items)
-        run: list = []
-        for k, item in enumerate(items):
-            if isinstance(item, str) or not isinstance(item.tag, str) or (item.tag in _INLINE_TAGS and item.tag != "br"):
-                run.append(item)
-            elif item.tag == "br":
-                after = next((x for x in items[k + 1 :] if not isinstance(x, str) or x.strip()), None)
-                if after is not None and not isinstance(after, str) and after.tag == "br":
-                    groups.append((True, run))  # a blank line ends the paragraph
-                    run = []
-                elif any(isinstance(x, str) and x.strip() or not isinstance(x, str) for x in run):
-                    run.append(item)  # a line break inside it
-            else:
-                groups += [(True, run), (False, [item])]  # a block child stays a block
+        _put_back(div, _paragraph_runs(items))
+
+
+def _paragraph_runs(items: list) -> list[tuple[bool, list]]:
+    """`_bare_paragraphs`' items (strings and elements) as runs: (True, a paragraph's items) between blank lines and
+    block children, (False, [a block child])."""
+    runs: list[tuple[bool, list]] = []
+    run: list = []
+    for k, item in enumerate(items):
+        if isinstance(item, str) or not isinstance(item.tag, str) or (item.tag in _INLINE_TAGS and item.tag != "br"):
+            run.append(item)
+        elif item.tag == "br":
+            after = next((x for x in items[k + 1 :] if not isinstance(x, str) or x.strip()), None)
+            if after is not None and not isinstance(after, str) and after.tag == "br":
+                runs.append((True, run))  # a blank line ends the paragraph
                 run = []
-        groups.append((True, run))
-        last = None
-        for paragraph, content in groups:
-            if paragraph and any(x.strip() if isinstance(x, str) else isinstance(x.tag, str) and x.text_content().strip() for x in content):
-                holder, last = _SubElement(div, "p"), None
-                for x in content:
-                    if isinstance(x, str):
-                        if last is None:
-                            holder.text = (holder.text or "") + x
-                        else:
-                            last.tail = (last.tail or "") + x
-                    else:
-                        holder.append(x)
-                        last = x
-                last = holder
-                continue
-            for x in content:  # blank lines, a picture alone, a block: back as they were
-                if isinstance(x, str):
-                    if last is None:
-                        div.text = (div.text or "") + x
-                    else:
-                        last.tail = (last.tail or "") + x
-                else:
-                    div.append(x)
-                    last = x
+            elif any(not isinstance(x, str) or x.strip() for x in run):
+                run.append(item)  # a line break inside it
+        else:
+            runs += [(True, run), (False, [item])]
+            run = []
+    runs.append((True, run))
+    return runs
+
+
+def _put_back(div, runs: list[tuple[bool, list]]) -> None:
+    """The runs into the emptied `div`: a paragraph with text as a `<p>`, anything else (blank lines, a picture alone,
+    a block child) as it was."""
+    last = None  # the element the next string is the tail of
+    for paragraph, content in runs:
+        has_text = any(x.strip() if isinstance(x, str) else isinstance(x.tag, str) and x.text_content().strip() for x in content)
+        holder = _SubElement(div, "p") if paragraph and has_text else div
+        inner = None if holder is not div else last
+        for x in content:
+            if not isinstance(x, str):
+                holder.append(x)
+                inner = x
+            elif inner is None:
+                holder.text = (holder.text or "") + x
+            else:
+                inner.tail = (inner.tail or "") + x
+        last = holder if holder is not div else inner
 
 
 def _inline_quotes(root) -> None:
