@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
-from conftest import cli_env, make_settings, run_cli
+from conftest import SEEDS, cli_env, make_settings, run_cli
 
 from config.settings import EmbeddingSettings
 from index.engine import Engine
@@ -67,11 +68,16 @@ def test_a_model_that_cannot_load_offline_is_a_clear_error(tmp_path, st_embedder
 
 
 def test_the_chat_rebuilds_an_index_of_another_encoder_before_serving(tmp_path):
-    """Every deployment after the encoder upgrade: the long-running front end re-embeds first."""
+    """Every deployment after the encoder upgrade: the long-running front end re-embeds first.
 
-    old = cli_env(tmp_path / "data", DEPECHE_EMBEDDING__BACKEND="sentence-transformers")
+    Over one seed article: what is checked is that the chat re-embeds before serving, not how long five take (two
+    encoders over the five seeds made this one of the suite's slowest tests)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEEDS / "000_232c08492062af93.txt", seeds)
+    old = cli_env(tmp_path / "data", seeds, DEPECHE_EMBEDDING__BACKEND="sentence-transformers")
     assert run_cli("index", "rebuild", "--json", env=old).returncode == 0
-    new = cli_env(tmp_path / "data")
+    new = cli_env(tmp_path / "data", seeds)
     stale = run_cli("ask", "Jusqu'à quand le régime sans visa chinois est-il valable ?", env=new)
     assert stale.returncode == 1 and "rebuild" in stale.stderr  # one-shot commands only say so
     chat = run_cli("chat", env=new, stdin="/quit\n", timeout=600)
