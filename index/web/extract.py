@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from lxml.etree import SubElement as _SubElement
+from lxml.etree import SubElement as _SubElement, XPath as _XPath
 
 from index import boilerplate
 from index.models import DatePrecision
@@ -584,12 +584,15 @@ def _linked_headlines(root, host: str | None) -> list:
 _BOX_HEADING_WORDS = 6  # a box's heading; more is text the box stands in
 
 
+_LINKS = _XPath(".//a[@href]")  # compiled once: asked of every paragraph, heading and list item that holds a link
+
+
 def _linked_headline(el, own: str | None, anchors: bool = False) -> str | None:
     """What an element holding one link and nothing else but an arrow mark links to: « own » (an article
     of the site, relative or on its host), « anchor » (a place in the page, when `anchors`), « arrow »
     (anywhere, announced by an arrow mark), « other » (another site); None when it is not one bare
     link of a headline's length (a linked sentence ends with « . »)."""
-    links = el.xpath(".//a[@href]")
+    links = _LINKS(el)
     if len(links) != 1:
         return None
     href = links[0].get("href", "").strip()
@@ -625,7 +628,7 @@ def _labelled_links(el, own: str | None) -> str | None:
     """« own » for a list item that is a short label, then links to the site's own articles that carry most of its
     words (`<li><strong>Vos questions sur le coronavirus : </strong><a href="/les-decodeurs/…">Nos réponses pour mieux
     comprendre l'épidémie</a></li>`): an item of a box of related articles, as a bare link is. Else None."""
-    links = [a for a in el.xpath(".//a[@href]") if a.text_content().strip()]
+    links = [a for a in _LINKS(el) if a.text_content().strip()]
     if not links or own is None:
         return None
     for a in links:
