@@ -135,6 +135,14 @@ def make_settings(data_dir: Path, seeds_dir: Path = SEEDS, **overrides) -> Setti
     return Settings(_env_file=None, data_dir=data_dir, seeds_dir=seeds_dir, **overrides)
 
 
+def one_seed(folder: Path) -> Path:
+    """A seeds dir under `folder` holding one of the seed articles: for a test whose check does not need five."""
+    seeds = folder / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEEDS / "000_232c08492062af93.txt", seeds)
+    return seeds
+
+
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A writable copy of the seed articles."""
@@ -177,16 +185,13 @@ def cli_index(tmp_path_factory) -> tuple[dict[str, str], subprocess.CompletedPro
     from filelock import FileLock
 
     mine = tmp_path_factory.mktemp("cli") / "data"
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        env = cli_env(mine)
-        done = run_cli("index", "rebuild", "--json", env=env, timeout=600)  # a busy 2-core machine is slow
-        assert done.returncode == 0, done.stderr
-        return env, done
-    shared = tmp_path_factory.getbasetemp().parent / "cli-index"  # the run's dir, above each worker's
+    # The run's temp dir, above each worker's under xdist (without it, the parent is shared with other runs).
+    root = tmp_path_factory.getbasetemp()
+    shared = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "cli-index"
     shared.mkdir(exist_ok=True)
     with FileLock(str(shared) + ".lock"):
         if not (shared / "rebuild.json").is_file():
-            done = run_cli("index", "rebuild", "--json", env=cli_env(shared / "data"), timeout=600)
+            done = run_cli("index", "rebuild", "--json", env=cli_env(shared / "data"), timeout=600)  # a busy 2-core machine is slow
             assert done.returncode == 0, done.stderr
             (shared / "rebuild.json").write_text(json.dumps([done.args, done.stdout, done.stderr]), encoding="utf-8")
     args, stdout, stderr = json.loads((shared / "rebuild.json").read_text(encoding="utf-8"))

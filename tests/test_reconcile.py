@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import SEEDS, cli_env, make_settings, run_cli  # tests/ is on sys.path
+from conftest import cli_env, make_settings, one_seed, run_cli  # tests/ is on sys.path
 from index.engine import Engine
 from index.snapshot import load_snapshot
 from index.store import VectorStore, open_client, warn_if_dense_missing
@@ -119,10 +119,7 @@ def test_a_deleted_store_is_reported_and_refilled_by_the_cli(tmp_path, cli_index
 
 def test_rebuild_full_through_the_cli_re_embeds_every_article(tmp_path):
     """`index rebuild --full` over one seed article (the five would take two full encodings, for the same check)."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEEDS / "000_232c08492062af93.txt", seeds)
-    env = cli_env(tmp_path / "data", seeds)
+    env = cli_env(tmp_path / "data", one_seed(tmp_path))
     first = json.loads(run_cli("index", "rebuild", "--json", env=env).stdout)
     full = json.loads(run_cli("index", "rebuild", "--full", "--json", env=env).stdout)
     assert full["chunks_embedded"] == full["chunks_total"] == first["chunks_total"] > 0 and full["vectors_restored"] == 0

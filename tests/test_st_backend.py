@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
-from conftest import SEEDS, cli_env, make_settings, run_cli
+from conftest import cli_env, make_settings, one_seed, run_cli
 
 from config.settings import EmbeddingSettings
 from index.engine import Engine
@@ -72,9 +71,7 @@ def test_the_chat_rebuilds_an_index_of_another_encoder_before_serving(tmp_path):
 
     Over one seed article: what is checked is that the chat re-embeds before serving, not how long five take (two
     encoders over the five seeds made this one of the suite's slowest tests)."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEEDS / "000_232c08492062af93.txt", seeds)
+    seeds = one_seed(tmp_path)
     old = cli_env(tmp_path / "data", seeds, DEPECHE_EMBEDDING__BACKEND="sentence-transformers")
     assert run_cli("index", "rebuild", "--json", env=old).returncode == 0
     new = cli_env(tmp_path / "data", seeds)

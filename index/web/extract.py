@@ -883,7 +883,7 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
         if not least <= len(text.split()) <= _LEAD_WORDS[1] or metadata._in_aside(el) or metadata._is_aside(el):
             continue
         key = metadata._key(text)
-        if not marked and not any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries):
+        if not marked and not _is_summary(key, summaries):
             continue
         if key not in summaries and any(_holds_summary(child, summaries) for child in el):
             continue  # a wrapper whose text starts with the summary: the summary's own element comes next, not the
@@ -898,12 +898,14 @@ def _with_lead(tree, lines: list[str], title: str | None, meta: dict[str, str]) 
     return lines
 
 
-def _holds_summary(el, summaries: set[str]) -> bool:
-    """Whether an element's text is the page's summary, or starts with it (`_summary_keys`)."""
-    if not isinstance(el.tag, str):
-        return False
-    key = metadata._key(" ".join(el.text_content().split()))
+def _is_summary(key: str, summaries: set[str]) -> bool:
+    """Whether a text's key is the page's summary, or starts with a summary long enough to tell (`_summary_keys`)."""
     return any(key == s or (len(s) >= 60 and key.startswith(s)) for s in summaries)
+
+
+def _holds_summary(el, summaries: set[str]) -> bool:
+    """Whether an element's text is the page's summary, or starts with it."""
+    return isinstance(el.tag, str) and _is_summary(metadata._key(" ".join(el.text_content().split())), summaries)
 
 
 _LEAD_TAGS = {"p", "div", "h2", "h3", "span", "section", "strong", "b"}  # where a page sets its summary as the standfirst, bold included

@@ -173,8 +173,9 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
     names = site_names(meta, ld, host)
     if (suffix := title_suffix(_first_title(tree), host)) is not None:
         names.append(suffix)
-    raw = [_text(v) for v in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"), _first_title(tree), fallback)]
-    raw = [r for r in raw if r and not is_logo(r)]
+    # The page's own headlines, then the caller's fallback (trafilatura's, which may be the `<h1>` itself).
+    own = [_text(v) for v in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"), _first_title(tree))]
+    raw = [r for r in (*own, _text(fallback)) if r and not is_logo(r)]
     cleaned = [c for c in (clean_title(r, names, host) for r in raw) if c]
     title = cleaned[0] if cleaned else None
     if title is not None and (unkicked := _without_kicker(tree, raw)):
@@ -194,7 +195,7 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
             return heading, raw + [title]  # the metadata one is cut short
         if t.endswith(h) and len(h) >= 0.5 * len(t) and re.search(r"[:|\-–—]\s*$", title[: len(title) - len(heading)].strip() + " "):
             return heading, raw + [title]  # "Pétition : <headline>": a section before it
-    if title is not None and (heading := _headline_of_many(tree, ld, meta, names, host, is_logo, visible)):
+    if title is not None and (heading := _headline_of_many(tree, own, names, host, is_logo, visible)):
         return heading, raw + [title]
     if title is None:
         # No metadata: only a headline inside the article, never one of a sidebar or a menu.
@@ -206,13 +207,13 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
 _SHARED_WORD = re.compile(r"\w{4,}")
 
 
-def _headline_of_many(tree, ld: dict, meta: dict, names: list[str], host: str | None, is_logo, visible: list[str]) -> str | None:
+def _headline_of_many(tree, forms: list[str], names: list[str], host: str | None, is_logo, visible: list[str]) -> str | None:
     """The visible headline when the page's own metadata give different headlines (a social one in `og:title`,
     another for search engines in `<title>`): the `<h1>` that one of them repeats (Radio-Canada: `og:title`
     « Budget fédéral 2025 : déficit de 78,3 milliards $ », `<title>` and `<h1>` « Budget fédéral : dépenses de
     taille… »), or, when no two of them agree, the one `<h1>` inside the article sharing words with them
-    (Frandroid's test: three headlines, the page shows its `<h1>`). A sidebar's heading shares none."""
-    forms = [_text(v) for v in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"), _first_title(tree))]
+    (Frandroid's test: three headlines, the page shows its `<h1>`). A sidebar's heading shares none. `forms`: the
+    page's own headlines (JSON-LD, `og:title`, `twitter:title`, `<title>`), empty where it has none."""
     cleaned = [c for c in (clean_title(f, names, host) for f in forms if f and not is_logo(f)) if c]
     keys = {_key(c) for c in cleaned}
     keys.discard("")
