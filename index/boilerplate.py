@@ -354,6 +354,7 @@ _DATE_ONLY = re.compile(
 # « Lire aussi » and its kin announce another article: the line, and the title on the next line.
 _READ_ALSO = re.compile(
     r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|(?:[àa]\s+)?(?:voir|écouter|regarder)\s+(?:aussi|également)|sur\s+le\s+même\s+sujet"
+    r"|(?:lire|voir|découvrir|retrouvez)\s+(?:le|notre|nos|les|tout\s+notre)\s+dossiers?(?=\s*(?:[:–—-]|$))"  # a label, not « Lire le dossier a pris… »
     r"|read\s+(?:more|also)|see\s+also|related)\b",
     re.IGNORECASE,
 )
@@ -474,6 +475,14 @@ _BYLINE_WORDS = 14
 # Jean Dupont Publié le 12/03/2021 à 10h05 »): a date and a time, and the separators or the « Par » of a byline.
 _DATE_TIME = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*(?:à|,|-)?\s*\d{1,2}\s*[h:]\s*\d{2}", re.IGNORECASE)
 _STAMP_MARK = re.compile(r"[|•]|^(?:par|by)\s", re.IGNORECASE)
+# A stamp in time relative to when the page was saved (« Par Aurore Aimelet Publié il y a 5 heures, Mis à jour il y a 50
+# minutes », « Publié hier à 11:30 »): true of no reader's day, and no sentence of the article.
+_RELATIVE_STAMP = re.compile(
+    r"\b(?:publiée?|mise?\s+à\s+jour|mise?\s+en\s+ligne|modifiée?|updated|published|posted)\s+"
+    r"(?:il\s+y\s+a\s+(?:\d+|une?|quelques)\s+(?:secondes?|min(?:utes?)?|h|heures?|jours?)|hier|avant-hier|aujourd[’']hui"
+    r"|\d+\s+(?:minutes?|hours?|days?)\s+ago|yesterday|today)\b",
+    re.IGNORECASE,
+)
 # An editor's note on the article itself (« Article mis à jour le 7 janvier 2020. », « * Cet article, initialement
 # publié en avril 2017, a fait l'objet d'une mise à jour. », « Prenez note que cet article publié en 2017 pourrait
 # contenir des informations qui ne sont plus à jour. », "This article was originally published…"). Not « L'article
@@ -609,6 +618,9 @@ def is_furniture(line: str) -> bool:
         return True
     if words <= _FURNITURE_WORDS and _DATE_TIME.search(line) and _STAMP_MARK.search(line):
         return True
+    if (words <= _FURNITURE_WORDS and (m := _RELATIVE_STAMP.search(line)) and (m.start() == 0 or _STAMP_MARK.search(line))
+            and not line.rstrip().endswith((".", "!", "?", "…"))):  # fmt: skip
+        return True  # a stamp, not « Par ailleurs, le décret publié hier prévoit… ».
     if _UPDATE_NOTE.match(line) or _TIP_CALL.match(line) or (_PLUGIN.search(line) and _GET_PLUGIN.search(line)):
         return True
     if _BADGE.match(line) or _NEWSLETTER_BOX.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line)):

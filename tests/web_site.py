@@ -371,7 +371,7 @@ def stress_pages(every: int = 6) -> dict[str, tuple[bytes, str]]:
 
 TRUTH = PAGES_DIR / "truth.jsonl"
 # The held-out set whose truth is written next, apart, and measured once before it joins "dev" (renamed each round).
-HELDOUT = "heldout15"
+HELDOUT = "heldout16"
 SPLITS = ("dev", HELDOUT)
 
 

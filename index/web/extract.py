@@ -916,9 +916,15 @@ def _summary_keys(meta: dict[str, str]) -> set[str]:
     out = set()
     for name in ("og:description", "description", "twitter:description"):
         value = re.sub(r"\s*(?:…|\.\.\.|\[…\])\s*$", "", meta.get(name, ""))
-        if len(value.split()) >= _LEAD_WORDS[0]:
-            out.add(metadata._key(value))
+        for summary in (value, _RUBRIC.sub("", value, count=1)):
+            if len(summary.split()) >= _LEAD_WORDS[0]:
+                out.add(metadata._key(summary))
     return out
+
+
+# The rubric a site sets in capitals before its summary and not before the standfirst (« TRIBUNE. La France
+# accueillera… », « PSYCHOLOGIE - Nous sommes tous vulnérables… »).
+_RUBRIC = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ’' ]{2,40}?\s*(?:\.|\s[-–—:])\s+(?=\S)")
 
 
 def _head(el, size: int = 120) -> str:
