@@ -21,17 +21,13 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     started=$SECONDS
     step "installing Dépêche into .venv (first run: a few minutes)"
-    step "  1/4 pip"
+    step "  1/3 pip"
     pip_quiet --upgrade pip
     # The CPU build of torch lies on this machine's disk; installed first so nothing pulls CUDA.
-    step "  2/4 torch (CPU build)"
+    step "  2/3 torch (CPU build)"
     pip_quiet torch==2.13.0
-    step "  3/4 Dépêche and its dependencies (editable, with the test tools)"
+    step "  3/3 Dépêche and its dependencies (editable, with the test tools)"
     pip_quiet -e '.[test]'
-    # numba compiles the eval's ranking metrics (ranx) at their first call and caches them beside
-    # ranx: about a minute, paid here once instead of by the first eval of a fresh environment.
-    step "  4/4 compiling the eval's metric kernels (numba, once)"
-    .venv/bin/python -c "from index.evals.metrics import compile_kernels; compile_kernels()"
     rm -f .venv/.installed-*
     touch "$stamp"
     step "installed in $((SECONDS - started)) s"

@@ -19,7 +19,7 @@ def _import_bm25s():
 
     That import costs about 0.7 s, paid by every one-shot command, for a backend we never use:
     we score with `get_scores` (numpy). numba is hidden only while bm25s loads, so the eval's
-    ranx still gets it.
+    ranx can still import it.
     """
     missing = object()
     saved = sys.modules.get("numba", missing)

@@ -228,11 +228,8 @@ def test_eval_names_its_stages_on_stderr(tmp_path):
         "id": "pont", "question": "Combien a coûté le viaduc de Millau ?", "language": "fr", "categories": ["number"],
         "answerable": True, "gold": [{"article_id": "pont", "passage": "400 millions"}], "facts": ["400 millions"],
     }) + "\n", encoding="utf-8")
-    # One question: ranx's numba kernels would cost this process 10-15 s to load from their cache (and more to compile
-    # in a fresh environment) for two-line runs that Python scores as well, to the same figures. The eval's own test
-    # (tests/test_eval.py) runs them compiled; this one is about the stages the CLI names.
     done = run_cli("eval", "--dataset", str(dataset), "--articles", str(extra), "--json",
-                   env=cli_env(tmp_path / "data", seeds, NUMBA_DISABLE_JIT="1"), timeout=600)
+                   env=cli_env(tmp_path / "data", seeds), timeout=600)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["articles"] == 2
     stages = [line for line in done.stderr.splitlines() if line.startswith("depeche eval: ")]

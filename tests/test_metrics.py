@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,18 @@ def test_relevant_article_at_rank_two():
     assert scores["hit@5"] == 1.0
     assert scores["mrr@10"] == pytest.approx(0.5)
     assert scores["ndcg@10"] == pytest.approx(1 / math.log2(3))  # DCG 1/log2(3) over an ideal of 1
+
+
+def test_ranx_scores_as_plain_python_and_leaves_numba_as_it_was():
+    """ranx's kernels run uncompiled (`metrics._interpreted`): the same figures, and numba's switch restored after."""
+    import numba
+
+    before = numba.config.DISABLE_JIT
+    scores = article_metrics({"q": {"a": 1}, "r": {"b": 1}}, {"q": {"a": 0.9, "x": 0.8}, "r": {"x": 0.9, "y": 0.8, "b": 0.7}})
+    assert scores["mrr@10"] == pytest.approx((1 + 1 / 3) / 2) and scores["hit@1"] == 0.5
+    assert numba.config.DISABLE_JIT == before
+    kernel = sys.modules["ranx.metrics.reciprocal_rank"]._reciprocal_rank  # the one ranx decorates with numba.njit
+    assert isinstance(kernel, types.FunctionType), f"{type(kernel).__name__}: ranx was imported with the JIT on"
 
 
 def test_relevant_article_at_rank_four_misses_hit_at_three():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,12 +95,9 @@ def _evaluate(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
     if not scored:
         return {m: 0.0 for m in metrics}
 
-    from numba.core.errors import NumbaTypeSafetyWarning
-    from ranx import Qrels, Run, evaluate
+    with _interpreted():
+        from ranx import Qrels, Run, evaluate
 
-    with warnings.catch_warnings():
-        # ranx casts uint64 -> int64 inside its numba kernels; harmless for our small ranks.
-        warnings.simplefilter("ignore", NumbaTypeSafetyWarning)
         result = evaluate(
             Qrels({q: dict(qrels[q]) for q in scored}),
             Run({q: {d: float(s) for d, s in run[q].items()} for q in scored}),
@@ -113,11 +110,23 @@ def _evaluate(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
     return {m: float(result[m]) * share for m in metrics}
 
 
-def compile_kernels() -> None:
-    """Run ranx once on a one-query run, so that numba compiles the kernels the eval uses and caches them on disk
-    beside ranx: 52 s in a fresh environment of a 2-core machine, then 7 s a process. `run.sh` calls it once, when
-    it installs, rather than the first eval of every fresh environment (CI's) paying it."""
-    _evaluate({"q": {"a": 1}}, {"q": {"a": 1.0, "b": 0.5}}, list(_ARTICLE_METRICS.values()))
+@contextmanager
+def _interpreted():
+    """numba's JIT off while ranx is imported and called, and back as it was after.
+
+    ranx decorates its metrics with numba's JIT, which a process pays at their first call: 45-52 s to compile in a
+    fresh environment, 7-8 s to load them from numba's cache after that, 16-20 s in a busy test run. An eval scores a
+    few hundred questions, which Python does in 2 s to the same figures (the eval's 185: 2.1 s against 7.8 s
+    compiled, `index.evals.runner._score`). Imported so, ranx's kernels are its plain functions (numba's decorators
+    return them as they are), and its typed lists plain lists while they are built (numba reads the switch then too).
+    """
+    import numba
+
+    jit, numba.config.DISABLE_JIT = numba.config.DISABLE_JIT, True
+    try:
+        yield
+    finally:
+        numba.config.DISABLE_JIT = jit
 
 
 def article_metrics(
