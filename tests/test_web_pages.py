@@ -75,7 +75,8 @@ def test_the_truth_is_well_formed():
     for record in records:
         assert (PAGES_DIR / record["file"]).is_file()
         assert record["title"] and record["outlet"] and record["body"], record["file"]
-        assert record["licence"] in ("Apache-2.0", "MIT", "GPL-3.0") and record["source"].startswith("https://github.com/")
+        assert record["licence"] in ("Apache-2.0", "MIT", "GPL-2.0", "GPL-3.0", "AGPL-3.0")
+        assert record["source"].startswith(("https://github.com/", "https://files.pythonhosted.org/"))
         assert all(not loose(record["title"]).startswith(loose(s)) for s in record["body"])
 
 
