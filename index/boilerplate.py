@@ -716,9 +716,10 @@ def _without_promotion_tail(line: str) -> str:
 
 def is_read_also(label: str) -> bool:
     """Whether a short text is a « Lire aussi / À lire aussi / Voir aussi / Lire : » label announcing
-    another article (the caller checks that a link follows: « Lire : » alone opens sentences too)."""
+    another article, or a « En savoir plus » one (TF1 Info's related story) — the caller checks that a link
+    follows: « Lire : » alone opens sentences too."""
     label = " ".join(label.split())
-    return len(label.split()) <= 6 and bool(_READ_ALSO.match(label) or _READ_LABEL.match(label))
+    return len(label.split()) <= 6 and bool(_READ_ALSO.match(label) or _READ_LABEL.match(label) or _MORE_LABEL.match(label))
 
 
 def is_about_heading(text: str) -> bool:

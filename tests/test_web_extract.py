@@ -222,6 +222,39 @@ def test_the_outlet_is_the_sites_name_never_an_author(head, outlet):
     assert extract_page(page(head), "https://www.dalloz-actualite.fr/a" if "alloz" in head else "https://www.arteradio.com/a").outlet == outlet
 
 
+@pytest.mark.parametrize(
+    "site, url, outlet",
+    [
+        ("Reporterre, le média de l'écologie", "https://reporterre.net/a", "Reporterre"),  # held-out-16: the host's name
+        ("La Gazette - Le quotidien du Rhône", "https://www.journal.fr/a", "La Gazette - Le quotidien du Rhône"),  # neither
+        ("Ouest-France, l'info en continu", "https://www.ouest-france.fr/a", "Ouest-France"),
+        ("Courrier, Picard", "https://www.journal.fr/a", "Courrier, Picard"),
+    ],
+)  # fmt: skip
+def test_a_slogan_after_the_site_name_goes_when_the_name_is_the_hosts(site, url, outlet):
+    assert extract_page(page(f'<meta property="og:site_name" content="{site}">'), url).outlet == outlet
+
+
+def test_a_sites_menu_and_an_en_savoir_plus_teaser_are_no_text():
+    """Held-out-16's TF1 Info page: a menu two thirds of the page's text long (« Découvrez tout l’univers TF1 INFO »), a
+    related story boxed under « EN SAVOIR PLUS »; the text is a video's three-sentence description."""
+    menu = ('<nav role="navigation" aria-label="Menu principal"><div class="MenuHeader"><p>Découvrez tout<br><strong>l’univers '
+            'TF1 INFO</strong></p></div><ul>' + "".join(f'<li><a href="/r{i}">Rubrique numéro {i} du site</a></li>' for i in range(40))
+            + "</ul></nav>")  # fmt: skip
+    related = ('<a href="/euro/autre-2306879.html"><div class="RelatedArticle"><div class="RelatedArticle__Wording">EN SAVOIR PLUS</div>'
+               "<div>« On a un déficit mais... » : avant Portugal-France, Guy Stéphan défend l'attaque des Bleus</div></div></a>")  # fmt: skip
+    text = ("<p>Qualifiés, mais pas vraiment dominateurs, les Bleus disputeront dans trois jours le quart de finale de l'Euro. Après "
+            "leur victoire lundi soir à 1-0 face à la Belgique. Comment les joueurs ont-ils réagi après le match ?</p>")  # fmt: skip
+    got = extract_page(page("<title>Bleus</title>", menu, text + TEXT + related), "https://www.tf1info.fr/a")
+    assert got.text.startswith("Qualifiés, mais pas vraiment dominateurs") and "univers" not in got.text
+    assert "déficit" not in got.text and "Rubrique" not in got.text and "SAVOIR" not in got.text
+
+
+def test_an_article_set_inside_a_nav_element_is_kept():
+    got = extract_page(page("<title>Tramway</title>", "", f"<nav><h1>Trois lignes de tramway</h1>{TEXT}</nav>"), "https://www.journal.fr/a")
+    assert "Le coût total" in got.text
+
+
 def test_clutter_blocks_are_removed_from_the_body():
     clutter = (
         '<div id="didomi-host"><p>Nous utilisons des cookies pour améliorer votre expérience. En cliquant sur accepter, vous consentez.</p>'

@@ -253,6 +253,11 @@ def _without_notices(tree, host: str | None = None):
     found += _player_boxes(clone)
     found += _sponsored_lines(clone)
     found += _ad_blocker_notices(clone)
+    # A site's menus, however much of the page they fill (TF1 Info's is two thirds of its text: « Découvrez tout
+    # l’univers TF1 INFO »), unless the article is inside one.
+    for nav in clone.xpath("//body//nav|//body//*[@role='navigation']"):
+        if nav.getparent() is not None and not nav.xpath(".//h1|.//article|.//main|self::article|self::main"):
+            _drop_keeping_tail(nav)
     if not found:
         return clone
     body = clone.find("body")

@@ -285,6 +285,7 @@ def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str])
     publisher = _text(_publisher(ld))
     suffix = title_suffix(_first_title(tree), host)
     hostlike = bool(site and _HOSTLIKE.match(site))
+    site = _without_slogan(site, publisher, host)
     if site and not hostlike:
         # "Le Monde.fr" when the publisher says "Le Monde": the name without the domain ending.
         if publisher and _key(site).startswith(_key(publisher)) and re.search(r"\.(?:fr|com|net|org|ch|be|ca)$", site, re.I):
@@ -304,6 +305,19 @@ def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str])
         if name and len(name.split()) <= 8 and (name in own or _key(name) not in authors):
             return name
     return None
+
+
+def _without_slogan(site: str | None, publisher: str | None, host: str | None) -> str | None:
+    """A site name without the slogan set after it (« Reporterre, le média de l'écologie »): the words before a comma
+    or a dash are the name when they are the publisher's name or the host's (reporterre.net)."""
+    if not site or not (parts := _SLOGAN.split(site, maxsplit=1))[1:]:
+        return site
+    name = _key(parts[0])
+    label = (host or "").removeprefix("www.").split(".")[0].replace("-", "")
+    return parts[0] if name and (name == _key(publisher or "") or name == label) else site
+
+
+_SLOGAN = re.compile(r"\s*,\s+|\s+[-–—|:]\s+")
 
 
 def spelled_outlet(tree, name: str | None) -> str | None:
