@@ -35,7 +35,7 @@ fi
 
 if [ "${1:-}" = "test" ]; then
     shift
-    step "running the test suite: about 9 minutes on a 2-core machine, one line per test"
+    step "running the test suite: 4 to 9 minutes on a 2-core machine (the host's speed varies), one line per test"
     # Two workers, each running a whole file at a time (module fixtures such as the eval's index
     # are built once), the longest files first (tests/conftest.py); `-n 0` runs in one process.
     exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
