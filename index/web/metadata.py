@@ -313,8 +313,7 @@ def _without_slogan(site: str | None, publisher: str | None, host: str | None) -
     if not site or not (parts := _SLOGAN.split(site, maxsplit=1))[1:]:
         return site
     name = _key(parts[0])
-    label = (host or "").removeprefix("www.").split(".")[0].replace("-", "")
-    return parts[0] if name and (name == _key(publisher or "") or name == label) else site
+    return parts[0] if name and (name == _key(publisher or "") or name in _host_labels(host)) else site
 
 
 _SLOGAN = re.compile(r"\s*,\s+|\s+[-–—|:]\s+")
