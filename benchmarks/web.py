@@ -2,6 +2,7 @@
 from the tests' loopback site, and how right extraction is on real news pages.
 
     .venv/bin/python benchmarks/web.py [--rounds N] [--no-embed] [--split dev|heldoutN|all] [--code DIR]
+    .venv/bin/python benchmarks/web.py --outside DIR [--code DIR]
 
 Prints figures, asserts nothing. Two page sets: the four test pages of tests/web_site.py (JSON-LD,
 OpenGraph, bare HTML with a dateline, undated), a few hundred words each; and the real pages of
@@ -9,7 +10,9 @@ tests/web_pages (see its README) scored against truth.jsonl: title, date, outlet
 clutter left in the body, expected body sentences found, split into the dev set (tuned on) and the
 held-out-11 set (not tuned on; "no pages" until it is written). `index add` runs twice: with its
 children's start, then reusing them. `--code DIR` imports `index` from another checkout (e.g. the code before a change,
-`git archive HEAD | tar -x -C DIR`) to compare.
+`git archive HEAD | tar -x -C DIR`) to compare. `--outside DIR` scores only the pages of DIR/pages against
+DIR/truth.jsonl, each of its sets apart: pages from sources with no licence, measured where they are and never shipped
+(tests/web_pages/outside/README.md).
 """
 
 from __future__ import annotations
@@ -39,8 +42,14 @@ def main() -> int:
     parser.add_argument("--no-embed", action="store_true", help="skip extraction + embedding (no model load)")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="all", help="real pages scored")
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose `index` is measured")
+    parser.add_argument("--outside", type=Path, help="score only DIR/pages against DIR/truth.jsonl, set by set")
     args = parser.parse_args()
     print(f"code: {args.code}")
+    if args.outside:
+        records = load_truth(path=args.outside / "truth.jsonl")
+        pages = {r["file"]: (args.outside / "pages" / r["file"]).read_bytes() for r in records}
+        score_sets(records, pages, list(dict.fromkeys(r["set"] for r in records)))
+        return 0
     paths = list(EXPECTED)
     with Site() as site, Fetcher(SourcesSettings(allow_private=True, per_host=2)) as fetcher:
         fetcher.fetch(site.url(paths[0]))  # robots.txt and the connection, outside the timing
@@ -100,16 +109,8 @@ def main() -> int:
     return 0
 
 
-def real_pages_report(args) -> None:
-    """Scores and speed on the real pages of tests/web_pages."""
-    from index.web.add import add_urls
-    from web_site import PAGES_DIR, real_pages
-
-    from config.settings import Settings
-
-    records = load_truth()
-    pages = {r["file"]: (PAGES_DIR / r["file"]).read_bytes() for r in records}
-    parsed: dict[str, object] = {}
+def score_sets(records: list[dict], pages: dict[str, bytes], splits: list[str]) -> None:
+    """Prints, set by set, how right extraction is on `pages` (file name -> bytes) against their truth `records`."""
     with tempfile.TemporaryDirectory() as tmp:
         def read(record):
             seed = Path(tmp) / record["file"].replace(".html", ".md")
@@ -118,10 +119,8 @@ def real_pages_report(args) -> None:
                 article, _ = read_article(seed)
             except Exception:  # no article text: every field is wrong
                 return None, None, None, ""
-            parsed[record["file"]] = article
             return article.title, article.date, article.outlet, article.body
 
-        splits = list(SPLITS) if args.split == "all" else [args.split]
         for split in splits:
             if not any(r["set"] == split for r in records):
                 print(f"real pages, {split} set: no pages")
@@ -134,6 +133,18 @@ def real_pages_report(args) -> None:
                   f"expected sentences {score['sentences_found']}/{sentences} ({score['sentences_found'] / sentences:.1%})")  # fmt: skip
             for name, wrong in score["misses"]:
                 print(f"  {name}: " + "; ".join(f"{k}={v!r}" for k, v in wrong.items())[:400])
+
+
+def real_pages_report(args) -> None:
+    """Scores and speed on the real pages of tests/web_pages."""
+    from index.web.add import add_urls
+    from web_site import PAGES_DIR, real_pages
+
+    from config.settings import Settings
+
+    records = load_truth()
+    pages = {r["file"]: (PAGES_DIR / r["file"]).read_bytes() for r in records}
+    score_sets(records, pages, list(SPLITS) if args.split == "all" else [args.split])
 
     every = real_pages()
     walls, cpus = [], []

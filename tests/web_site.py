@@ -375,11 +375,11 @@ HELDOUT = "heldout18"
 SPLITS = ("dev", HELDOUT)
 
 
-def load_truth(split: str | None = None) -> list[dict]:
-    """The truth records of tests/web_pages/truth.jsonl (a split of `SPLITS`, or all)."""
+def load_truth(split: str | None = None, path=TRUTH) -> list[dict]:
+    """The truth records of tests/web_pages/truth.jsonl, or of another truth file (a split of `SPLITS`, or all)."""
     import json
 
-    records = [json.loads(line) for line in TRUTH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in records if split is None or r["set"] == split]
 
 
