@@ -202,9 +202,12 @@ _OWN_PIECE_ELSEWHERE = re.compile(
 )
 # "Accueil > Actualités > …", "Home › World": a breadcrumb trail.
 _BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
-# "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024".
+# "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024", « Publié le
+# Mercredi 5 Septembre 2012 à 21h55 », « Article publié le 17 avril 2020 ».
+_WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _STAMP = re.compile(
-    r"^(?:créé|publié|publiée|mis à jour|mise à jour|modifié|mise en ligne|mis en ligne|updated|published|posted)\b.{0,12}\d",
+    r"^(?:article\s+)?(?:créé|publié|publiée|mis à jour|mise à jour|modifié|mise en ligne|mis en ligne|updated|published|posted)\b"
+    rf"(?:\s+(?:le|on))?(?:\s+{_WEEKDAY},?)?.{{0,12}}\d",
     re.IGNORECASE,
 )
 # A reading time in any spelling (« Temps de lecture : 4 min », « Temps de lecture: 2 minutes », « Lecture 3 min »,
@@ -517,7 +520,11 @@ _FOLLOW = re.compile(
     r"|rejoignez\s+(?:notre|nos)\s+(?:chaîne|communauté|groupe|canal|compte)s?\b"
     rf"|{_PAPER_NAME}\s+sur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok)\s*$"
     r"|(?:téléchargez|télécharger|installez)\s+(?:gratuitement\s+)?(?:notre|l[’']|la\s+nouvelle)\s*(?:nouvelle\s+)?appli(?:cation)?\b|(?:download|get)\s+(?:our|the)\s+(?:free\s+)?app\b)"
-    r"|\bapp\s*store\b[^.!?]{0,30}\bgoogle\s+play\b|\bgoogle\s+play\b[^.!?]{0,30}\bapp\s*store\b",
+    r"|\bapp\s*store\b[^.!?]{0,30}\bgoogle\s+play\b|\bgoogle\s+play\b[^.!?]{0,30}\bapp\s*store\b"
+    # « Tous nos articles sont aussi sur notre profil Google : suivez-nous pour ne rien manquer ! », « Abonnez-vous à
+    # notre newsletter pour ne rien rater de l'actualité »: a call to follow, wherever its verb stands in the line.
+    r"|\b(?:suivez-nous|abonnez-vous|inscrivez-vous|rejoignez-nous|téléchargez\s+(?:notre|l[’']appli)|activez\s+les\s+notifications)\b"
+    r"[^.!?]{0,80}\bpour\s+ne\s+rien\s+(?:manquer|rater)\b",
     re.IGNORECASE,
 )
 _NETWORK_ALONE = re.compile(
