@@ -524,7 +524,9 @@ _FOLLOW = re.compile(
     # « Tous nos articles sont aussi sur notre profil Google : suivez-nous pour ne rien manquer ! », « Abonnez-vous à
     # notre newsletter pour ne rien rater de l'actualité »: a call to follow, wherever its verb stands in the line.
     r"|\b(?:suivez-nous|abonnez-vous|inscrivez-vous|rejoignez-nous|téléchargez\s+(?:notre|l[’']appli)|activez\s+les\s+notifications)\b"
-    r"[^.!?]{0,80}\bpour\s+ne\s+rien\s+(?:manquer|rater)\b",
+    r"[^.!?]{0,80}\bpour\s+ne\s+rien\s+(?:manquer|rater)\b"
+    # « Ajoutez Numerama à votre écran d'accueil et restez connectés au futur ! »: a web app's install call.
+    r"|^(?:ajoutez|installez|épinglez)\s+[^.!?]{1,40}\s+(?:à|a|sur)\s+(?:votre|l[’'])\s*écran\s+d[’']accueil\b|^add\s+[^.!?]{1,40}\s+to\s+your\s+home\s*screen\b",
     re.IGNORECASE,
 )
 _NETWORK_ALONE = re.compile(

@@ -1030,6 +1030,7 @@ FURNITURE = [
     "Publié le Mercredi 5 Septembre 2012 à 21h55", "Article publié le 17 avril 2020",  # dev pages, eighteenth round
     "Tous nos articles sont aussi sur notre profil Google : suivez-nous pour ne rien manquer !",
     "Abonnez-vous à notre newsletter pour ne rien rater de l'actualité",
+    "Ajoutez Numerama à votre écran d'accueil et restez connectés au futur !", "Add The Journal to your home screen",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
     "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",
@@ -1077,6 +1078,7 @@ def test_a_pages_furniture_leaves_the_body(line):
         "Cet article de loi est à l'origine de la polémique.",
         "Publié le mercredi suivant, le rapport du ministère compte 300 pages et 12 annexes.",
         "Suivez le guide pour ne rien manquer de la visite, conseille le maire aux touristes venus samedi.",
+        "Ajoutez à cela l'écran d'accueil du nouveau téléphone, qui affiche la météo et les messages du jour.",
         "By Tuesday the council had voted for three new tram lines.",
         "Reporting by the local paper showed the council had voted for three new tram lines.",
     ],
