@@ -10,9 +10,9 @@ tests/web_pages (see its README) scored against truth.jsonl: title, date, outlet
 clutter left in the body, expected body sentences found, split into the dev set (tuned on) and the
 held-out-11 set (not tuned on; "no pages" until it is written). `index add` runs twice: with its
 children's start, then reusing them. `--code DIR` imports `index` from another checkout (e.g. the code before a change,
-`git archive HEAD | tar -x -C DIR`) to compare. `--outside DIR` scores only the pages of DIR/pages against
-DIR/truth.jsonl, each of its sets apart: pages from sources with no licence, measured where they are and never shipped
-(tests/web_pages/outside/README.md).
+`git archive HEAD | tar -x -C DIR`) to compare. `--outside DIR` scores only the pages of
+tests/web_pages/outside/truth.jsonl, read from DIR, each of its sets apart: pages from sources with no licence, measured
+where they are and never shipped (tests/web_pages/outside/README.md says where to get them).
 """
 
 from __future__ import annotations
@@ -42,14 +42,11 @@ def main() -> int:
     parser.add_argument("--no-embed", action="store_true", help="skip extraction + embedding (no model load)")
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="all", help="real pages scored")
     parser.add_argument("--code", type=Path, default=REPO, help="checkout whose `index` is measured")
-    parser.add_argument("--outside", type=Path, help="score only DIR/pages against DIR/truth.jsonl, set by set")
+    parser.add_argument("--outside", type=Path, help="score only the pages of tests/web_pages/outside found in DIR")
     args = parser.parse_args()
     print(f"code: {args.code}")
     if args.outside:
-        records = load_truth(path=args.outside / "truth.jsonl")
-        pages = {r["file"]: (args.outside / "pages" / r["file"]).read_bytes() for r in records}
-        score_sets(records, pages, list(dict.fromkeys(r["set"] for r in records)))
-        return 0
+        return outside_report(args.outside)
     paths = list(EXPECTED)
     with Site() as site, Fetcher(SourcesSettings(allow_private=True, per_host=2)) as fetcher:
         fetcher.fetch(site.url(paths[0]))  # robots.txt and the connection, outside the timing
@@ -106,6 +103,28 @@ def main() -> int:
     for field, count in right.items():
         print(f"{field} right: {count}/{len(paths)} ({count / len(paths):.0%})")
     real_pages_report(args)
+    return 0
+
+
+def outside_report(folder: Path) -> int:
+    """Scores the pages of tests/web_pages/outside/truth.jsonl found in `folder`, each checked against its SHA-256."""
+    import hashlib
+
+    from web_site import PAGES_DIR
+
+    records, pages = [], {}
+    for record in load_truth(path=PAGES_DIR / "outside" / "truth.jsonl"):
+        path = folder / record["file"]
+        if not path.exists():
+            print(f"  {record['file']}: absent from {folder}")
+            continue
+        body = path.read_bytes()
+        if hashlib.sha256(body).hexdigest() != record["sha256"]:
+            print(f"  {record['file']}: not the bytes the truth was written on (SHA-256 differs)")
+            continue
+        records.append(record)
+        pages[record["file"]] = body
+    score_sets(records, pages, list(dict.fromkeys(r["set"] for r in records)))
     return 0
 
 
