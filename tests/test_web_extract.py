@@ -195,6 +195,13 @@ def test_the_body_never_starts_with_the_title_in_any_of_its_forms():
         ("https://www.journal.fr/a", "",
          '<h1>Tramway</h1><p class="byline">Publié le 30 septembre 2018</p>'
          '<div class="comments"><time datetime="2019-01-02T10:00:00+01:00">2 janvier 2019</time></div>', "2018-09-30"),
+        # A related block named in camel case is one too (DW, held-out-20: its teaser's 13.10 was taken).
+        ("https://www.journal.fr/a", "",
+         '<h1>Tramway</h1><div class="relatedContent"><time datetime="2020-10-13T10:00:00+02:00">13.10.2020</time></div>'
+         '<p><time datetime="2020-10-08T09:00:00+02:00">08.10.2020</time></p>', "2020-10-08"),
+        # The day a `<title>` ends with, when nothing else dates the page (DW).
+        ("https://www.journal.fr/a", "<title>Tramway : trois lignes au nord | Allemagne | DW | 08.10.2020</title>",
+         '<h1>Tramway : trois lignes au nord</h1><p class="teaser"><span class="date">13.10.2020</span></p>', "2020-10-08"),
     ],
 )  # fmt: skip
 def test_dates_from_the_byline_in_the_outlets_zone(url, head, body, date):

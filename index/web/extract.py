@@ -95,7 +95,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     own = _bare_host(host)
     lines = [line for line in lines if not _points_to_own_site(line, own)]
 
-    date = metadata.page_date(tree, ld, meta, source, timezone, title)
+    date = metadata.page_date(tree, ld, meta, source, timezone, title) or metadata.title_date(tree, meta)
     if date is None:
         found = find_date(metadata.undecorated(tree), extensive_search=False, original_date=True, url=source)
         date = _day(found)

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 from index.text import MONTH_NUMBERS, fold
 
 __all__ = [
-    "DEFAULT_TIMEZONE", "clean_title", "page_date", "page_outlet", "page_title", "site_names", "spelled_outlet", "title_suffix",
+    "DEFAULT_TIMEZONE", "clean_title", "page_date", "page_outlet", "page_title", "site_names", "spelled_outlet", "title_date",
+    "title_suffix",
 ]
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -66,7 +67,12 @@ def _is_aside(el) -> bool:
         return True
     if el.tag in ("html", "body"):
         return False
-    return any(_ASIDE_TOKEN.fullmatch(token) for token in f"{el.get('class', '')} {el.get('id', '')}".split())
+    names = f"{el.get('class', '')} {el.get('id', '')}"
+    # A camel-case name is read as its words: "relatedContent" as "related-Content".
+    return any(_ASIDE_TOKEN.fullmatch(_CAMEL.sub("-", token)) for token in names.split())
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 _MONTHS = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
@@ -395,6 +401,16 @@ _UPDATED_DATE = re.compile(
     rf"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?(?:{_DAY_MONTH_YEAR}|{_NUMERIC})",
     re.IGNORECASE,
 )
+
+
+def title_date(tree, meta: dict) -> str | None:
+    """The day a page's `<title>` or `og:title` ends with after a separator (« … | DW | 08.10.2020 »): the site
+    dates its article there when no byline or metadata does."""
+    for title in (_first_title(tree), meta.get("og:title")):
+        parts = _SEPARATOR.split(_text(title))
+        if len(parts) > 1 and _DATE_SEGMENT.match(last := parts[-1].strip()) and (m := _SHOWN_DATE.fullmatch(last)):
+            return _match_day(m)
+    return None
 
 
 def _byline_date(zone: str, times: tuple[str, ...] = ()) -> str | None:
