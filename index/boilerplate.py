@@ -517,7 +517,8 @@ _CONFIRMATION = re.compile(
 # compte Instagram », « Téléchargez notre application », "Follow us on…", « Disponible sur l'App Store et Google
 # Play »), a follow button's network alone (« - Google News »).
 _FOLLOW = re.compile(
-    r"^(?:[-•·▪►]\s*)?(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ]nous\b|(?:follow|like|join)\s+us\b"
+    r"^(?:[-•·▪►>»]+\s*)?(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ](?:nous|moi)\b|(?:follow|like|join)\s+(?:us|me)\b"
+    rf"|(?:me|nous)\s+suivre\s+sur\s+(?:{_NETWORKS})\b"  # « >> Me suivre sur Facebook : Eco(lo) et sur Twitter : @audreygarric »
     rf"|(?:suivez|retrouvez)\s+[^.!?]{{0,60}}\bsur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok|notre\s+(?:compte|page|chaîne|application|appli|site))\b"
     r"|rejoignez\s+(?:notre|nos)\s+(?:chaîne|communauté|groupe|canal|compte)s?\b"
     rf"|{_PAPER_NAME}\s+sur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok)\s*$"
@@ -539,8 +540,10 @@ _NETWORK_ALONE = re.compile(
 # A pointer to the outlet's other articles (« Retrouvez tous nos articles sur le coronavirus dans notre rubrique. »,
 # « Lisez l'ensemble de nos contenus sur… », "Read all our coverage of…"): the site's furniture, not the article.
 _OUR_ARTICLES = re.compile(
-    r"^(?:retrouvez|découvrez|lisez|consultez|suivez)\s+(?:tous|toutes|l[’']ensemble\s+de|l[’']intégralité\s+de)\s+nos\s+"
+    r"^(?:[-•·▪►>»]+\s*)?(?:retrouvez|découvrez|lisez|consultez|suivez)\s+(?:tous|toutes|l[’']ensemble\s+de|l[’']intégralité\s+de)\s+nos\s+"
     r"(?:articles|contenus|informations|infos|reportages|analyses|décryptages|dossiers|vidéos|podcasts)\b"
+    # « >> Lire mes autres articles sur le site du Monde »: a columnist's pointer to the rest of the column.
+    r"|^(?:[-•·▪►>»]+\s*)?(?:lire|retrouvez|découvrez|voir)\s+(?:tous\s+)?(?:mes|nos)\s+autres\s+(?:articles|chroniques|billets|papiers|posts)\b[^.!?]*$"
     r"|^(?:read|see|find)\s+(?:all\s+)?(?:of\s+)?our\s+(?:coverage|articles|stories)\b",
     re.IGNORECASE,
 )

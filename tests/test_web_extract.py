@@ -1039,6 +1039,8 @@ FURNITURE = [
     "Abonnez-vous à notre newsletter pour ne rien rater de l'actualité",
     "Ajoutez Numerama à votre écran d'accueil et restez connectés au futur !", "Add The Journal to your home screen",
     "Le Secret d'Élise. Crédits photo : ETIENNE CHOGNARD/QUAD TELEVISION / TF1",  # held-out-20
+    ">> Me suivre sur Facebook : Eco(lo) et sur Twitter : @audreygarric", ">> Lire mes autres articles sur le site du Monde",
+    "Suivez-moi sur Twitter", "Follow me on Twitter",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
     "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",
@@ -1087,6 +1089,8 @@ def test_a_pages_furniture_leaves_the_body(line):
         "Publié le mercredi suivant, le rapport du ministère compte 300 pages et 12 annexes.",
         "Suivez le guide pour ne rien manquer de la visite, conseille le maire aux touristes venus samedi.",
         "Ajoutez à cela l'écran d'accueil du nouveau téléphone, qui affiche la météo et les messages du jour.",
+        "Nous suivre sur ce terrain serait une erreur, a répondu le maire aux élus de l'opposition mardi soir.",
+        "Lire mes autres articles ne vous apprendra rien de plus, a-t-il lancé aux lecteurs venus l'écouter.",
         "By Tuesday the council had voted for three new tram lines.",
         "Reporting by the local paper showed the council had voted for three new tram lines.",
     ],
