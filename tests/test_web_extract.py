@@ -564,6 +564,10 @@ def test_teasers_set_as_list_items_after_the_text_go_but_not_a_dated_list_or_the
     assert strip_blocks(text + press) == text + press  # a press review or a chronology the page keeps
     own = ["- la hausse des tarifs ;", "- trois lignes nouvelles ;", "- un parking relais."]
     assert strip_blocks(text + own) == text + own  # the text's own list: clauses of a sentence
+    # Arrows mark teasers too (RFI's « Notre sélection », held-out-20), the label of a group of them with it.
+    arrows = ["• Nos explications :", "→ Quels sont les symptômes persistants du Covid-19 ?", "→ L’immunité serait de courte durée",
+              "• Comment fabriquer un masque et bien l'utiliser", "• Voir aussi nos dossiers :", "→ Naissance d'une pandémie"]
+    assert strip_blocks(text + arrows) == text
 
 
 def test_a_click_here_link_label_and_the_label_left_dangling_go():
