@@ -1249,3 +1249,18 @@ def test_a_standfirst_set_as_a_list_is_not_added_twice():
              "d'euros.</span></li></ul></h2>")  # fmt: skip
     got = extract_page(page("<title>Tramway</title>", "<h1>Tramway</h1>", chapo + TEXT + MORE), "https://www.journal.fr/a")
     assert "soir.Les travaux" not in got.text
+
+
+def test_readers_comments_leave_the_body_but_a_live_commentary_stays():
+    """Held-out-20: Le Monde's 24 « Vos réactions » came whole into the body, each a paragraph the outlet never wrote."""
+    comment = ("<p>Les forces spéciales coordonnent les milices depuis des semaines, et personne ne veut le voir dans cette "
+               "affaire, croyez-moi, je connais bien la région.</p>")  # fmt: skip
+    marked = f'<div itemscope itemtype="http://schema.org/UserComments"><div itemprop="commentText">{comment}</div></div>'
+    named = f'<div id="liste_reactions"><div class="reaction">{comment}</div></div>'
+    for comments in (marked, named):
+        got = extract_page(page("<title>Tramway</title>", "", TEXT + MORE + comments), "https://www.journal.fr/a")
+        assert "Les forces spéciales" not in got.text and "Le débat 2" in got.text
+    live = "".join(f'<div class="live-match-comment"><p>{m}e minute : le maire {m} a coupé le ruban du tramway devant '
+                   f"les riverains réunis au nord de la ville, sous les applaudissements.</p></div>" for m in range(3))  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + live), "https://www.journal.fr/a")
+    assert "2e minute : le maire 2 a coupé le ruban" in got.text

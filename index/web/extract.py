@@ -253,6 +253,7 @@ def _without_notices(tree, host: str | None = None):
     found += _player_boxes(clone)
     found += _sponsored_lines(clone)
     found += _ad_blocker_notices(clone)
+    found += _comments(clone)
     # A site's menus, however much of the page they fill (TF1 Info's is two thirds of its text: « Découvrez tout
     # l’univers TF1 INFO »), unless the article is inside one.
     for nav in clone.xpath("//body//nav|//body//*[@role='navigation']"):
@@ -266,6 +267,28 @@ def _without_notices(tree, host: str | None = None):
         if el.getparent() is not None and len(el.text_content()) < _NOTICE_SHARE * total:
             _drop_keeping_tail(el)
     return clone
+
+
+# Readers' comments: the page marks them so (schema.org's Comment and UserComments, `itemprop="comment"`), or names
+# their block so (« liste_reactions », « comments-list », « commentaires »). Le Monde's « Vos réactions (24) » came
+# whole into the body before (held-out-20), each comment a paragraph the outlet never wrote.
+_COMMENT_NAME = re.compile(
+    r"(?:[a-z0-9]+[-_])*(?:comments|commentaires|reactions|réactions)(?:[-_](?:list|liste|section|area|container|wrapper|thread"
+    r"|zone|block|bloc|box|wrap))?",
+    re.IGNORECASE,
+)  # the plural, a list's: « live-match-comment » is a match's live commentary, the article itself (sports.fr)
+
+
+def _comments(root) -> list:
+    """The blocks of readers' comments (`_COMMENT_NAME`, schema.org's marks); `_without_notices` keeps a block holding
+    most of the page's text (a wrapper named for its comments' state: « has-comments »)."""
+    marked = root.xpath(
+        "//body//*[@itemprop='comment' or @itemprop='commentText' or @itemprop='comments'"
+        " or contains(@itemtype, 'schema.org/Comment') or contains(@itemtype, 'schema.org/UserComments')]"
+    )
+    named = [el for el in root.xpath("//body//*[@class or @id]")
+             if any(_COMMENT_NAME.fullmatch(token) for token in f"{el.get('class', '')} {el.get('id', '')}".split())]  # fmt: skip
+    return marked + named
 
 
 _SPONSORED_LINE_WORDS = 20  # an offer's button or pitch; an article's sentence citing a shop's price is longer
