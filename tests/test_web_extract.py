@@ -1264,3 +1264,13 @@ def test_readers_comments_leave_the_body_but_a_live_commentary_stays():
                    f"les riverains réunis au nord de la ville, sous les applaudissements.</p></div>" for m in range(3))  # fmt: skip
     got = extract_page(page("<title>Tramway</title>", "", TEXT + live), "https://www.journal.fr/a")
     assert "2e minute : le maire 2 a coupé le ruban" in got.text
+
+
+def test_a_page_read_without_its_url_takes_the_one_it_states():
+    """An HTML seed file has no URL but its canonical link (or og:url): the host's zone and own links follow from it."""
+    head = ('<link rel="canonical" href="https://ici.journal.ca/nouvelle/1">'
+            '<meta property="article:published_time" content="2020-08-25T00:23:00Z">')  # fmt: skip
+    assert extract_page(page(head), None).date == "2020-08-24"  # 00:23 UTC is the evening before in Toronto
+    assert extract_page(page(head), "https://www.journal.fr/a").date == "2020-08-25"  # the URL it was fetched from wins
+    og = '<meta property="og:url" content="https://ici.journal.ca/nouvelle/1"><meta property="article:published_time" content="2020-08-25T00:23:00Z">'
+    assert extract_page(page(og), None).date == "2020-08-24"

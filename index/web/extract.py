@@ -75,7 +75,8 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     meta = _meta_tags(tree)
     # An archived copy (web.archive.org/web/2007…/http://site/…) is the archived site's page: its
     # host, zone and URL dates are the original's; the archive is not the outlet.
-    source = archived_url(url) or url
+    # A page read from a file has no URL but the one it states (its canonical link or og:url): its host, all the same.
+    source = archived_url(url) or url or _canonical(tree) or _absolute(meta.get("og:url"))
     host = urlsplit(source).hostname if source else None
     clean = _without_notices(tree, host)
     found = _trafilatura_metadata(clean, source)  # before bare_extraction, which prunes the tree
@@ -1074,6 +1075,10 @@ def _canonical(tree) -> str | None:
         if href.startswith(("http://", "https://")):
             return href
     return None
+
+
+def _absolute(url: str | None) -> str | None:
+    return url.strip() if url and url.strip().startswith(("http://", "https://")) else None
 
 
 def _logo(tree) -> str | None:
