@@ -222,7 +222,12 @@ _READING_TIME = re.compile(
     rf"|{_DURATION}\s+(?:de\s+lecture|read|reading|to\s+read))(?:\s+[-–—|•·]\s+[^.!?]{{1,60}})?\s*$",
     re.IGNORECASE,
 )
-_READING_TIME_WORDS = 16  # the time and a source's label after it; a sentence that gives a time runs on
+_READING_TIME_WORDS = 16
+# A stamp's labels whose dates the page fills in with a script (RFI: « Publié le : Modifié le : »).
+_EMPTY_STAMP = re.compile(
+    r"^(?:(?:publiée?|modifiée?|mise?\s+à\s+jour|mise?\s+en\s+ligne|créée?|updated|published|posted)\s*(?:le|on)?\s*:?\s*)+$",
+    re.IGNORECASE,
+)  # the time and a source's label after it; a sentence that gives a time runs on
 # Ad slots and their labels: « Publicité », « Passer la publicité » (the skip link Le Figaro puts
 # before each ad), « La suite après cette publicité », « Advertisement », « Skip ad ».
 _ADS = re.compile(
@@ -627,7 +632,7 @@ def is_furniture(line: str) -> bool:
     if words > _NOTE_WORDS:
         return bool(words <= 80 and (_TIP_CALL.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line))))
     if words <= 6 and (_MEDIA_LABEL.match(line) or _CREDIT_ALONE.match(line) or _NETWORK_ALONE.match(line) or _AD_SLOT.match(line) or _MORE_LABEL.match(line)
-                       or _BUTTON.match(line)):  # fmt: skip
+                       or _BUTTON.match(line) or _EMPTY_STAMP.match(line)):  # fmt: skip
         return True
     if words <= _BYLINE_WORDS and (_BYLINE_LINE.match(line) or (len(line) <= 30 and "." in line and _INITIALS.match(line)
                                                                 and sum(c.isupper() for c in line) >= 2)):  # fmt: skip

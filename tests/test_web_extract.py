@@ -1052,6 +1052,7 @@ FURNITURE = [
     ">> Me suivre sur Facebook : Eco(lo) et sur Twitter : @audreygarric", ">> Lire mes autres articles sur le site du Monde",
     "Suivez-moi sur Twitter", "Follow me on Twitter",
     "En savoir plus et gérer ces paramètres.", "Gérer mes préférences", "Modifier vos choix",
+    "Publié le : Modifié le :", "Publié le :", "Mis à jour le",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
     "- Le maire en 2008. REUTERS/Jean Dupont -", "Contenus sponsorisés", "Recommandé par Outbrain",
