@@ -366,7 +366,10 @@ _DATE_ONLY = re.compile(
 # « Lire aussi » and its kin announce another article: the line, and the title on the next line.
 _READ_ALSO = re.compile(
     r"^(?:>>?\s*|»\s*)?(?:(?:[àa]\s+)?lire\s+(?:aussi|également|encore)|[àa]\s+lire|(?:[àa]\s+)?(?:voir|écouter|regarder)\s+(?:aussi|également)|sur\s+le\s+même\s+sujet"
-    r"|(?:lire|voir|découvrir|retrouvez)\s+(?:le|notre|nos|les|tout\s+notre)\s+dossiers?(?=\s*(?:[:–—-]|$))"  # a label, not « Lire le dossier a pris… »
+    # A label, not « Lire le dossier a pris… »: « Lire notre analyse : Pourquoi l'accord… » (Le Monde, held-out-20).
+    r"|(?:lire|voir|découvrir|retrouvez|écouter|regarder)\s+(?:le|la|l[’']|notre|nos|les|tout\s+notre)\s*(?:dossiers?|analyses?"
+    r"|entretiens?|interviews?|reportages?|récits?|décryptages?|portraits?|tribunes?|éditorial|édito|chroniques?|enquêtes?"
+    r"|infographies?|compte-rendu|synthèse|critiques?|billets?)(?=\s*(?:[:–—-]|$))"
     r"|read\s+(?:more|also)|see\s+also|related)\b",
     re.IGNORECASE,
 )
