@@ -81,6 +81,20 @@ def test_the_truth_is_well_formed():
         assert all(not loose(record["title"]).startswith(loose(s)) for s in record["body"])
 
 
+def test_the_truth_of_pages_measured_outside_is_well_formed():
+    """tests/web_pages/outside: held-out pages from sources with no licence, measured where they are, never shipped."""
+    import re
+
+    records = load_truth(path=PAGES_DIR / "outside" / "truth.jsonl")
+    shipped = {r["file"] for r in load_truth()}
+    assert records and len(records) == len({r["file"] for r in records})
+    for record in records:
+        assert record["file"] not in shipped and not (PAGES_DIR / record["file"]).exists(), record["file"]
+        assert re.fullmatch(r"heldout\d+", record["set"]) and re.fullmatch(r"[0-9a-f]{64}", record["sha256"])
+        assert record["licence"].startswith("none") and record["source"].startswith("https://github.com/")
+        assert record["title"] and record["outlet"] and 3 <= len(record["body"]) and 3 <= len(record["clutter"])
+
+
 def test_no_chunk_of_a_real_page_starts_with_its_title_or_holds_its_clutter(seeds):
     """What the retriever indexes: chunks, not only the body."""
     for record in load_truth("dev"):
