@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import lxml.html
@@ -246,6 +248,21 @@ def test_the_outlet_is_the_sites_name_never_an_author(head, outlet):
 )  # fmt: skip
 def test_a_slogan_after_the_site_name_goes_when_the_name_is_the_hosts(site, url, outlet):
     assert extract_page(page(f'<meta property="og:site_name" content="{site}">'), url).outlet == outlet
+
+
+def test_a_tagline_set_as_the_sites_name_loses_to_the_publisher_the_host_names():
+    """Held-out-18 (Handirect): WordPress's SEO plugin lists the WebPage before the article in its JSON-LD graph and gives
+    the publisher by reference; `og:site_name` is the site's tagline."""
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Organization", "@id": "https://www.lagazette.fr/#organization", "name": "La Gazette"},
+        {"@type": "WebPage", "@id": "https://www.lagazette.fr/a/#webpage", "datePublished": "2018-11-12T06:55:15+00:00"},
+        {"@type": "NewsArticle", "@id": "https://www.lagazette.fr/a/#article", "headline": "Trois lignes de tramway",
+         "datePublished": "2018-11-12T06:55:15+00:00", "publisher": {"@id": "https://www.lagazette.fr/#organization"}}]}  # fmt: skip
+    head = f'<meta property="og:site_name" content="Ville : toute l\'actualité en temps réel"><script type="application/ld+json">{json.dumps(graph)}</script>'
+    assert extract_page(page(head), "https://www.lagazette.fr/a").outlet == "La Gazette"
+    # A site name that is no tagline stays, whatever the publisher (franceinfo, published by France Télévisions).
+    named = head.replace("Ville : toute l\'actualité en temps réel", "franceinfo").replace("lagazette", "francetvinfo")
+    assert extract_page(page(named), "https://www.francetvinfo.fr/a").outlet == "franceinfo"
 
 
 def test_a_sites_menu_and_an_en_savoir_plus_teaser_are_no_text():

@@ -1037,7 +1037,10 @@ def page_markdown(html: str | bytes, url: str | None = None) -> str:
 
 
 def _json_ld(tree) -> dict:
-    """The first article-like JSON-LD object of the page (inside an @graph or a list too)."""
+    """The first article-like JSON-LD object of the page (inside an @graph or a list too), its publisher given by
+    reference (`{"@id": "…#organization"}`, as WordPress's SEO plugins write it) replaced by the node it names."""
+    nodes: dict[str, dict] = {}
+    found = None
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
@@ -1049,12 +1052,26 @@ def _json_ld(tree) -> dict:
             if isinstance(item, list):
                 stack.extend(item)
             elif isinstance(item, dict):
+                if isinstance(item.get("@id"), str) and item.get("name"):
+                    nodes.setdefault(item["@id"], item)
                 kinds = item.get("@type", [])
                 kinds = [kinds] if isinstance(kinds, str) else kinds
                 if any(str(k).lower() in _ARTICLE_TYPES for k in kinds) and (item.get("headline") or item.get("datePublished")):
-                    return item
+                    # An article's own node over the WebPage around it (Yoast's graph lists the WebPage first).
+                    if found is None or (_is_web_page(found) and not _is_web_page(item)):
+                        found = item
                 stack.extend(item.get("@graph", []))
-    return {}
+    if found is None:
+        return {}
+    publisher = found.get("publisher")
+    if isinstance(publisher, dict) and not publisher.get("name") and publisher.get("@id") in nodes:
+        found = {**found, "publisher": nodes[publisher["@id"]]}
+    return found
+
+
+def _is_web_page(item: dict) -> bool:
+    kinds = item.get("@type", [])
+    return all(str(k).lower() == "webpage" for k in ([kinds] if isinstance(kinds, str) else kinds))
 
 
 def _meta_tags(tree) -> dict[str, str]:

@@ -307,6 +307,10 @@ def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str])
     suffix = title_suffix(_first_title(tree), host)
     hostlike = bool(site and _HOSTLIKE.match(site))
     site = _without_slogan(site, publisher, host)
+    if site and publisher and not hostlike and _names_host(publisher, host) and not _names_host(site, host) and _key(publisher) not in _key(site):
+        # A tagline set as the site's name (Handirect's « Handicap : Suivez l'actualité en temps réel », held-out-18):
+        # the publisher the host names is the outlet.
+        site = publisher
     if site and not hostlike:
         # "Le Monde.fr" when the publisher says "Le Monde": the name without the domain ending.
         if publisher and _key(site).startswith(_key(publisher)) and re.search(r"\.(?:fr|com|net|org|ch|be|ca)$", site, re.I):
@@ -326,6 +330,13 @@ def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str])
         if name and len(name.split()) <= 8 and (name in own or _key(name) not in authors):
             return name
     return None
+
+
+def _names_host(name: str, host: str | None) -> bool:
+    """Whether `name` is the host's name (« Handirect » for www.handirect.fr, « Le Monde » for lemonde.fr)."""
+    key = _key(name)
+    return bool(key) and any(label and (key == label or (len(label) >= 4 and (key.startswith(label) or label.startswith(key) and len(key) >= 4)))
+                             for label in _host_labels(host))  # fmt: skip
 
 
 def _without_slogan(site: str | None, publisher: str | None, host: str | None) -> str | None:
