@@ -220,6 +220,11 @@ def test_a_utc_time_stamp_on_an_unknown_domain_takes_the_bots_zone():
     head = '<meta property="article:published_time" content="2020-01-07T23:30:16+00:00">'
     assert extract_page(page(head), "https://news.example.org/a").date == "2020-01-08"  # Europe/Paris by default
     assert extract_page(page(head), "https://news.example.org/a", timezone="America/Toronto").date == "2020-01-07"
+    # …unless the byline shows which of the two days it is (Senegal Direct, held-out-19: 22:29 UTC, « Le 06/08/2018 »).
+    shown = '<p class="byline"><time datetime="2020-01-07T23:30:16+00:00">Le <b>07/01/2020 à 23 h 30 min</b></time></p>'
+    assert extract_page(page(head, shown), "https://news.example.org/a").date == "2020-01-07"
+    other = '<p class="byline"><time datetime="2020-01-07T23:30:16+00:00">Le <b>12/03/2019</b></time></p>'  # neither day
+    assert extract_page(page(head, other), "https://news.example.org/a").date == "2020-01-08"
 
 
 @pytest.mark.parametrize(

@@ -389,6 +389,12 @@ def page_date(
                   meta.get("datepublished"), meta.get("publishdate"), meta.get("pubdate"), meta.get("dc.date.issued"),
                   meta.get("sailthru.date"), meta.get("parsely-pub-date")):  # fmt: skip
         if day := _day(value, zone):
+            if _UTC_STAMP.match(str(value).strip()) and not _zone_known(url):
+                # A UTC stamp on a site of no known zone: the day its byline shows, when it is one of the two the stamp
+                # can be (Senegal Direct's 22:29 UTC is « Le 06/08/2018 » in Dakar, the 7th in the bot's Paris).
+                shown = _shown_day(tree, title)
+                if shown and shown in (str(value).strip()[:10], day):
+                    return shown
             return day
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
         if not _in_aside(el) and (day := _day(el.get("datetime") or el.get("content"), zone)):
@@ -427,6 +433,24 @@ _UPDATED_DATE = re.compile(
     rf"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?(?:{_DAY_MONTH_YEAR}|{_NUMERIC})",
     re.IGNORECASE,
 )
+
+
+_UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]00:?00)$")
+
+
+def _zone_known(url: str | None) -> bool:
+    """Whether the page's host tells its outlet's time zone (a country domain of `TLD_ZONES`)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return bool(host) and host.rsplit(".", 1)[-1].lower() in TLD_ZONES
+
+
+def _shown_day(tree, title: str | None) -> str | None:
+    """The day the byline shows: a `<time>`'s text outside asides, else a « Publié le … » date in the text."""
+    for el in tree.xpath("//time"):
+        if not _in_aside(el) and (m := _SHOWN_DATE.search(_text(el.text_content()))):
+            return _match_day(m)
+    m = _VISIBLE_DATE.search(_main_text(tree, title))
+    return _match_day(m) if m else None
 
 
 def title_date(tree, meta: dict) -> str | None:
