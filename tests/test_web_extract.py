@@ -1299,3 +1299,10 @@ def test_a_page_read_without_its_url_takes_the_one_it_states():
     assert extract_page(page(head), "https://www.journal.fr/a").date == "2020-08-25"  # the URL it was fetched from wins
     og = '<meta property="og:url" content="https://ici.journal.ca/nouvelle/1"><meta property="article:published_time" content="2020-08-25T00:23:00Z">'
     assert extract_page(page(og), None).date == "2020-08-24"
+
+
+def test_a_section_set_as_the_sites_name_is_no_outlet():
+    """Held-out-19 (Seneweb): `og:site_name` « International » is the section of /news/International/…"""
+    head = '<meta property="og:site_name" content="International"><title>Trois lignes de tramway | journal-lyon.com</title>'
+    assert extract_page(page(head), "https://www.journal-lyon.com/news/International/tram_n_1.html").outlet != "International"
+    assert extract_page(page(head), "https://www.journal-lyon.com/news/tram_n_1.html").outlet == "International"

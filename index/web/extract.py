@@ -106,14 +106,14 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
         date = f"{year:04d}-{month:02d}-{day:02d}"
 
     authors = metadata.author_keys(ld, meta, doc.author if doc else None)
-    sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, source) else None
+    sitename = doc.sitename if doc and doc.sitename and not _is_host(doc.sitename, source) and not metadata.is_section(doc.sitename, source) else None
     if sitename and metadata._key(sitename) in authors:
         sitename = None  # trafilatura takes a podcast's or a blog's author for its site
     verdicts = [boilerplate.classify(line) for line in lines]
     credit = next((v.credit for v in verdicts if v and v.credit), None)
     lines = [line for line, v in zip(lines, verdicts) if v is None or not v.drop]  # as a saved text file would lose them
     outlet = (
-        metadata.spelled_outlet(tree, metadata.page_outlet(meta, ld, tree, host, authors)) or sitename or (dated[0] if dated else None)
+        metadata.spelled_outlet(tree, metadata.page_outlet(meta, ld, tree, host, authors, source)) or sitename or (dated[0] if dated else None)
         or _logo(tree) or credit or (_host_name(host) if host else None)
     )  # fmt: skip
     # A line that is only the outlet's name, its site or an author the page names is a signature (« Sudinfo.be »,

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 from index.text import MONTH_NUMBERS, fold
 
 __all__ = [
-    "DEFAULT_TIMEZONE", "clean_title", "page_date", "page_outlet", "page_title", "site_names", "spelled_outlet", "title_date",
-    "title_suffix",
+    "DEFAULT_TIMEZONE", "clean_title", "is_section", "page_date", "page_outlet", "page_title", "site_names", "spelled_outlet",
+    "title_date", "title_suffix",
 ]
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -300,9 +300,11 @@ def _outer_text(el) -> str:
     return el.text_content() + (el.tail or "") if isinstance(el.tag, str) else (el.tail or "")
 
 
-def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str]) -> str | None:
+def page_outlet(meta: dict, ld: dict, tree, host: str | None, authors: set[str], url: str | None = None) -> str | None:
     """The outlet the page names itself by, or None to let the caller fall back (dateline, logo, host)."""
     site = _text(meta.get("og:site_name"))
+    if is_section(site, url):
+        site = ""
     publisher = _text(_publisher(ld))
     suffix = title_suffix(_first_title(tree), host)
     hostlike = bool(site and _HOSTLIKE.match(site))
@@ -337,6 +339,14 @@ def _names_host(name: str, host: str | None) -> bool:
     key = _key(name)
     return bool(key) and any(label and (key == label or (len(label) >= 4 and (key.startswith(label) or label.startswith(key) and len(key) >= 4)))
                              for label in _host_labels(host))  # fmt: skip
+
+
+def is_section(name: str | None, url: str | None) -> bool:
+    """Whether a site's name is a section of its URL's path: Seneweb's `og:site_name` « International » on
+    /news/International/… (held-out-19)."""
+    if not name or not url or _names_host(name, urlsplit(url).hostname):
+        return False
+    return _key(name) in {_key(segment) for segment in urlsplit(url).path.split("/") if segment}
 
 
 def _without_slogan(site: str | None, publisher: str | None, host: str | None) -> str | None:
