@@ -1306,3 +1306,15 @@ def test_a_section_set_as_the_sites_name_is_no_outlet():
     head = '<meta property="og:site_name" content="International"><title>Trois lignes de tramway | journal-lyon.com</title>'
     assert extract_page(page(head), "https://www.journal-lyon.com/news/International/tram_n_1.html").outlet != "International"
     assert extract_page(page(head), "https://www.journal-lyon.com/news/tram_n_1.html").outlet == "International"
+
+
+def test_the_bylines_date_and_time_win_over_metadata_stamped_days_later():
+    """Held-out-19 (Seneweb): published_time 2020-07-06, the day the page was saved; the byline « 29 octobre, 2018 à
+    17:10:13 »."""
+    head = '<meta property="article:published_time" content="2020-07-06T20:07:04+00:00">'
+    body = "<h1>Trois lignes de tramway</h1><p><span>29 octobre, 2018 à 17:10:13</span></p>"
+    assert extract_page(page(head, body), "https://www.journal.fr/a").date == "2018-10-29"
+    later = "<h1>Trois lignes de tramway</h1><p><span>Mis à jour le 9 juillet 2020 à 10:00</span></p>"  # an update, after
+    assert extract_page(page(head, later), "https://www.journal.fr/a").date == "2020-07-06"
+    dateonly = "<h1>Trois lignes de tramway</h1><p>Le conseil du 29 octobre 2018 avait voté le tracé.</p>"  # no time: text
+    assert extract_page(page(head, dateonly), "https://www.journal.fr/a").date == "2020-07-06"

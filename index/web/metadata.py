@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from datetime import datetime, timezone as _utc_zone
+from datetime import date, datetime, timezone as _utc_zone
 from urllib.parse import urlsplit
 
 from index.text import MONTH_NUMBERS, fold
@@ -76,7 +76,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 _MONTHS = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
-_DAY_MONTH_YEAR = rf"(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTHS})\s+(?P<y>\d{{4}})"
+_DAY_MONTH_YEAR = rf"(?P<d>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTHS}),?\s+(?P<y>\d{{4}})"  # « 29 octobre, 2018 » too
 _NUMERIC = r"(?P<d2>\d{1,2})[./](?P<m2>\d{1,2})[./](?P<y2>\d{4})|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
 # "Publié le 5 mars 2024", "Mise en ligne 23 mai 2019", "Publication : 05/03/2024", "Published 5 March".
 _VISIBLE_DATE = re.compile(
@@ -399,6 +399,10 @@ def page_date(
                   meta.get("datepublished"), meta.get("publishdate"), meta.get("pubdate"), meta.get("dc.date.issued"),
                   meta.get("sailthru.date"), meta.get("parsely-pub-date")):  # fmt: skip
         if day := _day(value, zone):
+            if (stamped := _stamped_byline_day(tree, title)) and stamped < day and (date.fromisoformat(day) - date.fromisoformat(stamped)).days > 1:
+                # The byline's date and time, days before the metadata's: the metadata were stamped later (Seneweb's
+                # « 29 octobre, 2018 à 17:10:13 » under a published_time of 2020-07-06, the day the page was saved).
+                return stamped
             if _UTC_STAMP.match(str(value).strip()) and not _zone_known(url):
                 # A UTC stamp on a site of no known zone: the day its byline shows, when it is one of the two the stamp
                 # can be (Senegal Direct's 22:29 UTC is « Le 06/08/2018 » in Dakar, the 7th in the bot's Paris).
@@ -452,6 +456,18 @@ def _zone_known(url: str | None) -> bool:
     """Whether the page's host tells its outlet's time zone (a country domain of `TLD_ZONES`)."""
     host = (urlsplit(url).hostname or "") if url else ""
     return bool(host) and host.rsplit(".", 1)[-1].lower() in TLD_ZONES
+
+
+_TIME_AFTER = re.compile(r"^\s*(?:à|,|-)?\s*\d{1,2}\s*(?:h|:)\s*\d{2}", re.IGNORECASE)
+
+
+def _stamped_byline_day(tree, title: str | None) -> str | None:
+    """The day of the first date given with its time (« 29 octobre, 2018 à 17:10:13 ») in the byline under the headline."""
+    zone = _main_text(tree, title)[:_BYLINE_AFTER]
+    for m in _SHOWN_DATE.finditer(zone):
+        if _TIME_AFTER.match(zone[m.end():]):
+            return _match_day(m)
+    return None
 
 
 def _shown_day(tree, title: str | None) -> str | None:
