@@ -473,7 +473,10 @@ _CAPTION_POINTER = re.compile(r"^(?:photo\s+|image\s+)?(?:ci-dessous|ci-dessus|c
 # newsroom as a signature (« Rédaction en ligne (avec Belga) », « Rédaction Web (avec AFP) », « Avec AFP »), a
 # signature in initials (« N.Cap. », « F. Chl. », « J. V., Y. B., N. D. »). A name is not the article's text; a
 # sentence naming a person goes on past the name.
-_PERSON = r"(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*(?:\s+(?:(?:de|du|des|van|von|der|den|le|la|el|al|ben|di|da|dos)\s+|d[’'])?(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*){0,3}"
+# « le colonel Jean-Louis Dufour », « la professeure Marie Curie », « Dr Jean Dupont »: a rank or title before the name.
+_RANK = (r"(?:(?:le|la|l[’'])\s*)?(?:colonel|général|générale|capitaine|commandant|lieutenant|amiral|professeure?|docteure?|dr\.?"
+         r"|pr\.?|maître|me|juge|abbé|père|sœur|soeur|cardinal|monseigneur|mgr)\s+")
+_PERSON = r"(?:" + _RANK + r")?(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*(?:\s+(?:(?:de|du|des|van|von|der|den|le|la|el|al|ben|di|da|dos)\s+|d[’'])?(?-i:[A-ZÀ-ÖØ-Þ])[\w’'.-]*){0,3}"
 _PEOPLE = rf"{_PERSON}(?:\s*(?:,|&|\bet\b|\band\b)\s*{_PERSON}){{0,3}}"
 _WITH_AGENCY = r"(?:\s*,?\s*\(?(?:avec|with)\s+[^()]{1,40}\)?)?"
 _BYLINE_LINE = re.compile(
