@@ -143,6 +143,14 @@ def page(head: str = "", body: str = "", article: str = TEXT) -> bytes:
          "<h1>Trois lignes de tramway au nord<br>Par le colonel Jean Dupont</h1>", "Trois lignes de tramway au nord"),
         # …but a headline's second line is.
         ("", "<h1>Trois lignes de tramway<br>pour les quartiers nord de la ville</h1>", "Trois lignes de tramway pour les quartiers nord de la ville"),
+        # A layout wrapper named for the sidebar beside the content (Genesis's « content-sidebar-wrap », held-out-19) and
+        # the page's `<main>` hold no aside: the headline in them is the title.
+        ("<title>Trois lignes de tramway – Gazettoscope</title>",
+         '<div class="content-sidebar-wrap"><main class="content"><h1>Trois lignes de tramway</h1></main></div>', "Trois lignes de tramway"),
+        ("<title>Trois lignes de tramway – Gazettoscope</title>",
+         '<div class="sidebar-primary-wrap"><main class="content"><h1>Trois lignes de tramway</h1></main></div>', "Trois lignes de tramway"),
+        ("<title>Trois lignes de tramway – Gazettoscope</title>",
+         '<div class="content-sidebar-wrap"><div class="content"><h1>Trois lignes de tramway</h1></div></div>', "Trois lignes de tramway"),
         # …but not another story's marked heading.
         ('<meta property="og:title" content="Au nord de la ville, trois lignes de tramway votées">',
          '<h2 itemprop="headline">Le budget de la culture augmente encore</h2>', "Au nord de la ville, trois lignes de tramway votées"),

@@ -55,7 +55,7 @@ _TRUNCATED = re.compile(r"(?:…|\.\.\.|\b(?:du|de|des|la|le|les|et|à|au|aux|en
 # one class or id token ("comments", "article-related", "sidebar-right"); layout state classes on a
 # wrapper ("no-sidebars", "one-sidebar-second") are not asides.
 _ASIDE_TOKEN = re.compile(
-    r"(?:(?!(?:no|one|two|has|with|zen|without)[-_])[a-z0-9]+[-_])?(?:comments?|commentaires?|reactions?|réactions?|related|similar"
+    r"(?:(?!(?:no|one|two|has|with|zen|without|content)[-_])[a-z0-9]+[-_])?(?:comments?|commentaires?|reactions?|réactions?|related|similar"
     r"|teasers?|sidebar|aside|widgets?|recommend\w*|outbrain|taboola|popular|most-?read|plus-lus|a-lire|read-?more|more-from"
     r"|newsletter|cookies?|consent)(?:[-_][a-z0-9]+)*",
     re.IGNORECASE,
@@ -223,8 +223,10 @@ def _marked_headline(tree, title: str) -> str | None:
     title_words = {fold(w) for w in _SHARED_WORD.findall(title)}
     for el in tree.xpath('//body//*[translate(@itemprop, "HEADLINE", "headline") = "headline"]'):
         shown = _text(el.text_content())
-        if el.tag != "meta" and len(shown.split()) >= 3 and not _in_aside(el):
-            return shown if len({fold(w) for w in _SHARED_WORD.findall(shown)} & title_words) >= 2 else None
+        if el.tag == "meta" or len(shown.split()) < 3 or _in_aside(el):
+            continue  # a site's name marked so in its header (Religioscope's « <p itemprop="headline">Religioscope »)
+        if len({fold(w) for w in _SHARED_WORD.findall(shown)} & title_words) >= 2:
+            return shown
     return None
 
 
@@ -569,7 +571,7 @@ def _headlines(tree, *, article_only: bool = False) -> list[str]:
     """Visible `<h1>` texts, those inside navigation, header, footer and asides left out."""
     out = []
     for el in tree.xpath("//h1"):
-        if any(a.tag == "nav" or _is_aside(a) for a in el.iterancestors()):
+        if el.xpath("ancestor::nav") or _in_aside(el):
             continue
         if article_only and not any(a.tag in ("article", "main") for a in el.iterancestors()):
             continue
@@ -628,6 +630,8 @@ def _aside_test():
             if node in known:
                 found = known[node]
                 break
+            if node.tag == "main":
+                break  # the page's main content is in no aside, whatever its wrappers are named
             if _is_aside(node):
                 found = True
                 path.append(node)
