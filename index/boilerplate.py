@@ -572,6 +572,12 @@ _DONATE = re.compile(
     r"|support\s+(?:us|our\s+(?:journalism|work|newsroom)|independent\s+journalism))\b",
     re.IGNORECASE,
 )
+# « Cet article vous a plu ? Vous souhaitez nous soutenir ? Partagez-le… » (Techno-Science, held-out-19), "Did you enjoy
+# this article?": the site asks for the reader's support of the article itself.
+_LIKED_CALL = re.compile(
+    r"^(?:cet\s+article\s+vous\s+a\s+plu[st]?|vous\s+avez\s+aimé\s+cet\s+article|(?:did\s+you\s+)?(?:enjoy|like)(?:ed)?\s+this\s+article)\s*\?",
+    re.IGNORECASE,
+)
 _TIP_CALL = re.compile(
     r"^(?:vous\s+avez\s+(?:des|une|un)\s+(?:informations?|renseignements?|infos?|témoignages?|questions?|photos?|vidéos?|remarques?|suggestions?)"
     r"|(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+tip|information|a\s+story|questions?)|une\s+erreur"
@@ -648,7 +654,7 @@ def is_furniture(line: str) -> bool:
     if (words <= _FURNITURE_WORDS and (m := _RELATIVE_STAMP.search(line)) and (m.start() == 0 or _STAMP_MARK.search(line))
             and not line.rstrip().endswith((".", "!", "?", "…"))):  # fmt: skip
         return True  # a stamp, not « Par ailleurs, le décret publié hier prévoit… ».
-    if _UPDATE_NOTE.match(line) or _TIP_CALL.match(line) or (_PLUGIN.search(line) and _GET_PLUGIN.search(line)):
+    if _UPDATE_NOTE.match(line) or _TIP_CALL.match(line) or _LIKED_CALL.match(line) or (_PLUGIN.search(line) and _GET_PLUGIN.search(line)):
         return True
     if _BADGE.match(line) or _NEWSLETTER_BOX.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line)):
         return True

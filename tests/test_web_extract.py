@@ -1089,6 +1089,8 @@ FURNITURE = [
     "En savoir plus et gérer ces paramètres.", "Gérer mes préférences", "Modifier vos choix",
     "Publié le : Modifié le :", "Publié le :", "Mis à jour le",
     "Par le colonel Jean-Louis Dufour", "Par la professeure Marie Martin",
+    "Cet article vous a plus ? Vous souhaitez nous soutenir ? Partagez-le sur les réseaux sociaux avec vos amis et/ou commentez-le, ceci nous encouragera à publier davantage de sujets similaires !",
+    "Vous avez aimé cet article ? Partagez-le !", "Did you enjoy this article?",
     "Lire notre analyse : Pourquoi l'accord diplomatique sera difficile à mettre en œuvre", "Lire l'entretien : le maire s'explique sur le tracé du tramway",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
@@ -1332,3 +1334,24 @@ def test_the_bylines_date_and_time_win_over_metadata_stamped_days_later():
     assert extract_page(page(head, later), "https://www.journal.fr/a").date == "2020-07-06"
     dateonly = "<h1>Trois lignes de tramway</h1><p>Le conseil du 29 octobre 2018 avait voté le tracé.</p>"  # no time: text
     assert extract_page(page(head, dateonly), "https://www.journal.fr/a").date == "2020-07-06"
+
+
+def test_a_words_definition_shown_on_hover_leaves_the_sentence_whole():
+    """Held-out-19 (Techno-Science): a glossary's definitions set inline in the text, among pictures and ads in a `<div>`
+    of bare text: the sentence came out cut at every linked word, each definition in it."""
+    text = " ".join(f"Le conseil municipal a voté mardi soir {i} nouvelles lignes de tramway pour les quartiers du nord."
+                    for i in range(12))  # fmt: skip
+    glossary = ('des chercheurs de l\'<span class="lienGlossaire"><a href="/glossaire/Institut.html">Institut</a>'
+                '<span id="debutDefinition_6"> (Un institut est une organisation permanente créée dans un certain but.)</span>'
+                "</span> de chimie ont travaillé avec la ville.")  # fmt: skip
+    html = (f'<html lang="fr"><body><h1>Tramway</h1><div class="texte">{text} {glossary}<br><br>'
+            f'<div class="pub"><img src="/a.png"></div>{text}<br><br>{text}</div></body></html>')  # fmt: skip
+    got = extract_page(html.encode(), "https://www.journal.fr/a")
+    assert "des chercheurs de l'Institut de chimie ont travaillé avec la ville." in got.text
+    assert "organisation permanente" not in got.text
+    # The term a tooltip explains stays (Radio-Canada: « <abbr class="has-tooltip">OSTA<span class="e-tooltip">… »).
+    abbr = ('<p>L\'<abbr class="abbreviation has-tooltip">OSTA<span aria-hidden="true" class="e-tooltip"><span class="tooltip-content">'
+            "Ottawa School Transportation Authority</span></span></abbr> attend toujours des détails de la part des conseils "
+            "scolaires avant d'attribuer les places dans les autobus.</p>")  # fmt: skip
+    got = extract_page(page("<title>Tramway</title>", "", TEXT + abbr), "https://www.journal.ca/a")
+    assert "L'OSTA attend toujours" in got.text and "Transportation Authority" not in got.text

@@ -255,6 +255,7 @@ def _without_notices(tree, host: str | None = None):
     found += _sponsored_lines(clone)
     found += _ad_blocker_notices(clone)
     found += _comments(clone)
+    found += _tooltips(clone)
     # A site's menus, however much of the page they fill (TF1 Info's is two thirds of its text: « Découvrez tout
     # l’univers TF1 INFO »), unless the article is inside one.
     for nav in clone.xpath("//body//nav|//body//*[@role='navigation']"):
@@ -290,6 +291,24 @@ def _comments(root) -> list:
     named = [el for el in root.xpath("//body//*[@class or @id]")
              if any(_COMMENT_NAME.fullmatch(token) for token in f"{el.get('class', '')} {el.get('id', '')}".split())]  # fmt: skip
     return marked + named
+
+
+# A word's definition a page shows on hover, set inside the sentence (Techno-Science's glossary: « l'<a>Institut</a><span
+# id="debutDefinition_6"> (Un institut est une organisation permanente…)</span> de chimie », held-out-19).
+_TOOLTIP_NAME = re.compile(r"(?:^|[-_])(?:tooltip|tool-tip|definition|définition|glossary-def|infobulle)(?:$|[-_\d])", re.IGNORECASE)
+_CAMEL_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TOOLTIP_WORDS = 80
+
+
+def _tooltips(root) -> list:
+    """Definitions and tooltips set inline in the text (`_TOOLTIP_NAME`), which the reader sees only on hover."""
+    found = []
+    for el in root.xpath("//body//span[@class or @id] | //body//small[@class or @id]"):
+        names = _CAMEL_CASE.sub("-", f"{el.get('class', '')} {el.get('id', '')}")
+        # Not the term a tooltip explains (« <abbr class="has-tooltip">OSTA<span class="e-tooltip">… »): « has-… » is its state.
+        if any(_TOOLTIP_NAME.search(t) and not t.lower().startswith("has-") for t in names.split()) and len(el.text_content().split()) <= _TOOLTIP_WORDS:
+            found.append(el)
+    return found
 
 
 _SPONSORED_LINE_WORDS = 20  # an offer's button or pitch; an article's sentence citing a shop's price is longer
@@ -417,7 +436,8 @@ def _bare_paragraphs(root) -> None:
         children = list(div)
         if not children or len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) < _RECOVER_MIN_WORDS:
             continue  # most blocks: no text of their own
-        if any(isinstance(c.tag, str) and c.tag not in _INLINE_TAGS and c.tag != "blockquote" for c in children):
+        blocks = [c for c in children if isinstance(c.tag, str) and c.tag not in _INLINE_TAGS and c.tag != "blockquote"]
+        if blocks and not _text_between_boxes(div, blocks):
             continue  # a container of paragraphs, headings and boxes with some text bare in it: trafilatura reads it well
         if not any(_mid_sentence(c, (c.getprevious().tail if c.getprevious() is not None else div.text)) for c in children):
             continue
@@ -428,6 +448,19 @@ def _bare_paragraphs(root) -> None:
             div.remove(child)
         div.text = None
         _put_back(div, _paragraph_runs(items))
+
+
+_BARE_SHARE = 0.6  # of a block's words set bare: its text, the blocks inside it boxes (a picture, an ad, a player)
+_BOXED_TEXT_WORDS = 100  # an article's text; a toolbar's or a box's note (the Wayback Machine's « Starting in 1996… ») is shorter
+
+
+def _text_between_boxes(div, blocks: list) -> bool:
+    """Whether a `<div>`'s block children are boxes set in a text written bare (Techno-Science: pictures and ads among
+    `<br>`-parted paragraphs, held-out-19), not the paragraphs of a container: most of its words are its own, and no
+    block child holds a paragraph, a heading or a list."""
+    bare = len(" ".join([div.text or "", *(c.tail or "" for c in div)]).split())
+    inside = sum(len(b.text_content().split()) for b in blocks)
+    return bare >= _BOXED_TEXT_WORDS and bare >= _BARE_SHARE * (bare + inside) and not any(b.xpath(".//p|.//h1|.//h2|.//h3|.//h4|.//ul|.//ol|.//table") for b in blocks)
 
 
 def _paragraph_runs(items: list) -> list[tuple[bool, list]]:
