@@ -223,6 +223,7 @@ _READING_TIME = re.compile(
     re.IGNORECASE,
 )
 _READING_TIME_WORDS = 16
+_BARE_BY = re.compile(r"^(?:par|by)\s*:?$", re.IGNORECASE)  # a byline's label whose name the page links apart (WSWS, held-out-19)
 # A stamp's labels whose dates the page fills in with a script (RFI: « Publié le : Modifié le : »).
 _EMPTY_STAMP = re.compile(
     r"^(?:(?:publiée?|modifiée?|mise?\s+à\s+jour|mise?\s+en\s+ligne|créée?|updated|published|posted)\s*(?:le|on)?\s*:?\s*)+$",
@@ -590,7 +591,11 @@ _TIP_CALL = re.compile(
 # Reader dont vous pouvez télécharger gratuitement la dernière version »).
 _PLUGIN = re.compile(r"\b(?:acrobat|adobe)\s+reader\b|\bflash\s+player\b|\blecteur\s+pdf\b|\bpdf\s+reader\b", re.IGNORECASE)
 _GET_PLUGIN = re.compile(r"t[ée]l[ée]charg|\bdownload|\binstall", re.IGNORECASE)
-_COPYRIGHT = re.compile(r"^copyright\b|\btous\s+droits\s+(?:de\s+reproduction\s+)?réservés\b|\ball\s+rights\s+reserved\b|^reproduction\s+(?:interdite|réservée)", re.IGNORECASE)
+_COPYRIGHT = re.compile(
+    r"^copyright\b|\btous\s+droits\s+(?:de\s+reproduction\s+)?réservés\b|\ball\s+rights\s+reserved\b|^reproduction\s+(?:interdite|réservée)"
+    r"|^toute\s+reproduction\s+(?:\w+\s+){0,3}(?:interdite|réservée|prohibée)\b",  # « Toute reproduction interdite » (Paris Match, held-out-19)
+    re.IGNORECASE,
+)
 _MORE_LABEL = re.compile(
     r"^(?:(?:lire|voir)\s+(?:la\s+suite|plus)(?:\s+de\s+l[’']article)?|(?:pour\s+)?en\s+savoir\s+plus|savoir\s+plus|compléments?\s+d[’']informations?"
     r"|continue\s+reading|keep\s+reading|see\s+more)\s*(?:…|\.\.\.|»|>+|→)?\s*:?$"
@@ -644,7 +649,7 @@ def is_furniture(line: str) -> bool:
     if words > _NOTE_WORDS:
         return bool(words <= 80 and (_TIP_CALL.match(line) or (_FORM_NOTICE.search(line) and _FORM_TALK.search(line))))
     if words <= 6 and (_MEDIA_LABEL.match(line) or _CREDIT_ALONE.match(line) or _NETWORK_ALONE.match(line) or _AD_SLOT.match(line) or _MORE_LABEL.match(line)
-                       or _BUTTON.match(line) or _EMPTY_STAMP.match(line)):  # fmt: skip
+                       or _BUTTON.match(line) or _EMPTY_STAMP.match(line) or _BARE_BY.match(line)):  # fmt: skip
         return True
     if words <= _BYLINE_WORDS and (_BYLINE_LINE.match(line) or (len(line) <= 30 and "." in line and _INITIALS.match(line)
                                                                 and sum(c.isupper() for c in line) >= 2)):  # fmt: skip
@@ -838,8 +843,8 @@ def strip_blocks(lines: list[str]) -> list[str]:
         bare = stripped.strip("()[] ")
         if len(stripped.split()) <= 20 and (_STAMP.match(stripped) or _DATE_ONLY.match(bare)):
             continue
-        if _BULLET.match(stripped):
-            continue  # a list mark alone is no text
+        if _BULLET.match(stripped) or not any(c.isalnum() for c in stripped):
+            continue  # a list mark alone, a rule of dashes (« ------------------- », Grazia), is no text
         if len(stripped.split()) <= _CLICK_WORDS and (m := _CLICK.search(stripped)) and not _QUOTE_MARK.search(stripped[: m.start()]):
             continue  # the label of a link, not the article's words
         if is_furniture(stripped):

@@ -12,7 +12,7 @@ import pytest
 from index.articles import read_article, scan_articles
 from index.boilerplate import classify, strip_blocks
 from index.chunking import chunk_article
-from index.web.extract import Page, _is_widget, _with_dropped_blocks, extract_page, page_markdown, render_markdown
+from index.web.extract import Page, _is_widget, _with_dropped_blocks, _without_labelled_doubles, extract_page, page_markdown, render_markdown
 from web_site import BARE_PAGE, BOILERPLATE, EXPECTED, JSONLD_PAGE, OPENGRAPH_PAGE, UNDATED_PAGE
 
 BASE = "http://presse.example.org"
@@ -1091,6 +1091,7 @@ FURNITURE = [
     "Par le colonel Jean-Louis Dufour", "Par la professeure Marie Martin",
     "Cet article vous a plus ? Vous souhaitez nous soutenir ? Partagez-le sur les réseaux sociaux avec vos amis et/ou commentez-le, ceci nous encouragera à publier davantage de sujets similaires !",
     "Vous avez aimé cet article ? Partagez-le !", "Did you enjoy this article?",
+    "Toute reproduction interdite", "Par", "By:", "-------------------", "* * *",
     "Lire notre analyse : Pourquoi l'accord diplomatique sera difficile à mettre en œuvre", "Lire l'entretien : le maire s'explique sur le tracé du tramway",
     "Les informations recueillies sont destinées à la rédaction. Conformément à la loi Informatique et libertés, vous disposez d'un droit d'accès.",
     "AFP/Archives", "Le maire de la ville, le 12 mars. AFP/Archives", "Le ministre à Paris, le 5 mars 2021. LUDOVIC MARIN / AFP",
@@ -1355,3 +1356,12 @@ def test_a_words_definition_shown_on_hover_leaves_the_sentence_whole():
             "scolaires avant d'attribuer les places dans les autobus.</p>")  # fmt: skip
     got = extract_page(page("<title>Tramway</title>", "", TEXT + abbr), "https://www.journal.ca/a")
     assert "L'OSTA attend toujours" in got.text and "Transportation Authority" not in got.text
+
+
+def test_a_line_that_is_the_next_one_with_a_label_before_it_goes():
+    """Held-out-19 (Paris Match): trafilatura's « Paris Match |Le Premier ministre… » above the page's own standfirst."""
+    lead = "Le Premier ministre a comparé le sabotage des fraises à un acte terroriste."
+    assert _without_labelled_doubles(["Paris Match |" + lead, lead, "Le reste."]) == [lead, "Le reste."]
+    # A sentence that ends with the next line's words is text, not a label.
+    said = "Il l'a répété mardi devant les élus, qui l'ont applaudi : " + lead
+    assert _without_labelled_doubles([said, lead]) == [said, lead]

