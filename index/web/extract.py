@@ -288,7 +288,10 @@ def _comments(root) -> list:
         "//body//*[@itemprop='comment' or @itemprop='commentText' or @itemprop='comments'"
         " or contains(@itemtype, 'schema.org/Comment') or contains(@itemtype, 'schema.org/UserComments')]"
     )
-    named = [el for el in root.xpath("//body//*[@class or @id]")
+    candidates = root.xpath(  # the names' words, found in C before the names are read in Python
+        "//body//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@class, 'action') or contains(@id, 'action')]"
+    )
+    named = [el for el in candidates
              if any(_COMMENT_NAME.fullmatch(token) for token in f"{el.get('class', '')} {el.get('id', '')}".split())]  # fmt: skip
     return marked + named
 
