@@ -1365,3 +1365,18 @@ def test_a_line_that_is_the_next_one_with_a_label_before_it_goes():
     # A sentence that ends with the next line's words is text, not a label.
     said = "Il l'a répété mardi devant les élus, qui l'ont applaudi : " + lead
     assert _without_labelled_doubles([said, lead]) == [said, lead]
+
+
+def test_a_handles_underscores_are_no_part_of_the_outlets_name():
+    """Held-out-21 (Reflets): twitter:site « @_reflets_ » gave the outlet « _Reflets_ »."""
+    head = '<meta name="twitter:site" content="@_gazette_"><title>Trois lignes de tramway</title>'
+    assert "_" not in (extract_page(page(head), "https://gazette.example.org/a").outlet or "")
+
+
+def test_a_heading_left_at_the_end_of_the_text_goes():
+    """Held-out-21 (Le Figaro Bourse): a sidebar pane's heading, « Cours des principales devises », ended the text, the
+    pane's table of rates left out."""
+    got = extract_page((Path(__file__).parent / "web_pages" / "newslist.bourse.lefigaro.fr-tempete.html").read_bytes(), None)
+    assert not got.text.rstrip().endswith("Cours des principales devises") and "Les tensions ont fait tache d’huile" in got.text
+    heading = "<h2>Les travaux commenceront en janvier</h2><p>Le chantier durera dix-huit mois, selon le maire de la ville.</p>"
+    assert "Les travaux commenceront en janvier" in extract_page(page("<title>Tramway</title>", "", TEXT + heading), "https://www.journal.fr/a").text

