@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.text import MONTH_NUMBERS, split_sentences
+from index.text import MONTH_NUMBERS, WEEKDAYS_EN, split_sentences
 
 __all__ = ["LineVerdict", "classify", "dateline", "is_about_heading", "is_ad_blocker_notice", "is_ad_heading", "is_caption", "is_furniture", "is_logo", "is_read_also",
            "strip_blocks", "AGENCIES", "MONTHS"]
@@ -206,7 +206,7 @@ _OWN_PIECE_ELSEWHERE = re.compile(
 _BREADCRUMB = re.compile(r"^(?:accueil|home)\s*[>»›/]", re.IGNORECASE)
 # "Créé: 12.12.2019, 07h36", "Publié le 5 mars 2024 à 10h", "Mis à jour le …", "Updated 5 March 2024", « Publié le
 # Mercredi 5 Septembre 2012 à 21h55 », « Article publié le 17 avril 2020 ».
-_WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WEEKDAY = rf"(?:{_WEEKDAYS_FR}|{'|'.join(WEEKDAYS_EN)})"
 _STAMP = re.compile(
     r"^(?:article\s+)?(?:créé|publié|publiée|mis à jour|mise à jour|modifié|mise en ligne|mis en ligne|updated|published|posted)\b"
     rf"(?:\s+(?:le|on))?(?:\s+{_WEEKDAY},?)?.{{0,12}}\d",
@@ -222,13 +222,12 @@ _READING_TIME = re.compile(
     rf"|{_DURATION}\s+(?:de\s+lecture|read|reading|to\s+read))(?:\s+[-–—|•·]\s+[^.!?]{{1,60}})?\s*$",
     re.IGNORECASE,
 )
-_READING_TIME_WORDS = 16
+_READING_TIME_WORDS = 16  # the time and a source's label after it; a sentence that gives a time runs on
 _BARE_BY = re.compile(r"^(?:par|by)\s*:?$", re.IGNORECASE)  # a byline's label whose name the page links apart (WSWS, held-out-19)
+# The verbs of a byline's stamp (« publié », « mis à jour », "updated"), for `_RELATIVE_STAMP` and `_EMPTY_STAMP`.
+_STAMP_VERB = r"(?:publiée?|mise?\s+à\s+jour|mise?\s+en\s+ligne|modifiée?|updated|published|posted)"
 # A stamp's labels whose dates the page fills in with a script (RFI: « Publié le : Modifié le : »).
-_EMPTY_STAMP = re.compile(
-    r"^(?:(?:publiée?|modifiée?|mise?\s+à\s+jour|mise?\s+en\s+ligne|créée?|updated|published|posted)\s*(?:le|on)?\s*:?\s*)+$",
-    re.IGNORECASE,
-)  # the time and a source's label after it; a sentence that gives a time runs on
+_EMPTY_STAMP = re.compile(rf"^(?:(?:{_STAMP_VERB}|créée?)\s*(?:le|on)?\s*:?\s*)+$", re.IGNORECASE)
 # Ad slots and their labels: « Publicité », « Passer la publicité » (the skip link Le Figaro puts
 # before each ad), « La suite après cette publicité », « Advertisement », « Skip ad ».
 _ADS = re.compile(
@@ -497,7 +496,7 @@ _STAMP_MARK = re.compile(r"[|•]|^(?:par|by)\s", re.IGNORECASE)
 # A stamp in time relative to when the page was saved (« Par Aurore Aimelet Publié il y a 5 heures, Mis à jour il y a 50
 # minutes », « Publié hier à 11:30 »): true of no reader's day, and no sentence of the article.
 _RELATIVE_STAMP = re.compile(
-    r"\b(?:publiée?|mise?\s+à\s+jour|mise?\s+en\s+ligne|modifiée?|updated|published|posted)\s+"
+    rf"\b{_STAMP_VERB}\s+"
     r"(?:il\s+y\s+a\s+(?:\d+|une?|quelques)\s+(?:secondes?|min(?:utes?)?|h|heures?|jours?)|hier|avant-hier|aujourd[’']hui"
     r"|\d+\s+(?:minutes?|hours?|days?)\s+ago|yesterday|today)\b",
     re.IGNORECASE,
@@ -530,8 +529,9 @@ _CONFIRMATION = re.compile(
 # A call to follow the outlet or get its app (« Suivez-nous sur Facebook », « Retrouvez toute l'actualité sur notre
 # compte Instagram », « Téléchargez notre application », "Follow us on…", « Disponible sur l'App Store et Google
 # Play »), a follow button's network alone (« - Google News »).
+_LEADING_MARKS = r"(?:[-•·▪►>»]+\s*)?"  # « >> », « - », « • » before a call or a pointer
 _FOLLOW = re.compile(
-    r"^(?:[-•·▪►>»]+\s*)?(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ](?:nous|moi)\b|(?:follow|like|join)\s+(?:us|me)\b"
+    rf"^{_LEADING_MARKS}(?:(?:suivez|retrouvez|rejoignez|likez|aimez)[- ](?:nous|moi)\b|(?:follow|like|join)\s+(?:us|me)\b"
     rf"|(?:me|nous)\s+suivre\s+sur\s+(?:{_NETWORKS})\b"  # « >> Me suivre sur Facebook : Eco(lo) et sur Twitter : @audreygarric »
     rf"|(?:suivez|retrouvez)\s+[^.!?]{{0,60}}\bsur\s+(?:{_NETWORKS}|google\s+(?:news|actualités)|youtube|tiktok|notre\s+(?:compte|page|chaîne|application|appli|site))\b"
     r"|rejoignez\s+(?:notre|nos)\s+(?:chaîne|communauté|groupe|canal|compte)s?\b"
@@ -554,10 +554,10 @@ _NETWORK_ALONE = re.compile(
 # A pointer to the outlet's other articles (« Retrouvez tous nos articles sur le coronavirus dans notre rubrique. »,
 # « Lisez l'ensemble de nos contenus sur… », "Read all our coverage of…"): the site's furniture, not the article.
 _OUR_ARTICLES = re.compile(
-    r"^(?:[-•·▪►>»]+\s*)?(?:retrouvez|découvrez|lisez|consultez|suivez)\s+(?:tous|toutes|l[’']ensemble\s+de|l[’']intégralité\s+de)\s+nos\s+"
+    rf"^{_LEADING_MARKS}(?:retrouvez|découvrez|lisez|consultez|suivez)\s+(?:tous|toutes|l[’']ensemble\s+de|l[’']intégralité\s+de)\s+nos\s+"
     r"(?:articles|contenus|informations|infos|reportages|analyses|décryptages|dossiers|vidéos|podcasts)\b"
     # « >> Lire mes autres articles sur le site du Monde »: a columnist's pointer to the rest of the column.
-    r"|^(?:[-•·▪►>»]+\s*)?(?:lire|retrouvez|découvrez|voir)\s+(?:tous\s+)?(?:mes|nos)\s+autres\s+(?:articles|chroniques|billets|papiers|posts)\b[^.!?]*$"
+    rf"|^{_LEADING_MARKS}(?:lire|retrouvez|découvrez|voir)\s+(?:tous\s+)?(?:mes|nos)\s+autres\s+(?:articles|chroniques|billets|papiers|posts)\b[^.!?]*$"
     r"|^(?:read|see|find)\s+(?:all\s+)?(?:of\s+)?our\s+(?:coverage|articles|stories)\b",
     re.IGNORECASE,
 )

@@ -299,7 +299,6 @@ def _comments(root) -> list:
 # A word's definition a page shows on hover, set inside the sentence (Techno-Science's glossary: « l'<a>Institut</a><span
 # id="debutDefinition_6"> (Un institut est une organisation permanente…)</span> de chimie », held-out-19).
 _TOOLTIP_NAME = re.compile(r"(?:^|[-_])(?:tooltip|tool-tip|definition|définition|glossary-def|infobulle)(?:$|[-_\d])", re.IGNORECASE)
-_CAMEL_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _TOOLTIP_WORDS = 80
 
 
@@ -307,7 +306,7 @@ def _tooltips(root) -> list:
     """Definitions and tooltips set inline in the text (`_TOOLTIP_NAME`), which the reader sees only on hover."""
     found = []
     for el in root.xpath("//body//span[@class or @id] | //body//small[@class or @id]"):
-        names = _CAMEL_CASE.sub("-", f"{el.get('class', '')} {el.get('id', '')}")
+        names = metadata._CAMEL.sub("-", f"{el.get('class', '')} {el.get('id', '')}")
         # Not the term a tooltip explains (« <abbr class="has-tooltip">OSTA<span class="e-tooltip">… »): « has-… » is its state.
         if any(_TOOLTIP_NAME.search(t) and not t.lower().startswith("has-") for t in names.split()) and len(el.text_content().split()) <= _TOOLTIP_WORDS:
             found.append(el)
@@ -437,10 +436,11 @@ def _bare_paragraphs(root) -> None:
     quotation, or no inline element inside a bare sentence (`_mid_sentence`), is left as it is."""
     for div in list(root.iter("div")):
         children = list(div)
-        if not children or len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) < _RECOVER_MIN_WORDS:
+        bare = len(" ".join([div.text or "", *(c.tail or "" for c in children)]).split()) if children else 0
+        if bare < _RECOVER_MIN_WORDS:
             continue  # most blocks: no text of their own
         blocks = [c for c in children if isinstance(c.tag, str) and c.tag not in _INLINE_TAGS and c.tag != "blockquote"]
-        if blocks and not _text_between_boxes(div, blocks):
+        if blocks and not _text_between_boxes(bare, blocks):
             continue  # a container of paragraphs, headings and boxes with some text bare in it: trafilatura reads it well
         if not any(_mid_sentence(c, (c.getprevious().tail if c.getprevious() is not None else div.text)) for c in children):
             continue
@@ -457,11 +457,10 @@ _BARE_SHARE = 0.6  # of a block's words set bare: its text, the blocks inside it
 _BOXED_TEXT_WORDS = 100  # an article's text; a toolbar's or a box's note (the Wayback Machine's « Starting in 1996… ») is shorter
 
 
-def _text_between_boxes(div, blocks: list) -> bool:
+def _text_between_boxes(bare: int, blocks: list) -> bool:
     """Whether a `<div>`'s block children are boxes set in a text written bare (Techno-Science: pictures and ads among
-    `<br>`-parted paragraphs, held-out-19), not the paragraphs of a container: most of its words are its own, and no
-    block child holds a paragraph, a heading or a list."""
-    bare = len(" ".join([div.text or "", *(c.tail or "" for c in div)]).split())
+    `<br>`-parted paragraphs, held-out-19), not the paragraphs of a container: most of its words (`bare` of them its
+    own) are its own, and no block child holds a paragraph, a heading or a list."""
     inside = sum(len(b.text_content().split()) for b in blocks)
     return bare >= _BOXED_TEXT_WORDS and bare >= _BARE_SHARE * (bare + inside) and not any(b.xpath(".//p|.//h1|.//h2|.//h3|.//h4|.//ul|.//ol|.//table") for b in blocks)
 
@@ -1090,9 +1089,7 @@ def _json_ld(tree) -> dict:
             elif isinstance(item, dict):
                 if isinstance(item.get("@id"), str) and item.get("name"):
                     nodes.setdefault(item["@id"], item)
-                kinds = item.get("@type", [])
-                kinds = [kinds] if isinstance(kinds, str) else kinds
-                if any(str(k).lower() in _ARTICLE_TYPES for k in kinds) and (item.get("headline") or item.get("datePublished")):
+                if any(k in _ARTICLE_TYPES for k in _kinds(item)) and (item.get("headline") or item.get("datePublished")):
                     # An article's own node over the WebPage around it (Yoast's graph lists the WebPage first).
                     if found is None or (_is_web_page(found) and not _is_web_page(item)):
                         found = item
@@ -1111,9 +1108,11 @@ _HEADING_WORDS = 8
 def _without_ending_heading(tree, lines: list[str]) -> list[str]:
     """The lines without a heading that ends them: an article never ends on one, a box whose content the extraction left
     out does (Le Figaro Bourse's sidebar pane « Cours des principales devises », held-out-21)."""
+    headings = None
     while lines and len(lines[-1].split()) <= _HEADING_WORDS and not lines[-1].rstrip().endswith((".", "!", "?", "…", "»", '"', ")")):
-        last = " ".join(lines[-1].split())
-        if not any(" ".join(h.text_content().split()) == last for h in tree.xpath("//body//h2|//body//h3|//body//h4")):
+        if headings is None:
+            headings = {" ".join(h.text_content().split()) for h in tree.xpath("//body//h2|//body//h3|//body//h4")}
+        if " ".join(lines[-1].split()) not in headings:
             break
         lines = lines[:-1]
     return lines
@@ -1134,9 +1133,14 @@ def _without_labelled_doubles(lines: list[str]) -> list[str]:
     return out
 
 
-def _is_web_page(item: dict) -> bool:
+def _kinds(item: dict) -> list[str]:
+    """A JSON-LD node's types, lower-cased (`@type` is a string or a list)."""
     kinds = item.get("@type", [])
-    return all(str(k).lower() == "webpage" for k in ([kinds] if isinstance(kinds, str) else kinds))
+    return [str(k).lower() for k in ([kinds] if isinstance(kinds, str) else kinds)]
+
+
+def _is_web_page(item: dict) -> bool:
+    return all(k == "webpage" for k in _kinds(item))
 
 
 def _meta_tags(tree) -> dict[str, str]:
@@ -1152,11 +1156,7 @@ def _meta_tags(tree) -> dict[str, str]:
 
 
 def _canonical(tree) -> str | None:
-    for el in tree.xpath('//link[@rel="canonical"][@href]'):
-        href = el.get("href", "").strip()
-        if href.startswith(("http://", "https://")):
-            return href
-    return None
+    return next((href for el in tree.xpath('//link[@rel="canonical"][@href]') if (href := _absolute(el.get("href")))), None)
 
 
 def _absolute(url: str | None) -> str | None:

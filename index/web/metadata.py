@@ -126,9 +126,7 @@ def _is_site(segment: str, names: list[str], host: str | None) -> bool:
         other = _key(name)
         if other and (key == other or (len(key) >= 3 and (key in other or other in key))):
             return True
-    labels = _host_labels(host)
-    return any(label and (key == label or (len(label) >= 4 and (key.startswith(label) or label.startswith(key) and len(key) >= 4)))
-               for label in labels)  # fmt: skip
+    return _names_host(segment, host)
 
 
 def clean_title(title: str | None, names: list[str], host: str | None) -> str | None:
@@ -401,14 +399,15 @@ def page_date(
                   meta.get("datepublished"), meta.get("publishdate"), meta.get("pubdate"), meta.get("dc.date.issued"),
                   meta.get("sailthru.date"), meta.get("parsely-pub-date")):  # fmt: skip
         if day := _day(value, zone):
-            if (stamped := _stamped_byline_day(tree, title)) and stamped < day and (date.fromisoformat(day) - date.fromisoformat(stamped)).days > 1:
+            main = _main_text(tree, title)
+            if (stamped := _stamped_byline_day(main)) and stamped < day and (date.fromisoformat(day) - date.fromisoformat(stamped)).days > 1:
                 # The byline's date and time, days before the metadata's: the metadata were stamped later (Seneweb's
                 # « 29 octobre, 2018 à 17:10:13 » under a published_time of 2020-07-06, the day the page was saved).
                 return stamped
-            if _UTC_STAMP.match(str(value).strip()) and not _zone_known(url):
+            if _UTC_STAMP.match(str(value).strip()) and _tld_zone(url) is None:
                 # A UTC stamp on a site of no known zone: the day its byline shows, when it is one of the two the stamp
                 # can be (Senegal Direct's 22:29 UTC is « Le 06/08/2018 » in Dakar, the 7th in the bot's Paris).
-                shown = _shown_day(tree, title)
+                shown = _shown_day(tree, main)
                 if shown and shown in (str(value).strip()[:10], day):
                     return shown
             return day
@@ -454,30 +453,31 @@ _UPDATED_DATE = re.compile(
 _UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]00:?00)$")
 
 
-def _zone_known(url: str | None) -> bool:
-    """Whether the page's host tells its outlet's time zone (a country domain of `TLD_ZONES`)."""
+def _tld_zone(url: str | None) -> str | None:
+    """The time zone the page's host tells (a country domain of `TLD_ZONES`), or None."""
     host = (urlsplit(url).hostname or "") if url else ""
-    return bool(host) and host.rsplit(".", 1)[-1].lower() in TLD_ZONES
+    return TLD_ZONES.get(host.rsplit(".", 1)[-1].lower()) if host else None
 
 
 _TIME_AFTER = re.compile(r"^\s*(?:à|,|-)?\s*\d{1,2}\s*(?:h|:)\s*\d{2}", re.IGNORECASE)
 
 
-def _stamped_byline_day(tree, title: str | None) -> str | None:
-    """The day of the first date given with its time (« 29 octobre, 2018 à 17:10:13 ») in the byline under the headline."""
-    zone = _main_text(tree, title)[:_BYLINE_AFTER]
+def _stamped_byline_day(main: str) -> str | None:
+    """The day of the first date given with its time (« 29 octobre, 2018 à 17:10:13 ») in the byline under the headline
+    (`main`: `_main_text`)."""
+    zone = main[:_BYLINE_AFTER]
     for m in _SHOWN_DATE.finditer(zone):
         if _TIME_AFTER.match(zone[m.end():]):
             return _match_day(m)
     return None
 
 
-def _shown_day(tree, title: str | None) -> str | None:
-    """The day the byline shows: a `<time>`'s text outside asides, else a « Publié le … » date in the text."""
+def _shown_day(tree, main: str) -> str | None:
+    """The day the byline shows: a `<time>`'s text outside asides, else a « Publié le … » date in the text (`main`)."""
     for el in tree.xpath("//time"):
         if not _in_aside(el) and (m := _SHOWN_DATE.search(_text(el.text_content()))):
             return _match_day(m)
-    m = _VISIBLE_DATE.search(_main_text(tree, title))
+    m = _VISIBLE_DATE.search(main)
     return _match_day(m) if m else None
 
 
@@ -589,12 +589,10 @@ def _without_signature(h1) -> str:
     """An `<h1>`'s text without the byline a site sets after a line break inside it (L'Economiste: « Le
     «cyberterrorisme», un mythe plus qu'une réalité<br>Par le colonel Jean-Louis Dufour », held-out-19)."""
     breaks = h1.xpath(".//br")
-    if breaks:
-        last = breaks[-1]
+    if breaks and (last := breaks[-1]).getparent() is h1:
         after = _text((last.tail or "") + "".join(_outer_text(n) for n in last.itersiblings()))
-        if _SIGNATURE.match(after) and len(after.split()) <= _SIGNATURE_WORDS and last.getparent() is h1:
-            before = _text((h1.text or "") + "".join(_outer_text(c) for c in h1 if c is not last and c.getparent() is h1
-                                                      and h1.index(c) < h1.index(last)))  # fmt: skip
+        if _SIGNATURE.match(after) and len(after.split()) <= _SIGNATURE_WORDS:
+            before = _text((h1.text or "") + "".join(_outer_text(c) for c in h1[: h1.index(last)]))
             if len(before.split()) >= 2:
                 return before
     return _text(_spaced_text(h1))
@@ -667,8 +665,7 @@ def _main_text(tree, title: str | None = None) -> str:
 def _zone(url: str | None, fallback: str):
     from zoneinfo import ZoneInfo
 
-    host = (urlsplit(url).hostname or "") if url else ""
-    name = TLD_ZONES.get(host.rsplit(".", 1)[-1].lower(), fallback) if host else fallback
+    name = _tld_zone(url) or fallback
     try:
         return ZoneInfo(name)
     except Exception:  # noqa: BLE001  (an unknown zone name: the bot's default)
